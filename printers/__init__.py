@@ -1,0 +1,89 @@
+"""ESC/POS printer adapter: print queue tickets and read printer status by printer URL.
+
+A pure adapter: it imports neither Flask nor the hall package. It takes a plain
+TicketLayout and a printer URL, uses short timeouts and raises only PrinterError.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from escpos.printer import Dummy
+
+from .errors import PrinterError
+from .layout import TicketLayout, paper_for, render_ticket
+from .status import PrinterStatus, printer_status, read_status
+from .urls import connected, open_printer, parse_printer_url
+
+__all__ = [
+    "PrinterError",
+    "PrinterStatus",
+    "TicketLayout",
+    "open_printer",
+    "parse_printer_url",
+    "print_test_page",
+    "print_ticket",
+    "printer_status",
+    "render_ticket",
+]
+
+
+def _send(
+    url: str, layout: TicketLayout, *, paper_mm: int, raster_text: bool, timeout: float, check: bool
+) -> None:
+    # Render into memory first: a layout or font problem then never leaves half a
+    # ticket on paper, and the connection is held only for one write.
+    buffer = Dummy()
+    render_ticket(buffer, layout, paper_mm=paper_mm, raster_text=raster_text)
+    with connected(url, timeout=timeout) as printer:
+        if check:
+            status = read_status(printer, timeout=timeout)
+            if not status.ready:
+                raise PrinterError(status.error or "打印机未就绪 / printer not ready")
+        printer._raw(buffer.output)
+
+
+def print_ticket(
+    url: str,
+    layout: TicketLayout,
+    *,
+    paper_mm: int = 80,
+    raster_text: bool = False,
+    timeout: float = 2.0,
+    require_ready: bool = False,
+) -> None:
+    """Print a queue ticket on the printer a URL names; raises PrinterError.
+
+    With require_ready, the printer's status is read first and a printer that is out of
+    paper, open or offline raises PrinterError instead of swallowing the ticket.
+    """
+    paper_for(paper_mm)
+    _send(
+        url,
+        layout,
+        paper_mm=paper_mm,
+        raster_text=raster_text,
+        timeout=timeout,
+        check=require_ready,
+    )
+
+
+def print_test_page(
+    url: str, *, paper_mm: int = 80, raster_text: bool = False, timeout: float = 2.0
+) -> PrinterStatus:
+    """Print a sample ticket and return the printer's status afterwards; raises PrinterError."""
+    paper_for(paper_mm)
+    mode = "图像文字 raster text" if raster_text else "打印机字库 printer font"
+    layout = TicketLayout(
+        hall="打印机测试页 Printer test page",
+        number="A000",
+        matter=f"{paper_mm} mm · {mode}",
+        queue="测试 Test",
+        ahead=0,
+        estimated_wait_s=None,
+        issued_at=datetime.now().astimezone().strftime("%Y-%m-%d %H:%M"),
+        status_url="ESC/POS TEST OK",
+        notice="中文与二维码清晰即正常 / Clear Chinese text and QR code mean all is well",
+    )
+    _send(url, layout, paper_mm=paper_mm, raster_text=raster_text, timeout=timeout, check=False)
+    return printer_status(url, timeout=timeout)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import socket
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import SplitResult, parse_qsl, urlsplit
 
 from escpos.escpos import Escpos
+from escpos.exceptions import DeviceNotFoundError
 from escpos.printer import Dummy, File, Network, Serial, Usb
 from escpos.printer import serial as escpos_serial
 from escpos.printer import usb as escpos_usb
@@ -121,9 +123,37 @@ def _parse_dummy(url: str, parts: SplitResult) -> dict[str, Any]:
     return {}
 
 
+class _Network(Network):
+    """python-escpos's network printer, without leaking its socket when connecting fails."""
+
+    def open(self, raise_not_found: bool = True) -> None:
+        """Connect to the printer within the timeout; raises DeviceNotFoundError."""
+        if self._device:
+            self.close()
+        try:
+            # Network.open drops a socket whose connect failed without closing it.
+            self.device = socket.create_connection((self.host, self.port), timeout=self.timeout)
+        except OSError as exc:
+            self.device = None
+            if raise_not_found:
+                raise DeviceNotFoundError(f"Could not open socket for {self.host}: {exc}") from exc
+
+    def close(self) -> None:
+        """Close the connection, letting data still queued for the printer go out."""
+        if isinstance(self._device, socket.socket):
+            # Closing with unread bytes from the printer (automatic status reports)
+            # resets the link and drops what the kernel has not sent yet.
+            with contextlib.suppress(OSError):
+                self._device.setblocking(False)
+                for _ in range(64):
+                    if not self._device.recv(4096):
+                        break
+        super().close()
+
+
 def _build_network(options: Mapping[str, Any], timeout: float) -> Escpos:
     # python-escpos waits 60 s by default; a kiosk must not hang on a dead printer.
-    return Network(timeout=timeout, **options)
+    return _Network(timeout=timeout, **options)
 
 
 def _build_usb(options: Mapping[str, Any], timeout: float) -> Escpos:

@@ -26,8 +26,11 @@ def transport_error(exc: BaseException, url: str) -> PrinterError:
         reason = "与打印机的连接中断 / connection to the printer was lost"
     elif isinstance(exc, OSError):
         reason = "打印机通信失败 / printer I/O failed"
-    else:
+    elif isinstance(exc, EscposError):
         reason = "打印机指令失败 / printer command failed"
+    else:
+        # pyusb without libusb, or pyserial refusing its settings, fail when opening.
+        reason = "无法打开打印机 / printer could not be opened"
     detail = " ".join(str(exc).split())
     message = f"{reason}: {url}"
     return PrinterError(f"{message} ({detail})" if detail else message)

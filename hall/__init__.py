@@ -1,0 +1,75 @@
+"""OneWindow (一窗通): the hub of a unified service-hall queue and one-window intake system."""
+
+from typing import Any
+
+from apiflask import APIFlask
+from apiflask.exceptions import HTTPError
+
+from hall import config as settings
+from hall.errors import HallError
+
+HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "too_large",
+    415: "unsupported_media_type",
+    429: "too_many_requests",
+}
+
+
+def create_app(config: dict[str, Any] | None = None) -> APIFlask:
+    """Build the hub: defaults, then HALL_* environment variables, then ``config``."""
+    app = APIFlask(
+        __name__,
+        title="OneWindow 一窗通 API",
+        version="1",
+        spec_path="/api/v1/openapi.json",
+        docs_path=None,  # the interactive docs load scripts from a CDN; halls are offline
+        instance_relative_config=True,
+    )
+    app.config.update(settings.load(config))
+    app.config["VALIDATION_ERROR_STATUS_CODE"] = 400
+    app.config["JSON_AS_ASCII"] = False
+    app.json.ensure_ascii = False
+    app.security_schemes = {"BearerAuth": {"type": "http", "scheme": "bearer"}}
+
+    from hall import api, db, i18n, pages, sockets
+    from hall.extensions import socketio
+
+    db.init_app(app)
+    i18n.init_app(app)
+    socketio.init_app(
+        app,
+        async_mode="threading",
+        message_queue=app.config["MESSAGE_QUEUE"],
+        cors_allowed_origins=[],
+        max_http_buffer_size=64 * 1024,
+    )
+    api.init_app(app)
+    sockets.init_app(app)
+    pages.init_app(app)
+    _register_errors(app)
+    return app
+
+
+def _register_errors(app: APIFlask) -> None:
+    @app.errorhandler(HallError)
+    def domain_error(err: HallError):
+        return err.to_dict(), err.status
+
+    @app.error_processor
+    def http_error(err: HTTPError):
+        code = HTTP_CODES.get(err.status_code, "error")
+        message = err.message or code
+        if err.status_code == 400 and err.detail:
+            code = "validation_error"
+            message = f"参数无效 / invalid input: {err.detail}"
+        elif err.status_code == 404:
+            message = "未找到 / not found"
+        elif err.status_code == 413:
+            message = "请求过大 / request too large"
+        body = {"error": {"code": code, "message": message}}
+        return body, err.status_code, err.headers

@@ -1,0 +1,12 @@
+"""REST API under /api/v1: parse, authorise, call one service, commit, publish, answer."""
+
+from apiflask import APIBlueprint
+
+bp = APIBlueprint("api", __name__, url_prefix="/api/v1", tag="OneWindow")
+
+
+def init_app(app) -> None:
+    """Register the API blueprint and its views."""
+    from hall.api import halls, identity, tickets, windows  # noqa: F401
+
+    app.register_blueprint(bp)

@@ -1,0 +1,141 @@
+"""The `hall` command: init, serve, user add, device add."""
+
+import sys
+
+import click
+from sqlalchemy import select
+
+from hall import create_app, db, migrate
+from hall.errors import HallError
+
+
+def _app(**config):
+    return create_app({k: v for k, v in config.items() if v is not None} or None)
+
+
+@click.group()
+def main() -> None:
+    """OneWindow (一窗通) hub."""
+
+
+@main.command()
+@click.option(
+    "--demo", is_flag=True, help="Add the demo halls, matters, windows, staff and devices."
+)
+def init(demo: bool) -> None:
+    """Create or upgrade the schema, and optionally the demo data."""
+    app = _app(PRINT_WORKER=False)
+    migrate.upgrade(db.engine(app))
+    click.echo(f"数据库已就绪 / database ready: {_safe_url(app.config['DATABASE_URL'])}")
+    if demo:
+        from hall import demo as demo_data
+
+        with app.app_context(), db.unit_of_work() as session:
+            logins = demo_data.create(session)
+        if logins is None:
+            click.echo("演示数据已存在 / demo data already present")
+            logins = demo_data.LOGINS_TEXT
+        click.echo(logins)
+
+
+def _safe_url(url: str) -> str:
+    # Never print a database password.
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option(
+    "--threads",
+    default=200,
+    show_default=True,
+    type=int,
+    help="Worker threads; each open websocket holds one.",
+)
+def serve(host: str, port: int, threads: int) -> None:
+    """Run the hub under gunicorn (one threaded worker; add processes behind a sticky proxy)."""
+    from hall.server import run
+
+    run(_app(), host=host, port=port, threads=threads)
+
+
+@main.group()
+def user() -> None:
+    """Staff accounts."""
+
+
+@user.command("add")
+@click.argument("username")
+@click.option("--password", required=True)
+@click.option(
+    "--role",
+    required=True,
+    type=click.Choice(["window", "backoffice", "pickup", "manager", "admin"]),
+)
+@click.option("--hall", "hall_code", default=None)
+@click.option("--department", "department_code", default=None)
+@click.option("--name", default="")
+@click.option("--staff-no", default="")
+def user_add(username, password, role, hall_code, department_code, name, staff_no) -> None:
+    """Add a staff account."""
+    from hall.models import Department
+    from hall.services import auth, lookup
+
+    app = _app(PRINT_WORKER=False)
+    try:
+        with app.app_context(), db.unit_of_work() as session:
+            hall = lookup.hall_by_code(session, hall_code) if hall_code else None
+            department = None
+            if department_code:
+                department = session.scalar(
+                    select(Department).where(Department.code == department_code)
+                )
+                if department is None:
+                    raise click.ClickException(
+                        f"部门不存在 / no such department: {department_code}"
+                    )
+            staff = auth.add_staff(
+                session,
+                username,
+                password,
+                role,
+                name=name,
+                staff_no=staff_no,
+                hall=hall,
+                department=department,
+            )
+            click.echo(f"已添加 / added {staff.username} ({staff.role})")
+    except HallError as err:
+        raise click.ClickException(err.message) from None
+
+
+@main.group()
+def device() -> None:
+    """Kiosks, displays, printers and evaluators."""
+
+
+@device.command("add")
+@click.argument("kind", type=click.Choice(["kiosk", "display", "printer", "evaluator"]))
+@click.option("--hall", "hall_code", required=True)
+@click.option("--name", default="")
+@click.option("--printer", "printer_url", default=None, help="e.g. network://10.0.0.5:9100")
+def device_add(kind, hall_code, name, printer_url) -> None:
+    """Register a device; its token is printed alone on the last line."""
+    from hall.services import auth, lookup
+
+    app = _app(PRINT_WORKER=False)
+    try:
+        with app.app_context(), db.unit_of_work() as session:
+            hall = lookup.hall_by_code(session, hall_code)
+            dev, token = auth.add_device(session, kind, hall, name=name, printer_url=printer_url)
+            click.echo(f"已登记 / registered {dev.kind} #{dev.id} {dev.name} @ {hall.code}")
+    except HallError as err:
+        raise click.ClickException(err.message) from None
+    click.echo(token)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

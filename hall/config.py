@@ -1,0 +1,28 @@
+"""Settings: defaults, then HALL_* environment variables, then the factory's argument."""
+
+import os
+from typing import Any
+
+DEFAULTS: dict[str, Any] = {
+    "DATABASE_URL": None,  # None: a SQLite file in the instance folder
+    "MESSAGE_QUEUE": None,  # e.g. redis://127.0.0.1:6379/0 for several processes
+    "SECRET_KEY": "dev-only-change-me",
+    "PUBLIC_URL": None,  # base of status_url; None: the request's own host
+    "TOKEN_TTL_HOURS": 12,
+    "MAX_CONTENT_LENGTH": 64 * 1024,
+    "BABEL_DEFAULT_LOCALE": "zh",
+    "PRINT_WORKER": True,  # start the background print worker with the app
+}
+
+ENV_KEYS = ("DATABASE_URL", "MESSAGE_QUEUE", "SECRET_KEY", "PUBLIC_URL", "TOKEN_TTL_HOURS")
+
+
+def load(config: dict[str, Any] | None) -> dict[str, Any]:
+    """Merge defaults, the HALL_* environment and the given mapping, in that order."""
+    merged = dict(DEFAULTS)
+    for key in ENV_KEYS:
+        value = os.environ.get(f"HALL_{key}")
+        if value:
+            merged[key] = int(value) if key == "TOKEN_TTL_HOURS" else value
+    merged.update(config or {})
+    return merged

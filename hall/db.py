@@ -1,0 +1,103 @@
+"""Engine, sessions and the unit of work: one transaction per request or socket event."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+from flask import Flask, current_app
+from sqlalchemy import DateTime, Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware UTC datetimes in, aware UTC datetimes out, on SQLite and PostgreSQL alike."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; store aware UTC times")
+        value = value.astimezone(UTC)
+        # SQLite has no time zone type: keep naive UTC there so comparisons stay textual-safe.
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def make_engine(url: str) -> Engine:
+    """Build the engine; SQLite gets WAL, a busy timeout and BEGIN IMMEDIATE for writers."""
+    if not url.startswith("sqlite"):
+        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    engine = create_engine(
+        url,
+        connect_args={"check_same_thread": False, "timeout": 30},
+        poolclass=NullPool if ":memory:" not in url else None,
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record) -> None:
+        # Let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite's own BEGIN is deferred).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn) -> None:
+        # One writer at a time: two windows calling at once queue here instead of racing.
+        if conn.get_execution_options().get("readonly"):
+            conn.exec_driver_sql("BEGIN")
+        else:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def default_url(app: Flask) -> str:
+    """The embedded SQLite database in the instance folder."""
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{Path(app.instance_path) / 'hall.sqlite3'}"
+
+
+def init_app(app: Flask) -> None:
+    """Attach an engine and a session factory to the app."""
+    url = app.config.get("DATABASE_URL") or default_url(app)
+    app.config["DATABASE_URL"] = url
+    engine = make_engine(url)
+    app.extensions["hall.db"] = sessionmaker(engine, expire_on_commit=False)
+    app.extensions["hall.engine"] = engine
+
+
+def engine(app: Flask | None = None) -> Engine:
+    """The app's engine."""
+    return (app or current_app).extensions["hall.engine"]
+
+
+@contextmanager
+def unit_of_work(readonly: bool = False, app: Flask | None = None) -> Iterator[Session]:
+    """Open a session in one transaction; commit on success, roll back on any error."""
+    factory: sessionmaker = (app or current_app).extensions["hall.db"]
+    with factory() as session:
+        if readonly:
+            session.connection(execution_options={"readonly": True})
+        try:
+            yield session
+            if readonly:
+                session.rollback()
+            else:
+                session.commit()
+        except BaseException:
+            session.rollback()
+            raise

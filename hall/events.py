@@ -1,0 +1,54 @@
+"""Domain events: recorded inside the transaction, published to Socket.IO after the commit."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from hall.extensions import socketio
+from hall.models import Hall
+
+NAMESPACES = ("/display", "/kiosk", "/counter", "/board", "/status")
+
+
+@dataclass
+class Event:
+    """A fact that happened in a hall (e.g. ``ticket.called``), with the hall's sequence."""
+
+    name: str
+    hall_id: int
+    payload: dict[str, Any]
+
+    @property
+    def seq(self) -> int:
+        """The event's place in the hall's sequence."""
+        return self.payload["seq"]
+
+
+def record(session: Session, hall: Hall, name: str, payload: dict[str, Any]) -> Event:
+    """Number a new event in the hall's sequence; the row lock orders concurrent writers."""
+    seq = session.execute(
+        update(Hall)
+        .where(Hall.id == hall.id)
+        .values(event_seq=Hall.event_seq + 1)
+        .returning(Hall.event_seq)
+    ).scalar_one()
+    hall.event_seq = seq
+    return Event(name, hall.id, {"hall": hall.code, "seq": seq, **payload})
+
+
+def publish(events: Iterable[Event]) -> None:
+    """Send committed events to every client namespace's room of the hall."""
+    for ev in events:
+        for namespace in NAMESPACES:
+            socketio.emit(ev.name, ev.payload, namespace=namespace, to=f"hall:{ev.hall_id}")
+
+
+def after_issue(ticket_id: int, device_id: int | None) -> None:
+    """Hand a committed ticket to whoever registered for new tickets (the print queue)."""
+    hook = current_app.extensions.get("hall.after_issue")
+    if hook is not None:
+        hook(ticket_id, device_id)

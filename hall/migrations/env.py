@@ -1,0 +1,18 @@
+"""Alembic environment: runs on the connection the hub hands it (see hall.migrate)."""
+
+from alembic import context
+
+from hall.models import Base
+
+config = context.config
+connection = config.attributes.get("connection")
+if connection is None:
+    raise RuntimeError("run migrations through `hall init` (hall.migrate.upgrade)")
+
+context.configure(
+    connection=connection,
+    target_metadata=Base.metadata,
+    render_as_batch=connection.dialect.name == "sqlite",
+)
+with context.begin_transaction():
+    context.run_migrations()

@@ -1,0 +1,304 @@
+"""The domain's tables, typed with SQLAlchemy 2.0; models keep their own invariants, no I/O."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from hall.db import UTCDateTime
+
+
+class Base(DeclarativeBase):
+    """Declarative base with aware-UTC datetimes everywhere."""
+
+    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Role(enum.StrEnum):
+    """What a staff account may do."""
+
+    WINDOW = "window"
+    BACKOFFICE = "backoffice"
+    PICKUP = "pickup"
+    MANAGER = "manager"
+    ADMIN = "admin"
+
+
+class TicketStatus(enum.StrEnum):
+    """Where a ticket stands."""
+
+    WAITING = "waiting"
+    CALLED = "called"
+    SERVING = "serving"
+    DONE = "done"
+    NO_SHOW = "no_show"
+    CANCELLED = "cancelled"
+
+
+class WindowStatus(enum.StrEnum):
+    """Whether a window serves."""
+
+    CLOSED = "closed"
+    OPEN = "open"
+    PAUSED = "paused"
+
+
+class Hall(Base):
+    """A site: a district hall or a street service point."""
+
+    __tablename__ = "halls"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    name_en: Mapped[str] = mapped_column(String(120), default="")
+    timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
+    # Per-hall event sequence; bumped with UPDATE … RETURNING inside each writing transaction.
+    event_seq: Mapped[int] = mapped_column(Integer, default=0)
+    allow_phone_tickets: Mapped[bool] = mapped_column(Boolean, default=False)
+    # None: tickets around the clock; else {"0": [["08:30", "12:00"], …], …} by ISO weekday-1.
+    hours: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    workdays_only: Mapped[bool] = mapped_column(Boolean, default=False)
+    priority_classes: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    priority_streak_max: Mapped[int] = mapped_column(Integer, default=2)
+    max_calls: Mapped[int] = mapped_column(Integer, default=3)
+    no_show_grace_min: Mapped[int] = mapped_column(Integer, default=30)
+    default_service_s: Mapped[int] = mapped_column(Integer, default=300)
+    notice: Mapped[str] = mapped_column(Text, default="")
+
+    queues: Mapped[list[Queue]] = relationship(back_populates="hall", order_by="Queue.code")
+    windows: Mapped[list[Window]] = relationship(back_populates="hall", order_by="Window.id")
+
+
+class Department(Base):
+    """A back-office department; may serve cases from any hall."""
+
+    __tablename__ = "departments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    name_en: Mapped[str] = mapped_column(String(120), default="")
+
+
+class Queue(Base):
+    """What a ticket waits in: intake, a specialised line, pickup or consultation."""
+
+    __tablename__ = "queues"
+    __table_args__ = (UniqueConstraint("hall_id", "code"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id"))
+    code: Mapped[str] = mapped_column(String(8))
+    prefix: Mapped[str] = mapped_column(String(4))
+    name: Mapped[str] = mapped_column(String(60))
+    name_en: Mapped[str] = mapped_column(String(60), default="")
+    kind: Mapped[str] = mapped_column(String(20), default="intake")
+
+    hall: Mapped[Hall] = relationship(back_populates="queues")
+
+
+class Matter(Base):
+    """A service matter (事项) with its guide; on-the-spot or committed with a time limit."""
+
+    __tablename__ = "matters"
+    __table_args__ = (UniqueConstraint("hall_id", "code"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id"))
+    queue_id: Mapped[int] = mapped_column(ForeignKey("queues.id"))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    code: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(120))
+    name_en: Mapped[str] = mapped_column(String(120), default="")
+    category: Mapped[str] = mapped_column(String(60), default="")
+    category_en: Mapped[str] = mapped_column(String(60), default="")
+    on_the_spot: Mapped[bool] = mapped_column(Boolean, default=True)
+    time_limit_days: Mapped[int] = mapped_column(Integer, default=0)
+    fee: Mapped[str] = mapped_column(String(120), default="不收费 / free")
+    conditions: Mapped[str] = mapped_column(Text, default="")
+    documents: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    legal_basis: Mapped[str] = mapped_column(Text, default="")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    changed_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    daily_cap: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    cap_warning: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    hours: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    queue: Mapped[Queue] = relationship()
+    department: Mapped[Department | None] = relationship()
+
+
+class Window(Base):
+    """A counter window; serves its queues in a priority order."""
+
+    __tablename__ = "windows"
+    __table_args__ = (UniqueConstraint("hall_id", "number"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id"))
+    number: Mapped[str] = mapped_column(String(8))
+    name: Mapped[str] = mapped_column(String(60))
+    name_en: Mapped[str] = mapped_column(String(60), default="")
+    status: Mapped[str] = mapped_column(String(10), default=WindowStatus.CLOSED)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    current_ticket_id: Mapped[int | None] = mapped_column(
+        ForeignKey("tickets.id", use_alter=True, name="fk_windows_current_ticket")
+    )
+    pause_reason: Mapped[str] = mapped_column(String(200), default="")
+    priority_streak: Mapped[int] = mapped_column(Integer, default=0)
+    status_since: Mapped[datetime | None] = mapped_column(nullable=True)
+
+    hall: Mapped[Hall] = relationship(back_populates="windows")
+    staff: Mapped[Staff | None] = relationship(foreign_keys=[staff_id])
+    current_ticket: Mapped[Ticket | None] = relationship(foreign_keys=[current_ticket_id])
+    links: Mapped[list[WindowQueue]] = relationship(
+        order_by="WindowQueue.position", cascade="all, delete-orphan"
+    )
+
+    @property
+    def queue_ids(self) -> list[int]:
+        """The queues this window serves, first choice first."""
+        return [link.queue_id for link in self.links]
+
+
+class WindowQueue(Base):
+    """A queue a window serves, at a position in its order."""
+
+    __tablename__ = "window_queues"
+    window_id: Mapped[int] = mapped_column(ForeignKey("windows.id"), primary_key=True)
+    queue_id: Mapped[int] = mapped_column(ForeignKey("queues.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    queue: Mapped[Queue] = relationship()
+
+
+class Staff(Base):
+    """A staff account."""
+
+    __tablename__ = "staff"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(256))
+    name: Mapped[str] = mapped_column(String(60), default="")
+    staff_no: Mapped[str] = mapped_column(String(20), default="")
+    role: Mapped[str] = mapped_column(String(20))
+    hall_id: Mapped[int | None] = mapped_column(ForeignKey("halls.id"))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Device(Base):
+    """A kiosk, display, printer or evaluator, known by a token."""
+
+    __tablename__ = "devices"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(60), default="")
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    printer_url: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    printer_options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime]
+
+    hall: Mapped[Hall] = relationship()
+
+
+class AuthToken(Base):
+    """A staff session token (stored hashed, revocable, with an expiry)."""
+
+    __tablename__ = "auth_tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+
+    staff: Mapped[Staff] = relationship()
+
+
+class DailyCounter(Base):
+    """A counter per scope and service day: ticket numbers and daily caps come from here."""
+
+    __tablename__ = "daily_counters"
+    scope: Mapped[str] = mapped_column(String(40), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    value: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Ticket(Base):
+    """A numbered ticket; the number is the queue prefix plus the day's sequence."""
+
+    __tablename__ = "tickets"
+    __table_args__ = (
+        UniqueConstraint("queue_prefix_scope", "service_date", "seq", name="uq_ticket_number"),
+        Index("ix_tickets_waiting", "hall_id", "status", "queue_id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id"))
+    queue_id: Mapped[int] = mapped_column(ForeignKey("queues.id"))
+    # The queue the number was drawn from; a transfer moves queue_id but never the number.
+    queue_prefix_scope: Mapped[int] = mapped_column(ForeignKey("queues.id"))
+    matter_id: Mapped[int | None] = mapped_column(ForeignKey("matters.id"))
+    service_date: Mapped[date] = mapped_column(Date)
+    seq: Mapped[int] = mapped_column(Integer)
+    number: Mapped[str] = mapped_column(String(12))
+    priority: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    source: Mapped[str] = mapped_column(String(20), default="kiosk")
+    status: Mapped[str] = mapped_column(String(12), default=TicketStatus.WAITING)
+    token: Mapped[str] = mapped_column(String(43), unique=True)
+    device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id"))
+    issued_at: Mapped[datetime]
+    # Order in the line: the issue time, kept through transfers and re-queues.
+    queued_at: Mapped[datetime]
+    called_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    first_called_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    started_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    no_show_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    calls: Mapped[int] = mapped_column(Integer, default=0)
+    window_id: Mapped[int | None] = mapped_column(ForeignKey("windows.id"))
+    target_window_id: Mapped[int | None] = mapped_column(ForeignKey("windows.id"))
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+
+    queue: Mapped[Queue] = relationship(foreign_keys=[queue_id])
+    matter: Mapped[Matter | None] = relationship()
+    window: Mapped[Window | None] = relationship(foreign_keys=[window_id])
+    hall: Mapped[Hall] = relationship()
+
+
+class TicketStep(Base):
+    """One step in a ticket's life: who did what, where and when (for statistics)."""
+
+    __tablename__ = "ticket_steps"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id"))
+    action: Mapped[str] = mapped_column(String(20))
+    at: Mapped[datetime] = mapped_column(index=True)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    window_id: Mapped[int | None] = mapped_column(ForeignKey("windows.id"))
+    queue_id: Mapped[int | None] = mapped_column(ForeignKey("queues.id"))
+    detail: Mapped[str] = mapped_column(String(200), default="")
+
+
+class WindowStep(Base):
+    """One change of a window's state: opened, paused (with reason), resumed, closed."""
+
+    __tablename__ = "window_steps"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    window_id: Mapped[int] = mapped_column(ForeignKey("windows.id"), index=True)
+    action: Mapped[str] = mapped_column(String(20))
+    at: Mapped[datetime]
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    detail: Mapped[str] = mapped_column(String(200), default="")

@@ -1,0 +1,74 @@
+"""Request schemas shared by REST views and socket handlers (and the OpenAPI document)."""
+
+from typing import Any
+
+from apiflask import Schema
+from apiflask.fields import Integer, String
+from apiflask.validators import Length, Range
+from marshmallow import ValidationError, fields
+
+
+class IdOrCode(fields.Field):
+    """An integer id or a short code string."""
+
+    def _deserialize(self, value: Any, attr, data, **kwargs) -> int | str:
+        if isinstance(value, bool):
+            raise ValidationError("需要编号或代码 / expected an id or a code")
+        if isinstance(value, int):
+            if value < 1 or value > 2**31:
+                raise ValidationError("编号超出范围 / id out of range")
+            return value
+        if isinstance(value, str) and 1 <= len(value) <= 40:
+            return value
+        raise ValidationError("需要编号或代码 / expected an id or a code (1–40 characters)")
+
+
+class TokenIn(Schema):
+    """Staff login."""
+
+    username = String(required=True, validate=Length(1, 64))
+    password = String(required=True, validate=Length(1, 200))
+
+
+class TicketIn(Schema):
+    """Take a ticket for a matter."""
+
+    matter = IdOrCode(required=True, metadata={"description": "matter id or code"})
+    priority = String(load_default=None, allow_none=True, validate=Length(1, 20))
+
+
+class WindowRef(Schema):
+    """A socket action on a window."""
+
+    window = Integer(required=True, validate=Range(1, 2**31))
+
+
+class CallTicketIn(Schema):
+    """Call a chosen ticket."""
+
+    ticket = IdOrCode(required=True)
+
+
+class TransferIn(Schema):
+    """Transfer the current ticket to a queue or a window."""
+
+    queue = IdOrCode(load_default=None)
+    window = Integer(load_default=None, validate=Range(1, 2**31))
+
+
+class PauseIn(Schema):
+    """Pause with a reason."""
+
+    reason = String(required=True, validate=Length(1, 200))
+
+
+class TicketRef(Schema):
+    """A ticket by id."""
+
+    ticket = IdOrCode(required=True)
+
+
+class HallRef(Schema):
+    """A hall by code."""
+
+    hall = String(required=True, validate=Length(1, 32))

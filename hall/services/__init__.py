@@ -1,0 +1,1 @@
+"""Domain operations: plain functions taking a session and plain values, returning events."""

@@ -1,0 +1,126 @@
+"""Staff and device credentials: hashed passwords, hashed bearer tokens with an expiry."""
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from hall import clock
+from hall.errors import BadRequest, Conflict, NotFound, Unauthorized
+from hall.models import AuthToken, Department, Device, Hall, Role, Staff
+
+DEVICE_KINDS = ("kiosk", "display", "printer", "evaluator")
+
+
+def token_hash(token: str) -> str:
+    """What is stored of a token: its SHA-256, so a leaked table gives no working token."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def add_staff(
+    session: Session,
+    username: str,
+    password: str,
+    role: str,
+    *,
+    name: str = "",
+    staff_no: str = "",
+    hall: Hall | None = None,
+    department: Department | None = None,
+) -> Staff:
+    """Create a staff account."""
+    if role not in {r.value for r in Role}:
+        raise BadRequest(f"角色无效 / unknown role: {role}")
+    if len(password) < 6:
+        raise BadRequest("密码至少 6 位 / password must have at least 6 characters")
+    if session.scalar(select(Staff).where(Staff.username == username)):
+        raise Conflict(f"用户名已存在 / username taken: {username}", code="username_taken")
+    staff = Staff(
+        username=username,
+        password_hash=generate_password_hash(password),
+        role=role,
+        name=name or username,
+        staff_no=staff_no,
+        hall_id=hall.id if hall else None,
+        department_id=department.id if department else None,
+    )
+    session.add(staff)
+    session.flush()
+    return staff
+
+
+def login(
+    session: Session, username: str, password: str, ttl_hours: int, at: datetime | None = None
+) -> tuple[str, Staff]:
+    """Check a password and hand out a new bearer token."""
+    at = at or clock.now()
+    staff = session.scalar(select(Staff).where(Staff.username == username))
+    if staff is None or not staff.active or not check_password_hash(staff.password_hash, password):
+        raise Unauthorized("用户名或密码错误 / wrong username or password", code="bad_login")
+    session.execute(delete(AuthToken).where(AuthToken.expires_at < at))
+    token = secrets.token_urlsafe(32)
+    session.add(
+        AuthToken(
+            token_hash=token_hash(token),
+            staff_id=staff.id,
+            created_at=at,
+            expires_at=at + timedelta(hours=ttl_hours),
+        )
+    )
+    return token, staff
+
+
+def logout(session: Session, token: str) -> None:
+    """Revoke a staff token."""
+    session.execute(delete(AuthToken).where(AuthToken.token_hash == token_hash(token)))
+
+
+def staff_for_token(session: Session, token: str, at: datetime | None = None) -> Staff | None:
+    """The staff member a token belongs to, if it is valid and unexpired."""
+    at = at or clock.now()
+    row = session.scalar(select(AuthToken).where(AuthToken.token_hash == token_hash(token)))
+    if row is None or row.expires_at < at or not row.staff.active:
+        return None
+    return row.staff
+
+
+def device_for_token(session: Session, token: str) -> Device | None:
+    """The device a token belongs to."""
+    return session.scalar(select(Device).where(Device.token_hash == token_hash(token)))
+
+
+def add_device(
+    session: Session,
+    kind: str,
+    hall: Hall,
+    *,
+    name: str = "",
+    printer_url: str | None = None,
+    token: str | None = None,
+) -> tuple[Device, str]:
+    """Register a device and return it with its token (shown once, stored hashed)."""
+    if kind not in DEVICE_KINDS:
+        raise BadRequest(
+            f"设备类型无效 / unknown device kind: {kind}; use {', '.join(DEVICE_KINDS)}"
+        )
+    token = token or secrets.token_urlsafe(32)
+    device = Device(
+        hall_id=hall.id,
+        kind=kind,
+        name=name or f"{kind}",
+        token_hash=token_hash(token),
+        printer_url=printer_url,
+        created_at=clock.now(),
+    )
+    session.add(device)
+    session.flush()
+    return device, token
+
+
+def require_staff_in_hall(staff: Staff, hall: Hall) -> None:
+    """Refuse a staff member of another hall."""
+    if staff.hall_id is not None and staff.hall_id != hall.id:
+        raise NotFound(f"大厅不存在 / no such hall: {hall.code}", code="hall_not_found")

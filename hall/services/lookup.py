@@ -1,0 +1,64 @@
+"""Finding things by the names clients use, with clear errors for unknown ones."""
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hall.errors import NotFound
+from hall.models import Hall, Matter, Queue, Ticket, Window
+
+
+def hall_by_code(session: Session, code: str) -> Hall:
+    """The hall with this code."""
+    hall = session.scalar(select(Hall).where(Hall.code == code))
+    if hall is None:
+        raise NotFound(f"大厅不存在 / no such hall: {code[:40]}", code="hall_not_found")
+    return hall
+
+
+def matter_in_hall(session: Session, hall: Hall, ref: int | str) -> Matter:
+    """A matter of the hall, by id or code."""
+    query = select(Matter).where(Matter.hall_id == hall.id, Matter.active.is_(True))
+    if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
+        matter = session.scalar(query.where(Matter.id == int(ref)))
+    else:
+        matter = session.scalar(query.where(Matter.code == ref))
+    if matter is None:
+        raise NotFound(f"事项不存在 / no such matter: {str(ref)[:40]}", code="matter_not_found")
+    return matter
+
+
+def queue_in_hall(session: Session, hall_id: int, ref: int | str) -> Queue:
+    """A queue of the hall, by id or code."""
+    query = select(Queue).where(Queue.hall_id == hall_id)
+    if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
+        queue = session.scalar(query.where(Queue.id == int(ref)))
+    else:
+        queue = session.scalar(query.where(Queue.code == ref))
+    if queue is None:
+        raise NotFound(f"队列不存在 / no such queue: {str(ref)[:40]}", code="queue_not_found")
+    return queue
+
+
+def window(session: Session, window_id: int, *, lock: bool = False) -> Window:
+    """A window by id."""
+    query = select(Window).where(Window.id == window_id)
+    if lock:
+        query = query.with_for_update()
+    found = session.scalar(query)
+    if found is None:
+        raise NotFound(f"窗口不存在 / no such window: {window_id}", code="window_not_found")
+    return found
+
+
+def ticket(session: Session, ref: int | str, *, lock: bool = False) -> Ticket:
+    """A ticket by id or by its status token."""
+    if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
+        query = select(Ticket).where(Ticket.id == int(ref))
+    else:
+        query = select(Ticket).where(Ticket.token == ref)
+    if lock:
+        query = query.with_for_update()
+    found = session.scalar(query)
+    if found is None:
+        raise NotFound(f"票号不存在 / no such ticket: {str(ref)[:40]}", code="ticket_not_found")
+    return found

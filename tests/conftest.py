@@ -1,0 +1,176 @@
+"""Fixtures: an app per test on a real database (SQLite file, and PostgreSQL where it runs)."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+from sqlalchemy import create_engine, text
+
+from hall import create_app, db, demo, migrate
+
+POSTGRES_URL = os.environ.get(
+    "HALL_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+REDIS_URL = os.environ.get("HALL_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+HALL_BIN = Path(sys.executable).parent / "hall"
+
+
+def _postgres_missing() -> str | None:
+    try:
+        engine = create_engine(POSTGRES_URL, connect_args={"connect_timeout": 2})
+        with engine.connect():
+            pass
+        engine.dispose()
+    except Exception as err:  # any failure to reach the server means: skip
+        return f"PostgreSQL not reachable at {POSTGRES_URL}: {type(err).__name__}"
+    return None
+
+
+def reset_postgres() -> None:
+    """Drop every table of the test database."""
+    engine = create_engine(POSTGRES_URL)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path) -> str:
+    """A fresh, empty database: SQLite in the test's folder, or the PostgreSQL test database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'hall.sqlite3'}"
+    reason = _postgres_missing()
+    if reason:
+        pytest.skip(reason)
+    reset_postgres()
+    return POSTGRES_URL
+
+
+@pytest.fixture
+def sqlite_url(tmp_path) -> str:
+    """A fresh SQLite database file, for tests that are not about the database backend."""
+    return f"sqlite:///{tmp_path / 'hall.sqlite3'}"
+
+
+def build_app(url: str, **config):
+    """An app on ``url`` with the schema migrated and the demo halls loaded."""
+    app = create_app(
+        {"DATABASE_URL": url, "TESTING": True, "SECRET_KEY": "test", "PRINT_WORKER": False,
+         **config}
+    )
+    migrate.upgrade(db.engine(app))
+    with app.app_context(), db.unit_of_work() as session:
+        demo.create(session)
+    return app
+
+
+@pytest.fixture
+def app(database_url):
+    """The hub with the demo halls, on each database backend."""
+    app = build_app(database_url)
+    yield app
+    db.engine(app).dispose()
+
+
+@pytest.fixture
+def lite_app(sqlite_url):
+    """The hub with the demo halls on SQLite only."""
+    app = build_app(sqlite_url)
+    yield app
+    db.engine(app).dispose()
+
+
+@pytest.fixture
+def client(app):
+    """A test client of the app."""
+    return app.test_client()
+
+
+def free_port() -> int:
+    """An unused TCP port on loopback."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class LiveServer:
+    """`hall serve` in a subprocess, on a database the test prepared."""
+
+    def __init__(self, database_url: str, **env: str) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {**os.environ, "HALL_DATABASE_URL": database_url, **env}
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> "LiveServer":
+        """Start and wait until the API answers."""
+        self.process = subprocess.Popen(
+            [str(HALL_BIN), "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(self.process.stderr.read().decode()[-2000:])
+            try:
+                if requests.get(f"{self.url}/api/v1/halls", timeout=1).ok:
+                    return self
+            except requests.ConnectionError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError("hall serve did not come up in 30 s")
+
+    def stop(self) -> None:
+        """Stop the server (SIGTERM, then SIGKILL)."""
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(5)
+        if self.process and self.process.stderr:
+            self.process.stderr.close()
+
+    def kill(self) -> None:
+        """Kill the server outright, like a crash."""
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(5)
+
+
+@pytest.fixture
+def live_server(app):
+    """A real `hall serve` process on the test's database (each backend)."""
+    server = LiveServer(app.config["DATABASE_URL"]).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def lite_server(lite_app):
+    """A real `hall serve` process on a SQLite database."""
+    server = LiveServer(lite_app.config["DATABASE_URL"]).start()
+    yield server
+    server.stop()
+
+
+def login(client_or_url, username: str, password: str = demo.PASSWORD) -> dict[str, str]:
+    """Log a demo staff member in; the Authorization header to use."""
+    body = {"username": username, "password": password}
+    if isinstance(client_or_url, str):
+        response = requests.post(f"{client_or_url}/api/v1/auth/token", json=body, timeout=10)
+        token = response.json()["token"]
+    else:
+        token = client_or_url.post("/api/v1/auth/token", json=body).json["token"]
+    return {"Authorization": f"Bearer {token}"}
+
+
+KIOSK = {"Authorization": "Bearer demo-kiosk-kuancheng"}

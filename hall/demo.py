@@ -4,6 +4,7 @@ from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from werkzeug.security import generate_password_hash
 
 from hall.models import Department, Hall, Matter, Queue, Window, WindowQueue
 from hall.services import auth
@@ -440,6 +441,8 @@ def create(session: Session) -> str | None:
     ]
     _build_hall(session, street, departments, street_queues, street_matters, street_windows, cap=30)
 
+    # Every demo account shares one password: hash it once (scrypt is slow on purpose).
+    hashed = generate_password_hash(PASSWORD)
     for n in range(1, 13):
         auth.add_staff(
             session,
@@ -449,6 +452,7 @@ def create(session: Session) -> str | None:
             name=_NAMES[n - 1],
             staff_no=f"KC{n:03d}",
             hall=main,
+            password_hash=hashed,
         )
     for n in range(1, 4):
         auth.add_staff(
@@ -459,9 +463,17 @@ def create(session: Session) -> str | None:
             name=_NAMES[11 + n],
             staff_no=f"XF{n:03d}",
             hall=street,
+            password_hash=hashed,
         )
     auth.add_staff(
-        session, "pickup", PASSWORD, "pickup", name="出件岗", staff_no="KC100", hall=main
+        session,
+        "pickup",
+        PASSWORD,
+        "pickup",
+        name="出件岗",
+        staff_no="KC100",
+        hall=main,
+        password_hash=hashed,
     )
     for code in departments:
         auth.add_staff(
@@ -471,10 +483,21 @@ def create(session: Session) -> str | None:
             "backoffice",
             name=f"{departments[code].name}审批岗",
             department=departments[code],
+            password_hash=hashed,
         )
-    auth.add_staff(session, "manager", PASSWORD, "manager", name="大厅值班长", hall=main)
-    auth.add_staff(session, "manager-xinfa", PASSWORD, "manager", name="站点负责人", hall=street)
-    auth.add_staff(session, "admin", PASSWORD, "admin", name="系统管理员")
+    auth.add_staff(
+        session, "manager", PASSWORD, "manager", name="大厅值班长", hall=main, password_hash=hashed
+    )
+    auth.add_staff(
+        session,
+        "manager-xinfa",
+        PASSWORD,
+        "manager",
+        name="站点负责人",
+        hall=street,
+        password_hash=hashed,
+    )
+    auth.add_staff(session, "admin", PASSWORD, "admin", name="系统管理员", password_hash=hashed)
     auth.add_device(
         session,
         "kiosk",

@@ -30,8 +30,9 @@ def add_staff(
     staff_no: str = "",
     hall: Hall | None = None,
     department: Department | None = None,
+    password_hash: str | None = None,
 ) -> Staff:
-    """Create a staff account."""
+    """Create a staff account (``password_hash`` reuses a hash already made for ``password``)."""
     if role not in {r.value for r in Role}:
         raise BadRequest(f"角色无效 / unknown role: {role}")
     if len(password) < 6:
@@ -40,7 +41,7 @@ def add_staff(
         raise Conflict(f"用户名已存在 / username taken: {username}", code="username_taken")
     staff = Staff(
         username=username,
-        password_hash=generate_password_hash(password),
+        password_hash=password_hash or generate_password_hash(password),
         role=role,
         name=name or username,
         staff_no=staff_no,

@@ -49,6 +49,16 @@ class TicketStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
+class PrintState(enum.StrEnum):
+    """Where a print job stands; printed, failed and expired are final."""
+
+    PENDING = "pending"
+    PRINTING = "printing"
+    PRINTED = "printed"
+    FAILED = "failed"
+    EXPIRED = "expired"
+
+
 class WindowStatus(enum.StrEnum):
     """Whether a window serves."""
 
@@ -210,6 +220,9 @@ class Device(Base):
     printer_url: Mapped[str | None] = mapped_column(String(300), nullable=True)
     printer_options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime]
+    # The printer's last known fault (None: fine), so the board hears of a change only once.
+    printer_fault: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    printer_fault_since: Mapped[datetime | None] = mapped_column(nullable=True)
 
     hall: Mapped[Hall] = relationship()
 
@@ -302,3 +315,29 @@ class WindowStep(Base):
     at: Mapped[datetime]
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     detail: Mapped[str] = mapped_column(String(200), default="")
+
+
+class PrintJob(Base):
+    """One ticket to print on one printer; sent by the print worker, never twice."""
+
+    __tablename__ = "print_jobs"
+    __table_args__ = (Index("ix_print_jobs_due", "state", "next_attempt_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id"))
+    device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id"))
+    printer_url: Mapped[str] = mapped_column(String(300))
+    # Built in the request: the worker has no request to learn the hub's public address from.
+    status_url: Mapped[str] = mapped_column(String(300))
+    reprint: Mapped[bool] = mapped_column(Boolean, default=False)
+    requested_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    state: Mapped[str] = mapped_column(String(10), default=PrintState.PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    last_error: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime]
+    claimed_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+    ticket: Mapped[Ticket] = relationship()
+    device: Mapped[Device | None] = relationship()

@@ -10,12 +10,13 @@ from datetime import datetime
 
 from escpos.printer import Dummy
 
-from .errors import PrinterError
+from .errors import TRANSPORT_ERRORS, PrinterError, PrintInterrupted, transport_error
 from .layout import TicketLayout, paper_for, render_ticket
 from .status import PrinterStatus, printer_status, read_status
 from .urls import connected, open_printer, parse_printer_url
 
 __all__ = [
+    "PrintInterrupted",
     "PrinterError",
     "PrinterStatus",
     "TicketLayout",
@@ -40,7 +41,12 @@ def _send(
             status = read_status(printer, timeout=timeout)
             if not status.ready:
                 raise PrinterError(status.error or "打印机未就绪 / printer not ready")
-        printer._raw(buffer.output)
+        try:
+            printer._raw(buffer.output)
+        except TRANSPORT_ERRORS as exc:
+            # Everything before this line failed with nothing sent; from here on the
+            # printer may already have printed some or all of the ticket.
+            raise PrintInterrupted(str(transport_error(exc, url))) from exc
 
 
 def print_ticket(
@@ -53,6 +59,9 @@ def print_ticket(
     require_ready: bool = False,
 ) -> None:
     """Print a queue ticket on the printer a URL names; raises PrinterError.
+
+    PrintInterrupted (a PrinterError) means the link broke while the ticket was being
+    sent; any other PrinterError means nothing reached the printer.
 
     With require_ready, the printer's status is read first and a printer that is out of
     paper, open or offline raises PrinterError instead of swallowing the ticket.

@@ -13,6 +13,13 @@ class PrinterError(Exception):
     """A printer could not be configured, reached or driven."""
 
 
+class PrintInterrupted(PrinterError):
+    """The link failed while a ticket was being sent: part or all of it may be on paper.
+
+    Callers that promise to print at most once must not retry this one by themselves.
+    """
+
+
 def transport_error(exc: BaseException, url: str) -> PrinterError:
     """Translate a transport exception into a PrinterError with a readable reason."""
     if isinstance(exc, PrinterError):

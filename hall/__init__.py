@@ -36,7 +36,7 @@ def create_app(config: dict[str, Any] | None = None) -> APIFlask:
     app.json.ensure_ascii = False
     app.security_schemes = {"BearerAuth": {"type": "http", "scheme": "bearer"}}
 
-    from hall import api, db, i18n, pages, sockets
+    from hall import api, db, i18n, pages, printing, sockets
     from hall.extensions import socketio
 
     db.init_app(app)
@@ -51,6 +51,7 @@ def create_app(config: dict[str, Any] | None = None) -> APIFlask:
     api.init_app(app)
     sockets.init_app(app)
     pages.init_app(app)
+    printing.init_app(app)
     _register_errors(app)
     return app
 

@@ -47,8 +47,7 @@ def publish(events: Iterable[Event]) -> None:
             socketio.emit(ev.name, ev.payload, namespace=namespace, to=f"hall:{ev.hall_id}")
 
 
-def after_issue(ticket_id: int, device_id: int | None) -> None:
-    """Hand a committed ticket to whoever registered for new tickets (the print queue)."""
+def after_issue(ticket_id: int, device_id: int | None) -> Any:
+    """Hand a committed ticket to whoever registered for new tickets; their answer (print state)."""
     hook = current_app.extensions.get("hall.after_issue")
-    if hook is not None:
-        hook(ticket_id, device_id)
+    return hook(ticket_id, device_id) if hook is not None else None

@@ -46,8 +46,8 @@ def take_ticket(code: str, body: dict) -> tuple[dict, int]:
         )
         data = tickets.to_dict(session, ticket, status_url=status_url(ticket.token))
     publish(events)
-    after_issue(ticket.id, device_id)
-    return {"ticket": data}, 201
+    printing = after_issue(ticket.id, device_id)
+    return {"ticket": data, "print": printing}, 201
 
 
 @bp.get("/tickets/<ref>")

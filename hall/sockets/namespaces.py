@@ -150,7 +150,7 @@ class KioskNamespace(HallNamespace):
             )
             answer = {"ticket": ticket_json(db, ticket)}
         publish(events)
-        after_issue(ticket.id, device.id)
+        answer["print"] = after_issue(ticket.id, device.id)
         return answer
 
 

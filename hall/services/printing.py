@@ -1,0 +1,414 @@
+"""Print jobs: queue a ticket for a printer, claim due jobs, settle each attempt, reprint.
+
+A job is printed at most once: a worker claims it with a guarded UPDATE (pending → printing)
+that only one process can win, and only an attempt that sent nothing is ever retried.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from hall import clock
+from hall.errors import Conflict, Forbidden, NotFound
+from hall.events import Event, record
+from hall.models import Device, Hall, PrintJob, PrintState, Staff, Ticket, TicketStatus
+from hall.services import tickets
+from hall.services.calling import COUNTER_ROLES
+from printers import TicketLayout
+
+OPEN_STATES = (PrintState.PENDING, PrintState.PRINTING)
+KIOSK_REPRINTS = 3  # a kiosk may print a ticket at most this many times more
+DEFAULT_NOTICE = "请留意叫号屏幕与语音提示 Please watch the display"
+REPRINT_NOTICE = "补打 Reprint · 请留意叫号屏幕 Please watch the display"
+PRIORITY_LABELS = {
+    "elderly": "老年人 Elderly",
+    "disabled": "残疾人 Disabled",
+    "military": "军人 Military",
+    "pregnant": "孕妇 Pregnant",
+    "appointment": "预约 Appointment",
+}
+EXPIRED_REASON = "票号已不在等候,不再打印 / the ticket is no longer waiting; not printed"
+GAVE_UP_REASON = "打印机长时间未恢复,未打印 / the printer did not recover in time; not printed"
+STALE_REASON = (
+    "打印中断,结果未知,如未出票请补打 / printing was interrupted; reprint if no ticket came out"
+)
+
+
+@dataclass(frozen=True)
+class PrintOrder:
+    """Everything the worker needs to send one claimed job, read inside the claim."""
+
+    job_id: int
+    printer_url: str
+    layout: TicketLayout
+    paper_mm: int = 80
+    raster_text: bool = False
+    require_ready: bool = False
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one attempt came to: printed, or an error and whether a retry is safe."""
+
+    printed: bool
+    error: str = ""
+    retry: bool = False
+
+
+def job_json(job: PrintJob) -> dict[str, Any]:
+    """A print job as kiosks and counters see it."""
+    return {
+        "job_id": job.id,
+        "state": job.state,
+        "attempts": job.attempts,
+        "reprint": job.reprint,
+        "reason": public_reason(job.last_error, job.printer_url) or None,
+    }
+
+
+def public_reason(error: str, printer_url: str) -> str:
+    """The error without the printer's address (events reach public screens too)."""
+    return error.split(f": {printer_url}", 1)[0].strip()
+
+
+def backoff_s(attempts: int, base_s: float, max_s: float) -> float:
+    """Seconds to wait before the next attempt: doubling from base_s, at most max_s."""
+    return min(max_s, base_s * 2 ** max(0, attempts - 1))
+
+
+def enqueue(
+    session: Session,
+    ticket: Ticket,
+    device: Device | None,
+    status_url: str,
+    *,
+    reprint: bool = False,
+    staff_id: int | None = None,
+    at: datetime | None = None,
+) -> PrintJob | None:
+    """Store a job to print the ticket on the device's printer; None when it has none."""
+    if device is None or not device.printer_url:
+        return None
+    at = at or clock.now()
+    job = PrintJob(
+        ticket_id=ticket.id,
+        hall_id=ticket.hall_id,
+        device_id=device.id,
+        printer_url=device.printer_url,
+        status_url=status_url,
+        reprint=reprint,
+        requested_by=staff_id,
+        state=PrintState.PENDING,
+        attempts=0,
+        next_attempt_at=at,
+        last_error="",
+        created_at=at,
+    )
+    session.add(job)
+    session.flush()
+    return job
+
+
+def _printer_of(session: Session, ticket: Ticket, device_id: int | None) -> Device:
+    if device_id is None:
+        device = session.get(Device, ticket.device_id) if ticket.device_id else None
+    else:
+        device = session.get(Device, device_id)
+        if device is None or device.hall_id != ticket.hall_id:
+            raise NotFound(f"设备不存在 / no such device: {device_id}", code="device_not_found")
+    if device is None or not device.printer_url:
+        raise Conflict(
+            "没有可用的打印机,请指定设备 / no printer for this ticket; name a device",
+            code="no_printer",
+        )
+    return device
+
+
+def _check_waiting(ticket: Ticket) -> None:
+    if ticket.status != TicketStatus.WAITING:
+        raise Conflict(
+            f"票号 {ticket.number} 不在等候中,无需补打 / ticket {ticket.number} is not waiting",
+            code="ticket_not_waiting",
+        )
+
+
+def reprint_by_staff(
+    session: Session,
+    ticket: Ticket,
+    staff: Staff,
+    status_url: str,
+    *,
+    device_id: int | None = None,
+    at: datetime | None = None,
+) -> PrintJob:
+    """Counter staff print a waiting ticket again (its kiosk's printer, or a named device)."""
+    if staff.role not in COUNTER_ROLES:
+        raise Forbidden("无权补打票号 / your role may not reprint tickets")
+    if staff.hall_id not in (None, ticket.hall_id):
+        raise Forbidden("不是本大厅的票号 / the ticket belongs to another hall", code="other_hall")
+    _check_waiting(ticket)
+    device = _printer_of(session, ticket, device_id)
+    return enqueue(session, ticket, device, status_url, reprint=True, staff_id=staff.id, at=at)
+
+
+def last_ticket(session: Session, device: Device) -> Ticket:
+    """The ticket the kiosk issued last."""
+    ticket = session.scalar(
+        select(Ticket).where(Ticket.device_id == device.id).order_by(Ticket.id.desc()).limit(1)
+    )
+    if ticket is None:
+        raise NotFound("本机尚未出过票 / this kiosk has issued no ticket", code="ticket_not_found")
+    return ticket
+
+
+def reprint_by_kiosk(
+    session: Session,
+    ticket: Ticket,
+    device: Device,
+    status_url: str,
+    *,
+    window_s: float,
+    at: datetime | None = None,
+) -> PrintJob:
+    """A kiosk prints its own last ticket again, within a few minutes of issuing it."""
+    at = at or clock.now()
+    if device.kind != "kiosk" or ticket.device_id != device.id:
+        raise Forbidden("只能补打本机刚出的票 / a kiosk may reprint only its own last ticket")
+    if last_ticket(session, device).id != ticket.id:
+        raise Conflict(
+            "只能补打本机最后一张票 / only the kiosk's last ticket can be reprinted",
+            code="not_last_ticket",
+        )
+    if at - ticket.issued_at > timedelta(seconds=window_s):
+        raise Conflict(
+            f"已超过 {round(window_s / 60)} 分钟,请到窗口补打 / too late to reprint here; "
+            "please ask at a window",
+            code="reprint_too_late",
+        )
+    _check_waiting(ticket)
+    jobs = session.scalars(select(PrintJob.state).where(PrintJob.ticket_id == ticket.id)).all()
+    if any(state in OPEN_STATES for state in jobs):
+        raise Conflict("正在打印,请稍候 / the ticket is being printed", code="print_pending")
+    if len(jobs) > KIOSK_REPRINTS:
+        raise Conflict("补打次数已满 / no more reprints here", code="reprint_limit")
+    return enqueue(session, ticket, _printer_of(session, ticket, None), status_url, reprint=True)
+
+
+def _event(session: Session, job: PrintJob, state: str, **extra: Any) -> Event:
+    ticket = job.ticket
+    return record(
+        session,
+        session.get(Hall, job.hall_id),
+        "print.updated",
+        {
+            "job_id": job.id,
+            "ticket_id": ticket.id,
+            "number": ticket.number,
+            "device_id": job.device_id,
+            "state": state,
+            "reason": public_reason(job.last_error, job.printer_url) or None,
+            "attempts": job.attempts,
+            "reprint": job.reprint,
+            **extra,
+        },
+    )
+
+
+def _close(session: Session, job_id: int, state: str, error: str, at: datetime) -> PrintJob | None:
+    """Move a job from pending to a final state, unless another process got there first."""
+    done = session.execute(
+        update(PrintJob)
+        .where(PrintJob.id == job_id, PrintJob.state == PrintState.PENDING)
+        .values(state=state, last_error=error[:300], finished_at=at)
+    )
+    if done.rowcount != 1:
+        return None
+    job = session.get(PrintJob, job_id)
+    session.refresh(job)
+    return job
+
+
+def sweep(session: Session, at: datetime, *, give_up_s: float, stale_s: float) -> list[Event]:
+    """Expire jobs whose ticket left the queue, give up on old ones, fail interrupted ones."""
+    events: list[Event] = []
+    not_waiting = session.scalars(
+        select(PrintJob.id)
+        .join(Ticket, Ticket.id == PrintJob.ticket_id)
+        .where(PrintJob.state == PrintState.PENDING, Ticket.status != TicketStatus.WAITING)
+    ).all()
+    for job_id in not_waiting:
+        if job := _close(session, job_id, PrintState.EXPIRED, EXPIRED_REASON, at):
+            events.append(_event(session, job, PrintState.EXPIRED))
+    too_old = session.scalars(
+        select(PrintJob.id).where(
+            PrintJob.state == PrintState.PENDING,
+            PrintJob.created_at < at - timedelta(seconds=give_up_s),
+        )
+    ).all()
+    for job_id in too_old:
+        if job := _close(session, job_id, PrintState.FAILED, GAVE_UP_REASON, at):
+            events.append(_event(session, job, PrintState.FAILED))
+    # A worker that died mid-print leaves its job "printing": whether paper came out is
+    # unknown, so the job fails (staff can reprint) instead of risking a second copy.
+    stale = session.scalars(
+        select(PrintJob).where(
+            PrintJob.state == PrintState.PRINTING,
+            PrintJob.claimed_at < at - timedelta(seconds=stale_s),
+        )
+    ).all()
+    for job in stale:
+        job.state, job.last_error, job.finished_at = PrintState.FAILED, STALE_REASON, at
+        events.append(_event(session, job, PrintState.FAILED))
+    return events
+
+
+def layout_for(session: Session, job: PrintJob) -> TicketLayout:
+    """What the printed ticket says, from the ticket as it stands now."""
+    ticket = job.ticket
+    hall = ticket.hall
+    ahead = tickets.ahead_of(session, ticket)
+    queue = ticket.queue
+    return TicketLayout(
+        hall=hall.name,
+        number=ticket.number,
+        matter=ticket.matter.name if ticket.matter else queue.name,
+        queue=f"{queue.name} {queue.name_en}".strip(),
+        ahead=ahead,
+        estimated_wait_s=tickets.estimate_wait_s(session, hall, ticket.queue_id, ahead),
+        issued_at=clock.local(ticket.issued_at, hall.timezone).strftime("%Y-%m-%d %H:%M"),
+        status_url=job.status_url,
+        notice=REPRINT_NOTICE if job.reprint else DEFAULT_NOTICE,
+        priority=PRIORITY_LABELS.get(ticket.priority, ticket.priority) if ticket.priority else None,
+    )
+
+
+def _order(session: Session, job: PrintJob) -> PrintOrder:
+    options = (job.device.printer_options if job.device else None) or {}
+    return PrintOrder(
+        job_id=job.id,
+        printer_url=job.printer_url,
+        layout=layout_for(session, job),
+        paper_mm=int(options.get("paper_mm", 80)),
+        raster_text=bool(options.get("raster_text", False)),
+        require_ready=bool(options.get("require_ready", False)),
+    )
+
+
+def claim_due(session: Session, at: datetime, *, limit: int = 20) -> list[PrintOrder]:
+    """Claim due jobs of waiting tickets for this worker; each is claimed by one worker only."""
+    candidates = session.scalars(
+        select(PrintJob.id)
+        .join(Ticket, Ticket.id == PrintJob.ticket_id)
+        .where(
+            PrintJob.state == PrintState.PENDING,
+            PrintJob.next_attempt_at <= at,
+            Ticket.status == TicketStatus.WAITING,
+        )
+        .order_by(PrintJob.id)
+        .limit(limit)
+        # PostgreSQL: workers of other processes skip each other's rows; the guarded
+        # UPDATE below is what makes a claim unique on SQLite (and everywhere).
+        .with_for_update(skip_locked=True, of=PrintJob)
+    ).all()
+    orders = []
+    for job_id in candidates:
+        claimed = session.execute(
+            update(PrintJob)
+            .where(PrintJob.id == job_id, PrintJob.state == PrintState.PENDING)
+            .values(state=PrintState.PRINTING, claimed_at=at)
+        )
+        if claimed.rowcount == 1:
+            job = session.get(PrintJob, job_id)
+            session.refresh(job)
+            orders.append(_order(session, job))
+    return orders
+
+
+def release(session: Session, job_id: int, at: datetime) -> None:
+    """Hand a claimed job back untried (its printer just failed another job)."""
+    session.execute(
+        update(PrintJob)
+        .where(PrintJob.id == job_id, PrintJob.state == PrintState.PRINTING)
+        .values(state=PrintState.PENDING, claimed_at=None, next_attempt_at=at)
+    )
+
+
+def _device_events(session: Session, job: PrintJob, fault: str | None, at: datetime) -> list[Event]:
+    device = job.device
+    if device is None or device.printer_fault == fault:
+        return []
+    was_faulty = device.printer_fault is not None
+    device.printer_fault = fault
+    device.printer_fault_since = at if fault else None
+    hall = session.get(Hall, job.hall_id)
+    payload = {"device_id": device.id, "device": device.name, "reason": fault}
+    if fault is None:
+        return [record(session, hall, "printer.ok", payload)] if was_faulty else []
+    return [
+        record(
+            session, hall, "printer.fault", {**payload, "since": clock.iso_local(at, hall.timezone)}
+        )
+    ]
+
+
+def settle(
+    session: Session,
+    job_id: int,
+    outcome: Outcome,
+    at: datetime,
+    *,
+    retry_base_s: float,
+    retry_max_s: float,
+) -> list[Event]:
+    """Record one attempt: printed, retried later (nothing was sent) or failed for good."""
+    job = session.scalar(select(PrintJob).where(PrintJob.id == job_id).with_for_update())
+    if job is None or job.state != PrintState.PRINTING:
+        return []  # the sweep already failed it as interrupted
+    job.attempts += 1
+    job.claimed_at = None
+    if outcome.printed:
+        job.state, job.last_error, job.finished_at = PrintState.PRINTED, "", at
+        return [_event(session, job, PrintState.PRINTED), *_device_events(session, job, None, at)]
+    job.last_error = outcome.error[:300]
+    fault = public_reason(job.last_error, job.printer_url)[:200] or "打印失败 / print failed"
+    if outcome.retry:
+        wait = backoff_s(job.attempts, retry_base_s, retry_max_s)
+        job.state = PrintState.PENDING
+        job.next_attempt_at = at + timedelta(seconds=wait)
+        event = _event(session, job, "retrying", retry_in_s=round(wait, 1))
+    else:
+        job.state, job.finished_at = PrintState.FAILED, at
+        event = _event(session, job, PrintState.FAILED)
+    return [event, *_device_events(session, job, fault, at)]
+
+
+def printers_in_hall(session: Session, hall: Hall) -> list[dict[str, Any]]:
+    """The hall's devices with a printer: fault state and jobs not yet printed."""
+    open_jobs = dict(
+        session.execute(
+            select(PrintJob.device_id, func.count(PrintJob.id))
+            .where(PrintJob.hall_id == hall.id, PrintJob.state.in_(OPEN_STATES))
+            .group_by(PrintJob.device_id)
+        ).all()
+    )
+    devices = session.scalars(
+        select(Device)
+        .where(Device.hall_id == hall.id, Device.printer_url.is_not(None))
+        .order_by(Device.id)
+    ).all()
+    return [
+        {
+            "device_id": device.id,
+            "device": device.name,
+            "kind": device.kind,
+            "printer_url": device.printer_url,
+            "options": device.printer_options or {},
+            "fault": device.printer_fault,
+            "fault_since": clock.iso_local(device.printer_fault_since, hall.timezone),
+            "open_jobs": open_jobs.get(device.id, 0),
+        }
+        for device in devices
+    ]

@@ -50,9 +50,12 @@ class CallTicketIn(Schema):
 
 
 class TransferIn(Schema):
-    """Transfer the current ticket to a queue or a window."""
+    """Transfer the current ticket to a queue or a window (``to_window``; REST also takes ``window``)."""
 
     queue = IdOrCode(load_default=None)
+    to_window = Integer(load_default=None, validate=Range(1, 2**31))
+    # Over REST the acting window is in the path, so ``window`` names the target there; over
+    # the /counter socket ``window`` is the acting window and the target must be ``to_window``.
     window = Integer(load_default=None, validate=Range(1, 2**31))
 
 

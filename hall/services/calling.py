@@ -462,7 +462,7 @@ ACTIONS = {
     "recall": lambda s, w, staff, body: recall(s, w, staff),
     "no-show": lambda s, w, staff, body: no_show(s, w, staff),
     "transfer": lambda s, w, staff, body: transfer(
-        s, w, staff, queue=body.get("queue"), to_window=body.get("window")
+        s, w, staff, queue=body.get("queue"), to_window=body.get("to_window") or body.get("window")
     ),
     "start": lambda s, w, staff, body: start(s, w, staff),
     "finish": lambda s, w, staff, body: finish(s, w, staff),

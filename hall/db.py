@@ -94,9 +94,8 @@ def unit_of_work(readonly: bool = False, app: Flask | None = None) -> Iterator[S
             session.connection(execution_options={"readonly": True})
         try:
             yield session
-            if readonly:
-                session.rollback()
-            else:
+            # A read-only unit just closes: what it loaded stays readable, detached.
+            if not readonly:
                 session.commit()
         except BaseException:
             session.rollback()

@@ -1,6 +1,7 @@
 """Fixtures: an app per test on a real database (SQLite file, and PostgreSQL where it runs)."""
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 import requests
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from hall import create_app, db, demo, migrate
 
@@ -31,42 +33,77 @@ def _postgres_missing() -> str | None:
     return None
 
 
-def reset_postgres() -> None:
-    """Drop every table of the test database."""
-    engine = create_engine(POSTGRES_URL)
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+def _admin(sql: str) -> None:
+    engine = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(sql))
     engine.dispose()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request, tmp_path) -> str:
-    """A fresh, empty database: SQLite in the test's folder, or the PostgreSQL test database."""
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'hall.sqlite3'}"
-    reason = _postgres_missing()
-    if reason:
-        pytest.skip(reason)
-    reset_postgres()
-    return POSTGRES_URL
-
-
-@pytest.fixture
-def sqlite_url(tmp_path) -> str:
-    """A fresh SQLite database file, for tests that are not about the database backend."""
-    return f"sqlite:///{tmp_path / 'hall.sqlite3'}"
-
-
-def build_app(url: str, **config):
-    """An app on ``url`` with the schema migrated and the demo halls loaded."""
-    app = create_app(
-        {"DATABASE_URL": url, "TESTING": True, "SECRET_KEY": "test", "PRINT_WORKER": False,
-         **config}
-    )
+def _seed(url: str) -> None:
+    app = create_app({"DATABASE_URL": url, "PRINT_WORKER": False})
     migrate.upgrade(db.engine(app))
     with app.app_context(), db.unit_of_work() as session:
         demo.create(session)
-    return app
+    db.engine(app).dispose()
+
+
+@pytest.fixture(scope="session")
+def templates(tmp_path_factory):
+    """Migrated, seeded template databases, built once per run and copied for each test.
+
+    PostgreSQL databases are named after this process, so parallel runs never collide.
+    """
+    folder = tmp_path_factory.mktemp("template")
+    sqlite_template = folder / "hall.sqlite3"
+    _seed(f"sqlite:///{sqlite_template}")
+    made = {"sqlite": sqlite_template, "postgresql": None, "pg_reason": _postgres_missing()}
+    if made["pg_reason"] is None:
+        name = f"hall_tmpl_{os.getpid()}"
+        _admin(f"DROP DATABASE IF EXISTS {name}")
+        _admin(f"CREATE DATABASE {name}")
+        _seed(make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False))
+        made["postgresql"] = name
+    yield made
+    if made["postgresql"]:
+        _admin(f"DROP DATABASE IF EXISTS hall_t_{os.getpid()} WITH (FORCE)")
+        _admin(f"DROP DATABASE IF EXISTS {made['postgresql']} WITH (FORCE)")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path, templates) -> str:
+    """A fresh database holding the demo halls: SQLite in the test's folder, or PostgreSQL."""
+    if request.param == "sqlite":
+        target = tmp_path / "hall.sqlite3"
+        shutil.copyfile(templates["sqlite"], target)
+        return f"sqlite:///{target}"
+    if templates["postgresql"] is None:
+        pytest.skip(templates["pg_reason"])
+    name = f"hall_t_{os.getpid()}"
+    _admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    _admin(f"CREATE DATABASE {name} TEMPLATE {templates['postgresql']}")
+    return make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture
+def sqlite_url(tmp_path, templates) -> str:
+    """A fresh SQLite database with the demo halls, for tests not about the backend."""
+    target = tmp_path / "hall.sqlite3"
+    shutil.copyfile(templates["sqlite"], target)
+    return f"sqlite:///{target}"
+
+
+def build_app(url: str, **config):
+    """An app on a database that already holds the demo halls (see ``database_url``)."""
+    return create_app(
+        {
+            "DATABASE_URL": url,
+            "TESTING": True,
+            "SECRET_KEY": "test",
+            "PRINT_WORKER": False,
+            **config,
+        }
+    )
 
 
 @pytest.fixture
@@ -89,6 +126,12 @@ def lite_app(sqlite_url):
 def client(app):
     """A test client of the app."""
     return app.test_client()
+
+
+@pytest.fixture
+def lite_client(lite_app):
+    """A test client of the app on SQLite only."""
+    return lite_app.test_client()
 
 
 def free_port() -> int:

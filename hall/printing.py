@@ -15,12 +15,14 @@ from datetime import datetime
 from typing import Any
 
 from flask import Flask, current_app
+from sqlalchemy.orm import Session
 
 import printers
 from hall import clock
 from hall.db import unit_of_work
+from hall.errors import Unauthorized
 from hall.events import publish
-from hall.models import Device, Ticket
+from hall.models import Device, PrintJob, Staff, Ticket
 from hall.services import printing
 from hall.services.printing import Outcome, PrintOrder
 from hall.urls import status_url
@@ -179,6 +181,19 @@ class PrintWorker:
             except Exception:  # a database outage must not end the worker: try again later
                 log.exception("print worker pass failed")
             self._wake.wait(self.app.config["PRINT_POLL_S"])
+
+
+def reprint(
+    session: Session, who: Staff | Device | None, ticket: Ticket, device_id: int | None = None
+) -> PrintJob:
+    """A new print job for the ticket, asked for by counter staff or by the ticket's kiosk."""
+    url = status_url(ticket.token)
+    if isinstance(who, Staff):
+        return printing.reprint_by_staff(session, ticket, who, url, device_id=device_id)
+    if isinstance(who, Device):
+        window_s = current_app.config["PRINT_REPRINT_WINDOW_S"]
+        return printing.reprint_by_kiosk(session, ticket, who, url, window_s=window_s)
+    raise Unauthorized("需要登录 / staff or kiosk token required")
 
 
 def worker(app: Flask | None = None) -> PrintWorker:

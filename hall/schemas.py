@@ -75,3 +75,9 @@ class HallRef(Schema):
     """A hall by code."""
 
     hall = String(required=True, validate=Length(1, 32))
+
+
+class ReprintIn(Schema):
+    """Print a ticket again (staff may name the device whose printer to use)."""
+
+    device = Integer(load_default=None, allow_none=True, validate=Range(1, 2**31))

@@ -8,13 +8,23 @@ from flask import session
 from flask_socketio import Namespace, emit, join_room
 from marshmallow import ValidationError
 
+from hall import printing
 from hall.db import unit_of_work
 from hall.errors import Forbidden, HallError, Unauthorized
 from hall.events import after_issue, publish
 from hall.models import Device, Hall, Role, Staff
 from hall.presenters import ticket_json, window_state
-from hall.schemas import CallTicketIn, PauseIn, TicketIn, TicketRef, TransferIn, WindowRef
+from hall.schemas import (
+    CallTicketIn,
+    PauseIn,
+    ReprintIn,
+    TicketIn,
+    TicketRef,
+    TransferIn,
+    WindowRef,
+)
 from hall.services import auth, lookup, snapshots, tickets
+from hall.services import printing as print_jobs
 from hall.services.calling import ACTIONS, requeue
 
 
@@ -153,6 +163,16 @@ class KioskNamespace(HallNamespace):
         answer["print"] = after_issue(ticket.id, device.id)
         return answer
 
+    @acked
+    def on_reprint_last(self, data: dict) -> dict[str, Any]:
+        """Print the kiosk's last ticket again (within a few minutes of issuing it)."""
+        with unit_of_work() as db:
+            device = db.get(Device, session["device_id"])
+            job = printing.reprint(db, device, print_jobs.last_ticket(db, device))
+            answer = {"print": print_jobs.job_json(job)}
+        printing.wake_worker()
+        return answer
+
 
 class StaffNamespace(HallNamespace):
     """Staff clients: a staff token, a role, and the staff view of the hall."""
@@ -261,6 +281,18 @@ class CounterNamespace(StaffNamespace):
             ticket, events = requeue(db, hall, ref, staff)
             answer = {"ticket": ticket_json(db, ticket)}
         publish(events)
+        return answer
+
+    @acked
+    def on_reprint(self, data: dict) -> dict[str, Any]:
+        """Print a waiting ticket again, on its kiosk's printer or a named device's."""
+        body = ReprintIn().load({"device": data.get("device")})
+        ref = TicketRef().load({"ticket": data.get("ticket")})["ticket"]
+        with unit_of_work() as db:
+            staff = db.get(Staff, session["staff_id"])
+            job = printing.reprint(db, staff, lookup.ticket(db, ref), body["device"])
+            answer = {"print": print_jobs.job_json(job)}
+        printing.wake_worker()
         return answer
 
 

@@ -17,11 +17,16 @@ class FakePrinter:
 
     `status` maps the DLE EOT function (1, 2, 4) to the byte to answer; None never
     answers. `reading=False` accepts connections but never reads from them, like a
-    printer whose buffer is full.
+    printer whose buffer is full. `port` picks the port (0: any free one).
     """
 
     def __init__(
-        self, *, status: Mapping[int, int] | None = None, reading: bool = True, rcvbuf: int = 0
+        self,
+        *,
+        status: Mapping[int, int] | None = None,
+        reading: bool = True,
+        rcvbuf: int = 0,
+        port: int = 0,
     ) -> None:
         self.status = status
         self.reading = reading
@@ -33,7 +38,9 @@ class FakePrinter:
         self._listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         if rcvbuf:
             self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
-        self._listener.bind(("127.0.0.1", 0))
+        # A given port lets a test bring an "offline" printer back at the same address.
+        self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._listener.bind(("127.0.0.1", port))
         self._listener.listen(8)
         self._listener.settimeout(0.05)
         self._threads: list[threading.Thread] = []

@@ -1,0 +1,202 @@
+"""Print jobs end to end: a kiosk's ticket on a network printer played by a TCP listener."""
+
+import threading
+import time
+
+from hall import clock, db
+from hall.printing import run_due
+from hall.services import printing
+from hall.services.printing import STALE_REASON
+from tests.conftest import build_app, login
+from tests.printers.escpos_decode import chinese_runs, contains_cut, qr_payloads, text_lines
+
+from .conftest import (
+    FAST,
+    add_kiosk,
+    device,
+    jobs,
+    offline_url,
+    received,
+    socket_client,
+    take,
+)
+
+
+def test_kiosk_ticket_prints_on_network_printer(app, printer):
+    fake = printer()
+    device_id, token = add_kiosk(app, fake.url)
+    kiosk = socket_client(app, "/kiosk", {"token": token})
+    kiosk.get_received("/kiosk")
+
+    answer = take(app.test_client(), token)
+    claimed = run_due(app)
+
+    ticket = answer["ticket"]
+    assert answer["print"]["state"] == "pending"
+    assert claimed == 1
+    data = fake.wait_for()
+    assert ticket["number"] in text_lines(data)
+    assert qr_payloads(data) == [ticket["status_url"]]
+    assert ticket["status_url"].startswith("http://localhost/s/")
+    assert "宽城区政务服务中心" in chinese_runs(data)
+    assert contains_cut(data)
+    assert [job.state for job in jobs(app)] == ["printed"]
+    updates = received(kiosk, "/kiosk")["print.updated"]
+    assert [(u["ticket_id"], u["device_id"], u["state"]) for u in updates] == [
+        (ticket["id"], device_id, "printed")
+    ]
+    assert isinstance(updates[0]["seq"], int)
+
+
+def test_options_58mm_raster(lite_app, printer):
+    fake = printer()
+    _, token = add_kiosk(lite_app, fake.url, paper_mm=58, raster_text=True)
+
+    answer = take(lite_app.test_client(), token)
+    run_due(lite_app)
+
+    data = fake.wait_for()
+    assert chinese_runs(data) == []
+    assert qr_payloads(data) == [answer["ticket"]["status_url"]]
+
+
+def test_kiosk_without_printer_gets_no_job(lite_app):
+    _, token = add_kiosk(lite_app, None)
+
+    answer = take(lite_app.test_client(), token)
+
+    assert answer["print"] is None
+    assert jobs(lite_app) == []
+
+
+def test_offline_printer_retries_and_prints_once(app, printer):
+    url, port = offline_url()
+    device_id, token = add_kiosk(app, url)
+    kiosk = socket_client(app, "/kiosk", {"token": token})
+    board = socket_client(
+        app, "/board", {"token": login(app.test_client(), "manager")["Authorization"].split()[1]}
+    )
+    kiosk.get_received("/kiosk")
+    board.get_received("/board")
+
+    answer = take(app.test_client(), token)
+    run_due(app)
+
+    assert answer["ticket"]["status"] == "waiting"
+    [job] = jobs(app)
+    assert (job.state, job.attempts) == ("pending", 1)
+    assert "printer not reachable" in job.last_error
+    [update] = received(kiosk, "/kiosk")["print.updated"]
+    assert update["state"] == "retrying" and update["device_id"] == device_id
+    assert update["reason"].startswith("无法连接打印机 / printer not reachable")
+    assert url not in update["reason"]
+    [fault] = received(board, "/board")["printer.fault"]
+    assert fault["device_id"] == device_id
+    assert device(app, device_id).printer_fault
+
+    assert run_due(app) == 0  # not due yet: backing off
+    fake = printer(port=port)
+    time.sleep(FAST["PRINT_RETRY_BASE_S"] + 0.05)
+    assert run_due(app) == 1
+    for _ in range(3):
+        time.sleep(0.2)
+        run_due(app)
+
+    data = fake.wait_for()
+    assert qr_payloads(data) == [answer["ticket"]["status_url"]]
+    assert fake.connections == 1
+    [job] = jobs(app)
+    assert (job.state, job.attempts) == ("printed", 2)
+    assert [u["state"] for u in received(kiosk, "/kiosk")["print.updated"]] == ["printed"]
+    events = received(board, "/board")
+    assert [e["device_id"] for e in events["printer.ok"]] == [device_id]
+    assert device(app, device_id).printer_fault is None
+
+
+def test_job_expires_when_ticket_is_called_first(lite_app, printer):
+    url, port = offline_url()
+    _, token = add_kiosk(lite_app, url)
+    client = lite_app.test_client()
+    staff = login(client, "window1")
+    answer = take(client, token)
+    run_due(lite_app)
+    kiosk = socket_client(lite_app, "/kiosk", {"token": token})
+    kiosk.get_received("/kiosk")
+
+    assert client.post("/api/v1/windows/1/open", headers=staff).status_code == 200
+    called = client.post("/api/v1/windows/1/call-next", headers=staff).json["ticket"]
+    fake = printer(port=port)
+    time.sleep(0.3)
+    run_due(lite_app)
+
+    assert called["id"] == answer["ticket"]["id"]
+    assert [job.state for job in jobs(lite_app)] == ["expired"]
+    [update] = received(kiosk, "/kiosk")["print.updated"]
+    assert update["state"] == "expired" and update["ticket_id"] == called["id"]
+    assert fake.wait_for(timeout=0.3) == b""
+
+
+def test_two_workers_never_print_a_job_twice(app, printer):
+    fake = printer()
+    _, token = add_kiosk(app, fake.url)
+    client = app.test_client()
+    urls = [take(client, token)["ticket"]["status_url"] for _ in range(6)]
+    # A second process on the same database: its own engine and worker pass.
+    other = build_app(app.config["DATABASE_URL"], **FAST)
+    start = threading.Barrier(2)
+
+    def work(each):
+        start.wait()
+        for _ in range(3):
+            run_due(each)
+
+    threads = [threading.Thread(target=work, args=(a,)) for a in (app, other)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    db.engine(other).dispose()
+
+    data = fake.wait_for(timeout=1)
+    assert sorted(qr_payloads(data)) == sorted(urls)
+    assert {job.state for job in jobs(app)} == {"printed"}
+
+
+def test_job_of_a_dead_worker_fails_and_is_never_retried(lite_app, printer):
+    fake = printer()
+    _, token = add_kiosk(lite_app, fake.url)
+    take(lite_app.test_client(), token)
+    with lite_app.app_context(), db.unit_of_work() as session:
+        # A worker claimed the job and then died before it could tell what happened.
+        printing.claim_due(session, clock.now())
+    lite_app.config["PRINT_STALE_S"] = 0
+
+    run_due(lite_app)
+
+    [job] = jobs(lite_app)
+    assert (job.state, job.last_error) == ("failed", STALE_REASON)
+    assert fake.wait_for(timeout=0.3) == b""
+
+
+def test_worker_thread_prints_after_the_printer_comes_back(sqlite_url, printer):
+    app = build_app(sqlite_url, PRINT_WORKER=True, PRINT_POLL_S=0.1, **FAST)
+    url, port = offline_url()
+    _, token = add_kiosk(app, url)
+    kiosk = socket_client(app, "/kiosk", {"token": token})
+    try:
+        answer = take(app.test_client(), token)
+        deadline = time.monotonic() + 5
+        states: list[str] = []
+        while "retrying" not in states and time.monotonic() < deadline:
+            time.sleep(0.05)
+            states += [u["state"] for u in received(kiosk, "/kiosk").get("print.updated", [])]
+        fake = printer(port=port)
+        data = fake.wait_for(timeout=5)
+        time.sleep(1)
+        data = fake.wait_for()
+    finally:
+        app.extensions["hall.print_worker"].stop()
+        db.engine(app).dispose()
+
+    assert "retrying" in states
+    assert qr_payloads(data) == [answer["ticket"]["status_url"]]

@@ -1,5 +1,6 @@
 """Fixtures for print jobs: apps with fast retries, kiosks whose printer is a TCP listener."""
 
+import time
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -10,6 +11,7 @@ from hall.extensions import socketio
 from hall.models import Device, Hall, PrintJob
 from hall.services import auth
 from tests.conftest import build_app, free_port
+from tests.printers.escpos_decode import qr_payloads
 from tests.printers.fake_printer import FakePrinter
 
 FAST = {"PRINT_RETRY_BASE_S": 0.2, "PRINT_RETRY_MAX_S": 0.4, "PRINT_TIMEOUT_S": 1.0}
@@ -104,3 +106,13 @@ def received(client, namespace: str) -> dict[str, list[dict]]:
     for event in client.get_received(namespace):
         grouped.setdefault(event["name"], []).append(event["args"][0])
     return grouped
+
+
+def printed(fake: FakePrinter, tickets: int, timeout: float = 3.0) -> bytes:
+    """What the printer received once it holds this many tickets (or the timeout passed)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        data = fake.wait_for(1, timeout=0.05)
+        if len(qr_payloads(data)) >= tickets or time.monotonic() > deadline:
+            return data
+        time.sleep(0.02)

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from hall import create_app, db, migrate
 from hall.errors import HallError
+from hall.printer_cli import printer
 
 
 def _app(**config):
@@ -136,6 +137,8 @@ def device_add(kind, hall_code, name, printer_url) -> None:
         raise click.ClickException(err.message) from None
     click.echo(token)
 
+
+main.add_command(printer)
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -1,0 +1,122 @@
+// The managers' board: queue lengths, longest waits, windows and alerts, read-only over /board.
+import { connectHub, h, hallClock, label, minutes } from "hub";
+import { forgetLogin, loginForm, savedLogin } from "staff";
+
+const WAIT_ALERT_S = 30 * 60; // a resident waiting half an hour is worth a manager's look
+const config = document.getElementById("board-config").dataset;
+const $ = (id) => document.getElementById(id);
+const faults = new Map();
+let snap = null;
+let clock = hallClock(null);
+let hub = null;
+let refreshTimer = null;
+
+function show(view) {
+  $("login").hidden = view !== "login";
+  $("main").hidden = view !== "main";
+}
+
+function render() {
+  if (!snap) return;
+  $("hall-name").textContent = snap.name;
+  const waitingLists = snap.waiting || {};
+  const queues = snap.queues.map((q) => {
+    const oldest = (waitingLists[q.code] || []).find((x) => x.status === "waiting");
+    return { ...q, longest: oldest ? clock.since(oldest.queued_at) : 0 };
+  });
+  $("queues").replaceChildren(...queues.map((q) =>
+    h("tr", { class: q.longest >= WAIT_ALERT_S ? "is-alert" : "", dataset: { queue: q.code } },
+      h("th", { scope: "row" }, `${q.code} · ${q.name}`, q.name_en ? h("span", { class: "en" }, ` ${q.name_en}`) : null),
+      h("td", { class: "num" }, String(q.waiting)),
+      h("td", { class: "num" }, q.waiting ? minutes(q.longest).part(0) : "—"),
+      h("td", { class: "num" }, q.waiting ? minutes(q.estimated_wait_s).part(0) : "—"),
+      h("td", { class: "num" }, String(q.open_windows)),
+    )));
+  const all = Object.entries(waitingLists)
+    .flatMap(([code, list]) => list.filter((x) => x.status === "waiting").map((x) => ({ ...x, code })))
+    .sort((a, b) => Date.parse(a.queued_at) - Date.parse(b.queued_at))
+    .slice(0, 8);
+  $("longest").replaceChildren(...all.map((x) =>
+    h("tr", {}, h("th", { scope: "row" }, x.number), h("td", {}, x.code), h("td", {}, x.matter || ""),
+      h("td", { class: "num" }, minutes(clock.since(x.queued_at)).part(0)))));
+  $("windows").replaceChildren(...snap.windows.map((w) =>
+    h("li", { class: `win is-${w.status}`, dataset: { window: w.number } },
+      h("strong", {}, w.name),
+      h("span", { class: "win-status" }, label(w.status)),
+      h("span", { class: "win-current" }, w.current || "—",
+        w.current_status ? h("span", { class: "win-sub" }, " ", label(w.current_status)) : null),
+      h("span", { class: "win-staff" }, w.staff ? `${w.staff.name} (${w.staff.staff_no})` : ""),
+      w.status === "paused" ? h("span", { class: "win-reason" }, w.reason) : null,
+    )));
+  const open = snap.windows.filter((w) => w.status === "open").length;
+  $("total-waiting").textContent = String(snap.queues.reduce((n, q) => n + q.waiting, 0));
+  $("total-open").textContent = String(open);
+  const longest = Math.max(0, ...queues.map((q) => q.longest));
+  $("total-longest").replaceChildren(longest ? minutes(longest).part(0) : "—");
+  renderAlerts(queues);
+  const now = clock.now();
+  const pad = (n) => String(n).padStart(2, "0");
+  $("updated").replaceChildren(label("updated", { t: `${pad(now.getUTCHours())}:${pad(now.getUTCMinutes())}:${pad(now.getUTCSeconds())}` }));
+}
+
+function renderAlerts(queues) {
+  const items = [];
+  for (const q of queues) {
+    if (q.longest >= WAIT_ALERT_S) items.push(["bad", label("long_wait", { q: q.name, t: minutes(q.longest) })]);
+    if (q.waiting && !q.open_windows) items.push(["bad", label("no_window", { q: q.name, n: q.waiting })]);
+  }
+  for (const w of snap.windows) {
+    if (w.status === "paused") items.push(["warn", label("paused_window", { w: w.name, r: w.reason })]);
+  }
+  for (const [number, reason] of faults) items.push(["bad", label("print_fault", { n: number, r: reason })]);
+  $("alerts").replaceChildren(
+    ...(items.length
+      ? items.map(([level, text]) => h("li", { class: `alert is-${level}` }, text))
+      : [h("li", { class: "alert is-ok" }, label("all_clear"))]),
+  );
+}
+
+function onEvent(name, ev) {
+  if (name === "print.updated") {
+    if (ev.state === "printed") faults.delete(ev.number);
+    else if (ev.reason) faults.set(ev.number, ev.reason);
+  }
+  clearTimeout(refreshTimer);
+  refreshTimer = setTimeout(() => hub.resync(), 400);
+}
+
+function connect(login) {
+  $("who").textContent = login.staff.name;
+  const auth = { token: login.token };
+  if (config.hall) auth.hall = config.hall;
+  hub = connectHub({
+    namespace: "/board",
+    auth,
+    onSnapshot(s) {
+      snap = s;
+      clock = hallClock(s.now);
+      show("main");
+      render();
+    },
+    onEvent,
+    onRefused(error) {
+      hub.socket.disconnect();
+      forgetLogin();
+      show("login");
+      const alert = $("login-form").querySelector("[role=alert]");
+      alert.textContent = error.message;
+      alert.hidden = false;
+    },
+  });
+}
+
+$("logout").addEventListener("click", () => {
+  hub?.socket.disconnect();
+  forgetLogin();
+  location.reload();
+});
+loginForm($("login-form"), config.api, "", connect);
+setInterval(render, 15000);
+const saved = savedLogin();
+if (saved) connect(saved);
+else show("login");

@@ -1,0 +1,357 @@
+// The counter: sign in, take a window, call and serve; every action is the hub's to refuse.
+import { connectHub, h, hallClock, label, minutes, t } from "hub";
+import { forgetLogin, getJson, loginForm, savedLogin } from "staff";
+
+const WINDOW_KEY = "onewindow.counter.window";
+const config = document.getElementById("counter-config").dataset;
+const $ = (id) => document.getElementById(id);
+const state = { login: null, snap: null, windowId: null, window: null, ticket: null, busy: false };
+let hub = null;
+let clock = hallClock(null);
+let refreshTimer = null;
+
+function show(view) {
+  for (const id of ["login", "pick", "work"]) $(id).hidden = id !== view;
+  document.documentElement.dataset.view = view;
+}
+
+function showError(message) {
+  const el = $(state.windowId ? "error" : "pick-error");
+  el.textContent = message;
+  el.hidden = !message;
+}
+
+// ---- sign-in and connection -------------------------------------------------------------
+loginForm($("login-form"), config.api, t("login_failed"), (login) => {
+  state.login = login;
+  connect();
+});
+
+for (const button of document.querySelectorAll("[data-logout]")) {
+  button.addEventListener("click", () => {
+    hub?.socket.disconnect();
+    forgetLogin();
+    sessionStorage.removeItem(WINDOW_KEY);
+    location.reload();
+  });
+}
+
+function connect() {
+  for (const el of document.querySelectorAll("[data-who]")) el.textContent = state.login.staff.name;
+  const auth = { token: state.login.token };
+  if (config.hall) auth.hall = config.hall;
+  hub = connectHub({
+    namespace: "/counter",
+    auth,
+    onSnapshot,
+    onEvent,
+    onRefused(error) {
+      hub.socket.disconnect();
+      forgetLogin();
+      show("login");
+      const alert = $("login-form").querySelector("[role=alert]");
+      alert.textContent = error.message;
+      alert.hidden = false;
+    },
+  });
+}
+
+function onSnapshot(snap) {
+  state.snap = snap;
+  clock = hallClock(snap.now);
+  for (const el of document.querySelectorAll("[data-hall-name]")) el.textContent = snap.name;
+  const saved = Number(sessionStorage.getItem(WINDOW_KEY)) || null;
+  if (!state.windowId && saved) {
+    openWindow(saved);
+    return;
+  }
+  if (state.windowId) {
+    refreshWindow();
+    renderQueues();
+  } else {
+    renderPicker();
+    show("pick");
+  }
+}
+
+function onEvent(name, ev) {
+  // Lists and counts come from a fresh snapshot (a counter is one of few staff screens).
+  clearTimeout(refreshTimer);
+  refreshTimer = setTimeout(() => hub.resync(), 250);
+  const mine = state.window && (ev.window_id === state.windowId || ev.window === state.window.number || ev.from_window === state.window.number);
+  if (mine) refreshWindow();
+}
+
+// ---- window picker ------------------------------------------------------------------------
+function renderPicker() {
+  const me = state.login.staff.name;
+  $("window-list").replaceChildren(
+    ...state.snap.windows.map((w) => {
+      const yours = w.status !== "closed" && w.staff?.name === me;
+      const free = w.status === "closed";
+      return h("li", {},
+        h("button", {
+          type: "button",
+          class: `window-choice is-${w.status}${yours ? " is-yours" : ""}`,
+          disabled: !(free || yours),
+          dataset: { window: w.id },
+          "data-needs-hub": true,
+          onclick: () => openWindow(w.id),
+        },
+          h("strong", {}, w.name),
+          h("span", {}, w.queues.join(" · ")),
+          h("span", { class: "choice-state" },
+            yours ? label("yours") : free ? label("closed") : label("held_by", { name: w.staff?.name || "" })),
+        ));
+    }),
+  );
+}
+
+async function openWindow(id) {
+  const ack = await hub.request("open_window", { window: id });
+  if (ack.error) {
+    sessionStorage.removeItem(WINDOW_KEY);
+    state.windowId = null;
+    renderPicker();
+    show("pick");
+    showError(ack.error.message);
+    return;
+  }
+  state.windowId = id;
+  sessionStorage.setItem(WINDOW_KEY, String(id));
+  applyWindow(ack);
+  renderQueues();
+  loadTally();
+  showError("");
+  show("work");
+}
+
+// ---- the window and its current ticket ----------------------------------------------------
+async function refreshWindow() {
+  if (!state.windowId) return;
+  try {
+    applyWindow(await getJson(`${config.api}/windows/${state.windowId}`, state.login.token));
+    loadTally();
+  } catch {
+    // The hub is away; the banner says so and the reconnect snapshot refreshes us.
+  }
+}
+
+function applyWindow({ window, ticket }) {
+  if (!window) return;
+  state.window = window;
+  const active = ticket && (ticket.status === "called" || ticket.status === "serving");
+  state.ticket = active ? ticket : null;
+  if (window.status === "closed") {
+    sessionStorage.removeItem(WINDOW_KEY);
+    state.windowId = null;
+    state.window = null;
+    renderPicker();
+    show("pick");
+    return;
+  }
+  $("window-name").textContent = window.name;
+  const status = $("window-status");
+  status.className = `window-status is-${window.status}`;
+  status.replaceChildren(
+    window.status === "paused" ? label("paused_because", { r: window.reason }) : label(window.status),
+  );
+  renderCurrent();
+}
+
+function priorityLabel(p) {
+  return label(p || "no_priority");
+}
+
+function renderCurrent() {
+  const ticket = state.ticket;
+  const card = $("current");
+  card.dataset.number = ticket ? ticket.number : "";
+  card.dataset.status = ticket ? ticket.status : "idle";
+  $("current-number").textContent = ticket ? ticket.number : "—";
+  if (!ticket) {
+    $("current-facts").replaceChildren(h("p", { class: "idle" }, label("idle")));
+  } else {
+    const waited = ticket.called_at
+      ? Math.max(0, (Date.parse(ticket.called_at) - Date.parse(ticket.issued_at)) / 1000)
+      : clock.since(ticket.issued_at);
+    $("current-facts").replaceChildren(
+      h("p", { class: "matter" }, ticket.matter_name || "", " ", h("span", { class: "en" }, ticket.matter_name_en || "")),
+      h("ul", { class: "facts" },
+        h("li", { class: `status is-${ticket.status}` }, label(ticket.status)),
+        h("li", { class: ticket.priority ? "priority" : "" }, priorityLabel(ticket.priority)),
+        h("li", {}, label("waited", { t: minutes(waited) })),
+        h("li", { dataset: { calls: ticket.calls } }, label("calls_n", { n: ticket.calls })),
+      ),
+    );
+  }
+  markApplicable();
+}
+
+// Actions that make no sense now are dimmed but still sent: the hub has the last word.
+function markApplicable() {
+  const s = state.ticket?.status;
+  const paused = state.window?.status === "paused";
+  const fits = {
+    call_next: !s && !paused,
+    recall: s === "called",
+    start: s === "called",
+    finish: s === "serving",
+    no_show: s === "called",
+    transfer: Boolean(s),
+    pause: !s && !paused,
+    resume: paused,
+    close_window: !s,
+  };
+  for (const button of document.querySelectorAll("[data-action]")) {
+    button.classList.toggle("unlikely", !fits[button.dataset.action]);
+  }
+}
+
+async function loadTally() {
+  if (!state.windowId) return;
+  try {
+    const { tally } = await getJson(`${config.tally}${state.windowId}`, state.login.token);
+    if (!tally) return;
+    const el = $("tally");
+    el.replaceChildren(label("done", { n: tally.served }), " · ", label("no_show"), ` ${tally.no_show}`);
+    el.dataset.served = String(tally.served);
+  } catch {
+    // Figures wait for the next refresh.
+  }
+}
+
+// ---- waiting lists --------------------------------------------------------------------------
+function renderQueues() {
+  if (!state.snap || !state.window) return;
+  const served = state.window.queues;
+  const byCode = new Map(state.snap.queues.map((q) => [q.code, q]));
+  const lists = state.snap.waiting || {};
+  const targeted = Object.values(lists).flat().filter((x) => x.target_window === state.windowId);
+  const blocks = [];
+  if (targeted.length) blocks.push(queueBlock({ code: "→", name: t("to_window", { w: state.window.number }) }, targeted));
+  for (const code of served) {
+    const queue = byCode.get(code);
+    if (queue) blocks.push(queueBlock(queue, (lists[code] || []).filter((x) => !x.target_window)));
+  }
+  $("queues").replaceChildren(...blocks);
+}
+
+function queueBlock(queue, tickets) {
+  const waiting = tickets.filter((x) => x.status === "waiting");
+  return h("section", { class: "queue", dataset: { queue: queue.code } },
+    h("h3", {},
+      h("span", {}, `${queue.code} · ${queue.name}`, queue.name_en ? h("span", { class: "en" }, ` ${queue.name_en}`) : null),
+      h("span", { class: "queue-stats" },
+        h("span", { class: "count", dataset: { count: waiting.length } }, label("n_waiting", { n: waiting.length })),
+        queue.longest_wait_s ? h("span", {}, " · ", label("longest", { t: minutes(queue.longest_wait_s) })) : null)),
+    tickets.length
+      ? h("ol", { class: "tickets" }, tickets.slice(0, 50).map(ticketRow))
+      : h("p", { class: "nobody" }, label("nobody")),
+  );
+}
+
+function ticketRow(x) {
+  const noShow = x.status === "no_show";
+  return h("li", { class: `row is-${x.status}`, dataset: { ticket: x.id, number: x.number } },
+    h("strong", { class: "row-number" }, x.number),
+    h("span", { class: "row-matter" }, x.matter || ""),
+    x.priority ? h("span", { class: "row-priority" }, label(x.priority)) : h("span", {}),
+    h("span", { class: "row-wait" }, noShow ? label("no_show") : minutes(clock.since(x.queued_at)).part(0)),
+    noShow
+      ? h("button", { type: "button", "data-needs-hub": true, onclick: () => act("requeue", { ticket: x.id }) }, label("requeue"))
+      : h("button", { type: "button", "data-needs-hub": true, onclick: () => act("call_ticket", { ticket: x.id }) }, label("call")),
+  );
+}
+
+// ---- actions ------------------------------------------------------------------------------
+async function act(action, extra = {}) {
+  if (state.busy || !state.windowId) return;
+  state.busy = true;
+  document.documentElement.dataset.busy = "1";
+  const body = action === "requeue" ? extra : { window: state.windowId, ...extra };
+  const ack = await hub.request(action, body);
+  state.busy = false;
+  delete document.documentElement.dataset.busy;
+  if (ack.error) {
+    showError(ack.error.message);
+    return;
+  }
+  showError("");
+  if (ack.window) applyWindow(ack);
+  if (action === "close_window") {
+    sessionStorage.removeItem(WINDOW_KEY);
+    state.windowId = null;
+    state.window = null;
+    renderPicker();
+    show("pick");
+  }
+  loadTally();
+}
+
+function openTransfer() {
+  const queues = $("transfer-queue");
+  queues.replaceChildren(h("option", { value: "" }, "—"),
+    ...state.snap.queues.map((q) => h("option", { value: q.code }, `${q.code} · ${q.name} ${q.name_en || ""}`)));
+  const windows = $("transfer-window");
+  windows.replaceChildren(h("option", { value: "" }, "—"),
+    ...state.snap.windows.filter((w) => w.id !== state.windowId).map((w) => h("option", { value: w.id }, w.name)));
+  $("transfer-dialog").showModal();
+}
+
+$("transfer-dialog").addEventListener("close", () => {
+  if ($("transfer-dialog").returnValue !== "ok") return;
+  const queue = $("transfer-queue").value;
+  const toWindow = Number($("transfer-window").value) || null;
+  if (!queue && !toWindow) {
+    showError(t("choose_target"));
+    return;
+  }
+  act("transfer", queue ? { queue } : { to_window: toWindow });
+});
+
+for (const button of document.querySelectorAll(".reason")) {
+  button.addEventListener("click", () => {
+    $("pause-reason").value = button.dataset.reason;
+  });
+}
+$("pause-dialog").addEventListener("close", () => {
+  if ($("pause-dialog").returnValue === "ok") act("pause", { reason: $("pause-reason").value.trim() });
+});
+
+function trigger(action) {
+  if (action === "transfer") openTransfer();
+  else if (action === "pause") {
+    $("pause-reason").value = "";
+    $("pause-dialog").showModal();
+  } else act(action);
+}
+
+for (const button of document.querySelectorAll("[data-action]")) {
+  button.addEventListener("click", () => trigger(button.dataset.action));
+}
+
+document.addEventListener("keydown", (event) => {
+  if (event.ctrlKey || event.metaKey || event.altKey || document.querySelector("dialog[open]")) return;
+  if (["INPUT", "SELECT", "TEXTAREA"].includes(event.target.tagName)) return;
+  if (document.documentElement.dataset.view !== "work" || !hub?.online) return;
+  const button = document.querySelector(`[data-key="${event.key.toLowerCase()}"]`);
+  if (button) {
+    event.preventDefault();
+    trigger(button.dataset.action);
+  }
+});
+
+// Waiting times tick on without the hub.
+setInterval(() => {
+  if (state.window) {
+    renderQueues();
+    renderCurrent();
+  }
+}, 30000);
+
+const saved = savedLogin();
+if (saved) {
+  state.login = saved;
+  connect();
+} else show("login");

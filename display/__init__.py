@@ -1,0 +1,51 @@
+"""Display: the hall board, the window screens and the spoken calls."""
+
+import re
+from pathlib import Path
+
+from flask import Blueprint, Response, current_app, render_template, request
+from sqlalchemy import select
+
+from display import voice
+from hall.db import unit_of_work
+from hall.models import Hall
+from hall.services import lookup
+
+bp = Blueprint(
+    "display", __name__, url_prefix="/display", template_folder="templates", static_folder="static"
+)
+
+HALL_CODE = re.compile(r"^[a-z0-9_-]{1,32}$")
+
+
+@bp.get("/")
+def board() -> str:
+    """The hall board (landscape, or portrait on a tall screen or with ?layout=portrait)."""
+    code = request.args.get("hall", "")
+    with unit_of_work(readonly=True) as session:
+        if not HALL_CODE.match(code):
+            halls = session.scalars(select(Hall).order_by(Hall.id)).all()
+            return render_template("display/choose.html", halls=halls)
+        hall = lookup.hall_by_code(session, code)
+        portrait = request.args.get("layout") == "portrait"
+        return render_template("display/board.html", hall=hall, portrait=portrait)
+
+
+@bp.get("/window/<int:window_id>")
+def window_screen(window_id: int) -> str:
+    """The screen above one window: its name, current number and who serves there."""
+    with unit_of_work(readonly=True) as session:
+        window = lookup.window(session, window_id)
+        return render_template("display/window.html", window=window, hall=window.hall)
+
+
+@bp.get("/voice")
+def voice_clip() -> Response:
+    """A call's announcement as WAV: ?number=A023&window=5."""
+    number = request.args.get("number", "")
+    window = request.args.get("window", "")
+    cache = Path(current_app.instance_path) / "voice"
+    data = voice.announcement(number, window, cache)
+    response = Response(data, mimetype="audio/wav")
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response

@@ -1,0 +1,177 @@
+// The hall board: newest call large, recent calls, windows, people waiting, clock, notice.
+import { connectHub, h, hallClock, label } from "hub";
+import { Announcer } from "./announcer.js";
+
+const FLASH_MS = 10000;
+const RECENT = 6;
+const root = document.querySelector(".board");
+const announcer = new Announcer(document.getElementById("announcer"), document.getElementById("sound-on"));
+const state = { calls: [], windows: [], queues: [], notice: "" };
+const seen = new Set();
+let clock = hallClock(null);
+let flashTimer = null;
+
+const callKey = (c) => `${c.number}|${c.window}|${c.at}|${c.recall ? 1 : 0}`;
+
+if (matchMedia("(orientation: portrait)").matches) document.documentElement.classList.add("portrait");
+
+function renderLatest() {
+  const latest = state.calls[0];
+  const box = document.getElementById("latest");
+  document.getElementById("latest-number").textContent = latest ? latest.number : "—";
+  const where = document.getElementById("latest-window");
+  where.replaceChildren(latest ? label("go_to_window", { w: latest.window }) : label("no_calls"));
+  box.dataset.number = latest ? latest.number : "";
+}
+
+function flash() {
+  const box = document.getElementById("latest");
+  box.classList.remove("flash");
+  void box.offsetWidth; // restart the animation for a call that follows within 10 s
+  box.classList.add("flash");
+  clearTimeout(flashTimer);
+  flashTimer = setTimeout(() => box.classList.remove("flash"), FLASH_MS);
+}
+
+function renderRecent() {
+  const list = document.getElementById("recent");
+  list.replaceChildren(
+    ...state.calls.slice(1, RECENT + 1).map((c) =>
+      h("li", { class: "recent-item", dataset: { number: c.number } },
+        h("span", { class: "recent-number" }, c.number),
+        h("span", { class: "recent-arrow", "aria-hidden": "true" }, "→"),
+        h("span", { class: "recent-window" }, label("window_n", { w: c.window })),
+        c.recall ? h("span", { class: "tag" }, label("recall")) : null,
+      ),
+    ),
+  );
+}
+
+function renderWindows() {
+  const list = document.getElementById("windows");
+  const shown = state.windows.filter((w) => w.status !== "closed");
+  list.replaceChildren(
+    ...shown.map((w) =>
+      h("li", { class: `window-cell is-${w.status}`, dataset: { window: w.number } },
+        h("span", { class: "window-no" }, label("window_n", { w: w.number })),
+        w.status === "paused"
+          ? h("span", { class: "window-state" }, label("paused"))
+          : h("span", { class: "window-current" }, w.current || "—"),
+      ),
+    ),
+  );
+}
+
+function renderQueues() {
+  const list = document.getElementById("queues");
+  list.replaceChildren(
+    ...state.queues.map((q) =>
+      h("li", { class: "queue-row", dataset: { queue: q.code } },
+        h("span", { class: "queue-name" }, h("span", { class: "zh" }, q.name), " ",
+          q.name_en && document.documentElement.lang !== "en" ? h("span", { class: "en" }, q.name_en) : null),
+        h("span", { class: "queue-count" }, String(q.waiting)),
+      ),
+    ),
+  );
+}
+
+function render() {
+  renderLatest();
+  renderRecent();
+  renderWindows();
+  renderQueues();
+  const notice = document.getElementById("notice");
+  if (notice.textContent !== state.notice) notice.textContent = state.notice;
+}
+
+function announce(call) {
+  flash();
+  announcer.add(call.number, call.window);
+}
+
+function onSnapshot(snap, { first }) {
+  clock = hallClock(snap.now);
+  // Calls made while we were away: show and speak them (oldest first), never silently skip.
+  const missed = first ? [] : snap.calls.filter((c) => !seen.has(callKey(c))).reverse();
+  snap.calls.forEach((c) => seen.add(callKey(c)));
+  Object.assign(state, { calls: snap.calls, windows: snap.windows, queues: snap.queues, notice: snap.notice || "" });
+  render();
+  missed.forEach(announce);
+}
+
+function setWaiting(code, waiting) {
+  const queue = state.queues.find((q) => q.code === code);
+  if (queue && typeof waiting === "number") queue.waiting = waiting;
+}
+
+function setWindow(number, changes) {
+  const win = state.windows.find((w) => w.number === number);
+  if (win) Object.assign(win, changes);
+}
+
+function onEvent(name, ev) {
+  switch (name) {
+    case "ticket.called": {
+      const call = { number: ev.number, window: ev.window, window_name: ev.window_name, queue: ev.queue, recall: ev.recall, at: ev.at };
+      seen.add(callKey(call));
+      state.calls = [call, ...state.calls].slice(0, 20);
+      setWindow(ev.window, { current: ev.number, current_status: "called" });
+      setWaiting(ev.queue, ev.waiting);
+      render();
+      announce(call);
+      return;
+    }
+    case "ticket.started":
+      setWindow(ev.window, { current: ev.number, current_status: "serving" });
+      break;
+    case "ticket.finished":
+    case "ticket.no_show":
+      setWindow(ev.window, { current: null, current_status: null });
+      setWaiting(ev.queue, ev.waiting);
+      break;
+    case "ticket.transferred":
+      setWindow(ev.from_window, { current: null, current_status: null });
+      setWaiting(ev.from_queue, ev.from_waiting);
+      setWaiting(ev.queue, ev.waiting);
+      break;
+    case "ticket.issued":
+    case "ticket.requeued":
+      setWaiting(ev.queue, ev.waiting);
+      break;
+    case "window.opened":
+    case "window.paused":
+    case "window.resumed":
+    case "window.closed": {
+      const win = state.windows.find((w) => w.id === ev.window_id);
+      if (win) Object.assign(win, { status: ev.status, reason: ev.reason, staff: ev.staff });
+      if (win && ev.status === "closed") Object.assign(win, { current: null, current_status: null });
+      break;
+    }
+    default:
+      return;
+  }
+  render();
+}
+
+function tick() {
+  const now = clock.now();
+  const pad = (n) => String(n).padStart(2, "0");
+  document.getElementById("clock-time").textContent =
+    `${pad(now.getUTCHours())}:${pad(now.getUTCMinutes())}:${pad(now.getUTCSeconds())}`;
+  const opts = { timeZone: "UTC", year: "numeric", month: "long", day: "numeric", weekday: "long" };
+  const zh = new Intl.DateTimeFormat("zh-CN", opts).format(now);
+  const en = new Intl.DateTimeFormat("en-GB", opts).format(now);
+  const text = document.documentElement.lang === "en" ? en : `${zh}  ${en}`;
+  const date = document.getElementById("clock-date");
+  if (date.textContent !== text) date.textContent = text;
+}
+
+setInterval(tick, 1000);
+tick();
+
+connectHub({
+  namespace: "/display",
+  auth: { hall: root.dataset.hall },
+  onSnapshot,
+  onEvent,
+});

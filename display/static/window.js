@@ -1,0 +1,64 @@
+// The screen above one window: its current number, its state and who serves there.
+import { connectHub, h, label } from "hub";
+
+const FLASH_MS = 10000;
+const root = document.querySelector(".screen");
+const windowId = Number(root.dataset.windowId);
+const number = root.dataset.windowNumber;
+let win = null;
+let flashTimer = null;
+
+function render() {
+  const el = document.getElementById("screen-number");
+  const current = win && win.status !== "closed" ? win.current : null;
+  el.textContent = current || "—";
+  el.dataset.number = current || "";
+  const stateEl = document.getElementById("screen-state");
+  stateEl.className = `screen-state is-${win?.status || "closed"}`;
+  let key = "idle";
+  if (!win || win.status === "closed") key = "closed";
+  else if (win.status === "paused") key = "paused";
+  else if (current) key = win.current_status === "serving" ? "serving" : "calling";
+  stateEl.replaceChildren(label(key, { r: win?.reason || "" }));
+  const staff = win && win.status !== "closed" ? win.staff : null;
+  document.getElementById("screen-staff").replaceChildren(
+    staff ? h("span", {}, label("staff", { name: staff.name, no: staff.staff_no })) : "",
+  );
+}
+
+function flash() {
+  const el = document.getElementById("screen-number");
+  el.classList.remove("flash");
+  void el.offsetWidth;
+  el.classList.add("flash");
+  clearTimeout(flashTimer);
+  flashTimer = setTimeout(() => el.classList.remove("flash"), FLASH_MS);
+}
+
+function onEvent(name, ev) {
+  if (!win) return;
+  if (name.startsWith("window.") && ev.window_id === windowId) {
+    Object.assign(win, { status: ev.status, reason: ev.reason, staff: ev.staff });
+  } else if (name === "ticket.called" && ev.window === number) {
+    Object.assign(win, { current: ev.number, current_status: "called" });
+    flash();
+  } else if (name === "ticket.started" && ev.window === number) {
+    Object.assign(win, { current: ev.number, current_status: "serving" });
+  } else if (
+    (name === "ticket.finished" || name === "ticket.no_show") && ev.window === number ||
+    name === "ticket.transferred" && ev.from_window === number
+  ) {
+    Object.assign(win, { current: null, current_status: null });
+  } else return;
+  render();
+}
+
+connectHub({
+  namespace: "/display",
+  auth: { hall: root.dataset.hall },
+  onSnapshot(snap) {
+    win = snap.windows.find((w) => w.id === windowId) || null;
+    render();
+  },
+  onEvent,
+});

@@ -1,0 +1,181 @@
+"""Screenshots of every client page for docs/screenshots/, taken from a live demo hub.
+
+Usage: .venv/bin/python scripts/screenshots.py [--url http://127.0.0.1:5000]
+Without --url it starts its own `hall serve` on a fresh demo database in a temporary folder.
+The hall is put in a lived-in state first: tickets taken, windows opened, numbers called.
+"""
+
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+from playwright.sync_api import sync_playwright
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "docs" / "screenshots"
+HALL_BIN = Path(sys.executable).parent / "hall"
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+KIOSK_TOKEN = "demo-kiosk-kuancheng"
+PASSWORD = "demo123"
+
+
+def serve_demo(folder: str) -> tuple[subprocess.Popen, str]:
+    """Start `hall serve` on a fresh demo database; return the process and its URL."""
+    env = {**os.environ, "HALL_DATABASE_URL": f"sqlite:///{folder}/hall.sqlite3"}
+    subprocess.run([str(HALL_BIN), "init", "--demo"], env=env, check=True, capture_output=True)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    process = subprocess.Popen(
+        [str(HALL_BIN), "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            if requests.get(f"{url}/api/v1/halls", timeout=1).ok:
+                return process, url
+        except requests.ConnectionError:
+            time.sleep(0.2)
+    process.kill()
+    raise SystemExit("hall serve did not start")
+
+
+def token(url: str, username: str) -> dict[str, str]:
+    """A staff member's Authorization header."""
+    body = requests.post(
+        f"{url}/api/v1/auth/token", json={"username": username, "password": PASSWORD}, timeout=10
+    ).json()
+    return {"Authorization": f"Bearer {body['token']}"}
+
+
+def stage(url: str) -> None:
+    """Take tickets, open windows and call numbers, so the screens have something to show."""
+    kiosk = {"Authorization": f"Bearer {KIOSK_TOKEN}"}
+    matters = ["samr-01", "samr-02", "tax-02", "re-01", "hrss-01", "medical-02", "zixun-01"]
+    for i in range(24):
+        priority = "elderly" if i % 9 == 4 else None
+        requests.post(
+            f"{url}/api/v1/halls/kuancheng/tickets",
+            json={"matter": matters[i % len(matters)], "priority": priority},
+            headers=kiosk,
+            timeout=10,
+        )
+    for n in (1, 2, 3, 5, 6, 8, 10):
+        staff = token(url, f"window{n}")
+        requests.post(f"{url}/api/v1/windows/{n}/open", headers=staff, timeout=10)
+        requests.post(f"{url}/api/v1/windows/{n}/call-next", headers=staff, timeout=10)
+        if n in (1, 6):
+            requests.post(f"{url}/api/v1/windows/{n}/start", headers=staff, timeout=10)
+    staff = token(url, "window4")
+    requests.post(f"{url}/api/v1/windows/4/open", headers=staff, timeout=10)
+    requests.post(
+        f"{url}/api/v1/windows/4/pause", json={"reason": "休息 / Break"}, headers=staff, timeout=10
+    )
+
+
+def shoot(url: str) -> None:
+    """Open each page in headless Chromium and save a PNG of it."""
+    OUT.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+
+        def page(width: int, height: int, storage: str = ""):
+            context = browser.new_context(
+                viewport={"width": width, "height": height}, locale="zh-CN"
+            )
+            if storage:
+                context.add_init_script(storage)
+            return context.new_page()
+
+        kiosk = page(1080, 1920, f"localStorage.setItem('onewindow.kiosk.token', '{KIOSK_TOKEN}')")
+        kiosk.goto(f"{url}/kiosk/")
+        kiosk.wait_for_selector(".matter-card")
+        kiosk.screenshot(path=OUT / "kiosk-home.png")
+        kiosk.click("[data-matter='samr-02']")
+        kiosk.wait_for_selector("#matter:not([hidden])")
+        kiosk.screenshot(path=OUT / "kiosk-matter.png")
+        kiosk.click("#take")
+        kiosk.wait_for_selector("#ticket:not([hidden])")
+        kiosk.wait_for_timeout(1500)
+        kiosk.screenshot(path=OUT / "kiosk-ticket.png")
+
+        counter = page(1366, 768)
+        counter.goto(f"{url}/counter/?hall=kuancheng")
+        counter.fill("input[name=username]", "window12")
+        counter.fill("input[name=password]", PASSWORD)
+        counter.click("#login-form button[type=submit]")
+        counter.click("[data-window='12']")
+        counter.wait_for_selector("#work:not([hidden])")
+        counter.click("[data-action='call_next']")
+        counter.wait_for_selector("#current[data-number]:not([data-number=''])")
+        counter.wait_for_timeout(800)
+        counter.screenshot(path=OUT / "counter.png")
+
+        display = page(1920, 1080)
+        display.goto(f"{url}/display/?hall=kuancheng")
+        display.wait_for_selector("#latest[data-number]:not([data-number=''])")
+        display.wait_for_timeout(500)
+        display.screenshot(path=OUT / "display-board.png")
+
+        portrait = page(1080, 1920)
+        portrait.goto(f"{url}/display/?hall=kuancheng&layout=portrait")
+        portrait.wait_for_selector("#latest[data-number]:not([data-number=''])")
+        portrait.wait_for_timeout(500)
+        portrait.screenshot(path=OUT / "display-portrait.png")
+
+        screen = page(1280, 720)
+        screen.goto(f"{url}/display/window/1")
+        screen.wait_for_selector("#screen-number[data-number]:not([data-number=''])")
+        screen.screenshot(path=OUT / "display-window.png")
+
+        board = page(1600, 1000)
+        board.goto(f"{url}/board/?hall=kuancheng")
+        board.fill("input[name=username]", "manager")
+        board.fill("input[name=password]", PASSWORD)
+        board.click("#login-form button[type=submit]")
+        board.wait_for_selector("#main:not([hidden])")
+        board.wait_for_timeout(500)
+        board.screenshot(path=OUT / "board.png")
+        browser.close()
+
+
+def main() -> None:
+    """Stage a demo hall and take the screenshots."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--url", help="a running hub with the demo data (default: start one)")
+    args = parser.parse_args()
+    if args.url:
+        stage(args.url)
+        shoot(args.url)
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        process, url = serve_demo(folder)
+        try:
+            stage(url)
+            shoot(url)
+        finally:
+            process.terminate()
+            process.wait(10)
+    print(f"screenshots in {OUT}")
+
+
+if __name__ == "__main__":
+    main()

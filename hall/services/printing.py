@@ -378,7 +378,8 @@ def settle(
         wait = backoff_s(job.attempts, retry_base_s, retry_max_s)
         job.state = PrintState.PENDING
         job.next_attempt_at = at + timedelta(seconds=wait)
-        event = _event(session, job, "retrying", retry_in_s=round(wait, 1))
+        # Still pending; the reason and retry_in_s tell clients it is a retry after a fault.
+        event = _event(session, job, PrintState.PENDING, retry_in_s=round(wait, 1))
     else:
         job.state, job.finished_at = PrintState.FAILED, at
         event = _event(session, job, PrintState.FAILED)

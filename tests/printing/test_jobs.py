@@ -87,7 +87,8 @@ def test_offline_printer_retries_and_prints_once(app, printer):
     assert (job.state, job.attempts) == ("pending", 1)
     assert "printer not reachable" in job.last_error
     [update] = received(kiosk, "/kiosk")["print.updated"]
-    assert update["state"] == "retrying" and update["device_id"] == device_id
+    assert update["state"] == "pending" and update["device_id"] == device_id
+    assert update["retry_in_s"] == FAST["PRINT_RETRY_BASE_S"]
     assert update["reason"].startswith("无法连接打印机 / printer not reachable")
     assert url not in update["reason"]
     [fault] = received(board, "/board")["printer.fault"]
@@ -187,9 +188,13 @@ def test_worker_thread_prints_after_the_printer_comes_back(sqlite_url, printer):
         answer = take(app.test_client(), token)
         deadline = time.monotonic() + 5
         states: list[str] = []
-        while "retrying" not in states and time.monotonic() < deadline:
+        while not states and time.monotonic() < deadline:
             time.sleep(0.05)
-            states += [u["state"] for u in received(kiosk, "/kiosk").get("print.updated", [])]
+            states += [
+                u["state"]
+                for u in received(kiosk, "/kiosk").get("print.updated", [])
+                if u["reason"] and "retry_in_s" in u
+            ]
         fake = printer(port=port)
         data = fake.wait_for(timeout=5)
         time.sleep(1)
@@ -198,5 +203,5 @@ def test_worker_thread_prints_after_the_printer_comes_back(sqlite_url, printer):
         app.extensions["hall.print_worker"].stop()
         db.engine(app).dispose()
 
-    assert "retrying" in states
+    assert states[0] == "pending"
     assert qr_payloads(data) == [answer["ticket"]["status_url"]]

@@ -8,8 +8,9 @@ import board
 import counter
 import display
 import kiosk
+import status
 
-CLIENTS = (kiosk, counter, display, board)
+CLIENTS = (kiosk, counter, display, board, status)
 
 
 def pair(msgid: str) -> list[str]:

@@ -161,13 +161,16 @@ class LiveServer:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(self.process.stderr.read().decode()[-2000:])
+                message = self.process.stderr.read().decode()[-2000:]
+                self.stop()
+                raise RuntimeError(message)
             try:
                 if requests.get(f"{self.url}/api/v1/halls", timeout=1).ok:
                     return self
             except requests.ConnectionError:
                 pass
             time.sleep(0.1)
+        self.stop()
         raise RuntimeError("hall serve did not come up in 30 s")
 
     def stop(self) -> None:

@@ -1,0 +1,138 @@
+"""Socket.IO: snapshot first, events after the commit, acks with the REST error shape."""
+
+import pytest
+
+from hall.extensions import socketio
+from tests.conftest import KIOSK, login
+
+
+def received(client, name):
+    return [m["args"][0] for m in client.get_received(client.ns) if m["name"] == name]
+
+
+def connect(app, namespace, auth, flask_client=None):
+    client = socketio.test_client(
+        app, namespace=namespace, auth=auth, flask_test_client=flask_client
+    )
+    client.ns = namespace
+    return client
+
+
+def token(client, username):
+    return login(client, username)["Authorization"].split()[1]
+
+
+def test_display_gets_a_snapshot_then_the_call(app, client):
+    display = connect(app, "/display", {"hall": "kuancheng"})
+    assert display.is_connected("/display")
+    snapshot = received(display, "snapshot")[0]
+    assert snapshot["hall"] == "kuancheng"
+    assert {"seq", "calls", "windows", "queues", "notice"} <= set(snapshot)
+    assert "waiting" not in snapshot  # public screens get no waiting lists
+
+    staff = login(client, "window1")
+    client.post("/api/v1/halls/kuancheng/tickets", json={"matter": "samr-01"}, headers=KIOSK)
+    client.post("/api/v1/windows/1/open", headers=staff)
+    client.post("/api/v1/windows/1/call-next", headers=staff)
+    events = display.get_received("/display")
+    names = [e["name"] for e in events]
+    assert names == ["ticket.issued", "window.opened", "ticket.called"]
+    called = events[-1]["args"][0]
+    assert {"hall", "seq", "number", "window", "queue", "at"} <= set(called)
+    assert (called["number"], called["window"], called["queue"]) == ("A001", "1", "A")
+    seqs = [e["args"][0]["seq"] for e in events]
+    assert seqs == list(range(snapshot["seq"] + 1, snapshot["seq"] + 4))
+
+
+def test_display_needs_a_known_hall(app):
+    for auth in (None, {"hall": "nowhere"}, {"hall": 5}, "text"):
+        display = socketio.test_client(app, namespace="/display", auth=auth)
+        assert not display.is_connected("/display")
+
+
+def test_counter_actions_over_the_socket_reach_the_display(app, client):
+    display = connect(app, "/display", {"hall": "kuancheng"})
+    display.get_received("/display")
+    counter = connect(app, "/counter", {"token": token(client, "window2")})
+    assert counter.is_connected("/counter")
+    assert "waiting" in received(counter, "snapshot")[0]
+
+    client.post("/api/v1/halls/kuancheng/tickets", json={"matter": "samr-01"}, headers=KIOSK)
+    opened = counter.emit("open_window", {"window": 2}, namespace="/counter", callback=True)
+    assert opened["ok"] and opened["window"]["status"] == "open"
+    called = counter.emit("call_next", {"window": 2}, namespace="/counter", callback=True)
+    assert called["ticket"]["number"] == "A001"
+    calls = [e for e in display.get_received("/display") if e["name"] == "ticket.called"]
+    assert [c["args"][0]["number"] for c in calls] == ["A001"]
+
+
+@pytest.mark.parametrize(
+    ("event", "payload", "code"),
+    [
+        ("call_next", {"window": 2}, "window_closed"),
+        ("call_next", {"window": "two"}, "validation_error"),
+        ("call_next", {}, "validation_error"),
+        ("call_next", "not an object", "validation_error"),
+        ("call_next", {"window": 999}, "window_not_found"),
+        ("pause", {"window": 2, "reason": ""}, "validation_error"),
+        ("transfer", {"window": 2, "queue": ["A"]}, "validation_error"),
+        ("requeue", {"ticket": 424242}, "ticket_not_found"),
+    ],
+)
+def test_refusals_come_back_as_error_acks(lite_app, event, payload, code):
+    client = lite_app.test_client()
+    counter = connect(lite_app, "/counter", {"token": token(client, "window2")})
+    answer = counter.emit(event, payload, namespace="/counter", callback=True)
+    assert set(answer) == {"error"}
+    assert answer["error"]["code"] == code
+    assert answer["error"]["message"]
+
+
+def test_staff_sockets_need_a_valid_token_and_role(lite_app):
+    client = lite_app.test_client()
+    assert not socketio.test_client(
+        lite_app, namespace="/counter", auth={"token": "forged"}
+    ).is_connected("/counter")
+    bo = token(client, "bo-samr")
+    assert not socketio.test_client(
+        lite_app, namespace="/counter", auth={"token": bo}
+    ).is_connected("/counter")
+    clerk = token(client, "window1")
+    assert not socketio.test_client(
+        lite_app, namespace="/board", auth={"token": clerk}
+    ).is_connected("/board")
+    manager = connect(lite_app, "/board", {"token": token(client, "manager")})
+    assert manager.is_connected("/board")
+    assert "waiting" in received(manager, "snapshot")[0]
+
+
+def test_kiosk_takes_a_ticket_over_the_socket(lite_app):
+    kiosk = connect(lite_app, "/kiosk", {"token": "demo-kiosk-kuancheng"})
+    assert kiosk.is_connected("/kiosk")
+    answer = kiosk.emit("take_ticket", {"matter": "re-01"}, namespace="/kiosk", callback=True)
+    assert answer["ok"] and answer["ticket"]["number"] == "B001"
+    refused = kiosk.emit("take_ticket", {"matter": "nope"}, namespace="/kiosk", callback=True)
+    assert refused["error"]["code"] == "matter_not_found"
+
+
+def test_a_client_that_missed_events_asks_for_a_snapshot(lite_app):
+    display = connect(lite_app, "/display", {"hall": "kuancheng"})
+    first = received(display, "snapshot")[0]
+    kiosk = connect(lite_app, "/kiosk", {"token": "demo-kiosk-kuancheng"})
+    kiosk.emit("take_ticket", {"matter": "samr-01"}, namespace="/kiosk", callback=True)
+    again = display.emit("snapshot", {}, namespace="/display", callback=True)
+    assert again["snapshot"]["seq"] == first["seq"] + 1
+    assert again["snapshot"]["queues"][0]["waiting"] == 1
+
+
+def test_status_socket_follows_one_ticket(lite_app):
+    client = lite_app.test_client()
+    ticket = client.post(
+        "/api/v1/halls/kuancheng/tickets", json={"matter": "samr-01"}, headers=KIOSK
+    ).json["ticket"]
+    status_token = ticket["status_url"].rsplit("/", 1)[1]
+    phone = connect(lite_app, "/status", {"ticket": status_token})
+    assert received(phone, "ticket")[0]["ticket"]["number"] == "A001"
+    assert not socketio.test_client(
+        lite_app, namespace="/status", auth={"ticket": str(ticket["id"])}
+    ).is_connected("/status")

@@ -220,9 +220,12 @@ class HallSession:
         else:
             self.url = f"sqlite:///{workdir / (name + '.sqlite3')}"
         self.env["HALL_DATABASE_URL"] = self.url
+        if args.source:
+            # Import the hub from an exported commit, ahead of the editable install.
+            self.env["PYTHONPATH"] = str(args.source)
         self.env.pop("HALL_MESSAGE_QUEUE", None)
         init = subprocess.run(
-            [str(BIN / "hall"), "init", "--demo"],
+            [args.hall_bin, "init", "--demo"],
             env=self.env,
             cwd=workdir,
             capture_output=True,
@@ -231,7 +234,7 @@ class HallSession:
         if init.returncode != 0:
             raise RuntimeError(f"hall init failed:\n{init.stdout}\n{init.stderr}")
         argv = [
-            str(BIN / "hall"),
+            args.hall_bin,
             "serve",
             "--host",
             HOST,
@@ -296,9 +299,12 @@ def reset_postgres(url: str) -> None:
 # --------------------------------------------------------------------------- load
 
 
-def run_clients(port: int, n: int, work, *, duration: float | None = None, count: int = 0):
-    """n threads, each with its own connection, calling work(client, i) until the duration
-    ends (or `count` calls in all). Returns (ok, errors, elapsed, per-thread results)."""
+def run_clients(
+    port: int, n: int, work, *, duration: float | None = None, count: int | None = None
+):
+    """n threads, each with its own keep-alive connection, calling work(client, k) until
+    `count` calls were made in all or `duration` seconds passed, whichever comes first (or
+    until work returns StopIteration). Returns (per-thread results, errors, elapsed)."""
     barrier = threading.Barrier(n + 1)
     results: list[list[Any]] = [[] for _ in range(n)]
     errors: list[Any] = []
@@ -310,11 +316,8 @@ def run_clients(port: int, n: int, work, *, duration: float | None = None, count
         client = Client(port)
         barrier.wait()
         try:
-            while True:
-                if duration is not None:
-                    if time.monotonic() >= stop_at[0]:
-                        break
-                else:
+            while duration is None or time.monotonic() < stop_at[0]:
+                if count is not None:
                     with lock:
                         if remaining[0] <= 0:
                             break
@@ -436,91 +439,100 @@ class Display:
 # --------------------------------------------------------------------------- phases
 
 
-def phase_issue(args, workdir: Path, report: dict) -> bool:
-    """Issue rate (1 and 8 clients) against the bare endpoint; 4,000 concurrent issues."""
+def count_rows(hs: HallSession, sql: str) -> int:
+    from sqlalchemy import text
+
+    engine = hs.db()
+    try:
+        with engine.connect() as conn:
+            return int(conn.scalar(text(sql)) or 0)
+    finally:
+        engine.dispose()
+
+
+WAITING_SQL = "SELECT count(*) FROM tickets WHERE status = 'waiting'"
+CALLED_TWICE_SQL = (
+    "SELECT count(*) FROM (SELECT ticket_id FROM ticket_steps WHERE action = 'called' "
+    "GROUP BY ticket_id HAVING count(*) > 1) d"
+)
+DUPLICATE_NUMBERS_SQL = (
+    "SELECT count(*) FROM (SELECT number FROM tickets "
+    "GROUP BY hall_id, queue_id, service_date, number HAVING count(*) > 1) d"
+)
+
+
+def issue_rates(args, hs: HallSession, workdir: Path, report: dict) -> bool:
+    """Tickets per second, 1 and 8 clients, against the bare endpoint under the same server."""
     bare_port = free_port()
     bare = bare_server(bare_port, args.threads, workdir / "bare.log")
     bare.start("/healthz")
-    ok = True
     try:
-        with HallSession("issue", args, workdir) as hs:
-            # Warm both up (imports, first connections, SQLite pages).
-            for port, n in ((bare_port, 100), (hs.port, 50)):
-                c = Client(port)
-                for _ in range(n):
-                    issue(c)
-                c.close()
-            rates: dict[str, Any] = {}
-            for clients in (1, 8):
-                rates[f"bare_{clients}"] = measure_issue(bare_port, clients, args.duration)
-                rates[f"issue_{clients}"] = measure_issue(hs.port, clients, args.duration)
-                ratio = rates[f"issue_{clients}"]["per_s"] / rates[f"bare_{clients}"]["per_s"]
-                rates[f"ratio_{clients}"] = round(ratio, 3)
-            rates["bare_memory"] = bare.memory()
-            report["issue"] = rates
-            ok &= not any(rates[k]["errors"] for k in ("bare_1", "issue_1", "bare_8", "issue_8"))
-
-            # Correctness: 8 threads, 4,000 tickets, no number twice.
-            with hs.db().connect() as conn:
-                from sqlalchemy import text
-
-                before = conn.scalar(text("SELECT count(*) FROM tickets"))
-            results, errors, elapsed = run_clients(
-                hs.port, 8, issue_work, count=args.concurrent_tickets
-            )
-            got = [r for rs in results for r in rs]
-            numbers = Counter(n for _, n, _ in got)
-            ids = Counter(i for i, _, _ in got)
-            with hs.db().connect() as conn:
-                from sqlalchemy import text
-
-                after = conn.scalar(text("SELECT count(*) FROM tickets"))
-                db_dupes = conn.scalar(
-                    text(
-                        "SELECT count(*) FROM (SELECT number FROM tickets "
-                        "GROUP BY hall_id, queue_id, service_date, number "
-                        "HAVING count(*) > 1) d"
-                    )
-                )
-            # Issue rate against queue depth: first and last tenth of the run.
-            stamps = sorted(t for _, _, t in got)
-            tenth = max(1, len(stamps) // 10)
-            first = tenth / (stamps[tenth - 1] - stamps[0] + 1e-9) if len(stamps) > 20 else 0
-            last = tenth / (stamps[-1] - stamps[-tenth] + 1e-9) if len(stamps) > 20 else 0
-            dupes = sum(c - 1 for c in numbers.values() if c > 1)
-            report["issue_correctness"] = {
-                "threads": 8,
-                "requested": args.concurrent_tickets,
-                "issued": len(got),
-                "rows_added": after - before,
-                "duplicate_numbers": dupes,
-                "duplicate_ids": sum(c - 1 for c in ids.values() if c > 1),
-                "db_duplicate_numbers": db_dupes,
-                "errors": errors[:5],
-                "seconds": round(elapsed, 2),
-                "per_s": round(len(got) / elapsed, 1),
-                "waiting_before": before,
-                "per_s_first_tenth": round(first, 1),
-                "per_s_last_tenth": round(last, 1),
-            }
-            ok &= (
-                not errors
-                and dupes == 0
-                and db_dupes == 0
-                and len(got) == args.concurrent_tickets == after - before
-            )
-            report.setdefault("memory", {})["after_issue"] = hs.server.memory()
+        # Warm both up (imports, first connections, SQLite pages).
+        for port, n in ((bare_port, 100), (hs.port, 30)):
+            c = Client(port)
+            for _ in range(n):
+                issue(c)
+            c.close()
+        rates: dict[str, Any] = {}
+        for clients in (1, 8):
+            # Bare first, then the hub, back to back: both see the same machine load.
+            rates[f"bare_{clients}"] = measure_issue(bare_port, clients, args.duration)
+            rates[f"issue_{clients}"] = measure_issue(hs.port, clients, args.duration)
+            ratio = rates[f"issue_{clients}"]["per_s"] / rates[f"bare_{clients}"]["per_s"]
+            rates[f"ratio_{clients}"] = round(ratio, 3)
+        rates["bare_memory"] = bare.memory()
     finally:
         bare.stop()
-    return ok
+    report["issue"] = rates
+    return not any(rates[k]["errors"] for k in ("bare_1", "issue_1", "bare_8", "issue_8"))
 
 
-def fill(hs: HallSession, n: int) -> dict[str, Any]:
-    results, errors, elapsed = run_clients(hs.port, 8, issue_work, count=n)
+def issue_correctness(args, hs: HallSession, report: dict) -> bool:
+    """8 threads issue `--concurrent-tickets` tickets (within `--cap` s): no number twice."""
+    before = count_rows(hs, "SELECT count(*) FROM tickets")
+    results, errors, elapsed = run_clients(
+        hs.port, 8, issue_work, count=args.concurrent_tickets, duration=args.cap
+    )
+    got = [r for rs in results for r in rs]
+    numbers = Counter(n for _, n, _ in got)
+    ids = Counter(i for i, _, _ in got)
+    after = count_rows(hs, "SELECT count(*) FROM tickets")
+    db_dupes = count_rows(hs, DUPLICATE_NUMBERS_SQL)
+    # Issue rate against queue depth: the first and the last tenth of the run.
+    stamps = sorted(t for _, _, t in got)
+    tenth = max(1, len(stamps) // 10)
+    first = tenth / (stamps[tenth - 1] - stamps[0] + 1e-9) if len(stamps) > 20 else 0
+    last = tenth / (stamps[-1] - stamps[-tenth] + 1e-9) if len(stamps) > 20 else 0
+    dupes = sum(c - 1 for c in numbers.values() if c > 1)
+    report["issue_correctness"] = {
+        "threads": 8,
+        "requested": args.concurrent_tickets,
+        "issued": len(got),
+        "capped": len(got) < args.concurrent_tickets and not errors,
+        "rows_added": after - before,
+        "duplicate_numbers": dupes,
+        "duplicate_ids": sum(c - 1 for c in ids.values() if c > 1),
+        "db_duplicate_numbers": db_dupes,
+        "errors": errors[:5],
+        "seconds": round(elapsed, 2),
+        "per_s": round(len(got) / elapsed, 1),
+        "tickets_before": before,
+        "per_s_first_tenth": round(first, 1),
+        "per_s_last_tenth": round(last, 1),
+    }
+    return not errors and dupes == 0 and db_dupes == 0 and len(got) == after - before
+
+
+def top_up(args, hs: HallSession, report: dict) -> bool:
+    """Issue more tickets when fewer than `--waiting` wait (a slow hub within its cap)."""
+    waiting = count_rows(hs, WAITING_SQL)
+    missing = args.waiting - waiting
+    if missing <= 0:
+        return True
+    results, errors, elapsed = run_clients(hs.port, 8, issue_work, count=missing, duration=args.cap)
     got = sum(len(r) for r in results)
-    if errors or got != n:
-        raise RuntimeError(f"could not issue {n} tickets: {got} issued, {errors[:3]}")
-    return {"tickets": n, "seconds": round(elapsed, 2), "per_s": round(n / elapsed, 1)}
+    report["top_up"] = {"tickets": got, "seconds": round(elapsed, 2), "errors": errors[:5]}
+    return not errors
 
 
 def open_windows(hs: HallSession, numbers: list[int]) -> list[tuple[int, str]]:
@@ -575,118 +587,121 @@ def latencies(calls: list, events: list) -> dict[str, Any]:
             continue
         after_answer.append(at - answered)
         after_request.append(at - sent)
-    early = sum(1 for v in after_answer if v < 0)
     return {
         "answer_to_display": summary_ms(after_answer),
         "request_to_display": summary_ms(after_request),
-        "event_before_answer": early,
+        "event_before_answer": sum(1 for v in after_answer if v < 0),
         "missing": missing,
     }
 
 
-def phase_call(args, workdir: Path, report: dict) -> bool:
-    """call-next rate with 2,000 waiting, with a display measuring the fan-out latency."""
-    with HallSession("call", args, workdir) as hs:
-        report["call_fill"] = fill(hs, args.waiting)
-        display = Display(hs.port)
-        windows = open_windows(hs, [1, 2, 3])
-        calls: list = []
-        results, errors, elapsed = run_clients(
-            hs.port, 3, serve_loop(windows, calls), duration=args.call_duration
-        )
-        n = len(calls)
-        # A quiet hall: one window at a time, as a real hall calls (a few per second at most).
-        quiet: list = []
-        q_results, q_errors, _ = run_clients(
-            hs.port, 1, serve_loop(windows[:1], quiet, pause=0.02), count=args.quiet_calls
-        )
-        events = display.events()
-        called_ids = Counter(i for _, i, _, _ in calls + quiet)
-        seqs = [s for _, s, _ in events]
-        gaps = sum(1 for a, b in zip(seqs, seqs[1:], strict=False) if b <= a)
-        from sqlalchemy import text
-
-        with hs.db().connect() as conn:
-            db_twice = conn.scalar(
-                text(
-                    "SELECT count(*) FROM (SELECT ticket_id FROM ticket_steps "
-                    "WHERE action = 'called' GROUP BY ticket_id HAVING count(*) > 1) d"
-                )
-            )
-        report["call"] = {
-            "waiting_at_start": args.waiting,
-            "windows": 3,
-            "call_next": n,
-            "seconds": round(elapsed, 2),
-            "call_next_per_s": round(n / elapsed, 1),
-            "requests_per_s": round(3 * n / elapsed, 1),
-            "errors": (errors + q_errors)[:5],
-            "called_twice": sum(c - 1 for c in called_ids.values() if c > 1),
-            "db_called_twice": db_twice,
-            "display_events": len(events),
-            "display_seq_out_of_order": gaps,
-        }
-        report["latency_loaded"] = latencies(calls, events)
-        report["latency_quiet"] = latencies(quiet, events)
-        report.setdefault("memory", {})["after_call"] = hs.server.memory()
-        return (
-            not errors
-            and not q_errors
-            and report["call"]["called_twice"] == 0
-            and db_twice == 0
-            and report["latency_loaded"]["missing"] == 0
-            and report["latency_quiet"]["missing"] == 0
-        )
+def call_rate(args, hs: HallSession, windows, report: dict) -> bool:
+    """call-next per second with the queue full, and the call->display latency."""
+    waiting = count_rows(hs, WAITING_SQL)
+    display = Display(hs.port)
+    calls: list = []
+    _, errors, elapsed = run_clients(
+        hs.port, 3, serve_loop(windows[:3], calls), duration=args.call_duration
+    )
+    n = len(calls)
+    # A quiet hall: one window at a time, as a real hall calls (a few per second at most).
+    quiet: list = []
+    _, q_errors, _ = run_clients(
+        hs.port,
+        1,
+        serve_loop(windows[:1], quiet, pause=0.01),
+        count=args.quiet_calls,
+        duration=args.cap / 2,
+    )
+    events = display.events()
+    called = Counter(i for _, i, _, _ in calls + quiet)
+    seqs = [s for _, s, _ in events]
+    report["call"] = {
+        "waiting_at_start": waiting,
+        "windows": 3,
+        "call_next": n,
+        "seconds": round(elapsed, 2),
+        "call_next_per_s": round(n / elapsed, 1),
+        "requests_per_s": round(3 * n / elapsed, 1),
+        "quiet_calls": len(quiet),
+        "errors": (errors + q_errors)[:5],
+        "called_twice": sum(c - 1 for c in called.values() if c > 1),
+        "display_events": len(events),
+        "display_seq_not_increasing": sum(
+            1 for a, b in zip(seqs, seqs[1:], strict=False) if b <= a
+        ),
+    }
+    report["latency_loaded"] = latencies(calls, events)
+    report["latency_quiet"] = latencies(quiet, events)
+    return (
+        not errors
+        and not q_errors
+        and report["call"]["called_twice"] == 0
+        and report["latency_loaded"]["missing"] == 0
+        and report["latency_quiet"]["missing"] == 0
+    )
 
 
-def phase_concurrent_call(args, workdir: Path, report: dict) -> bool:
-    """4 windows drain 2,000 tickets at once (call-next -> no-show): none called twice."""
-    with HallSession("drain", args, workdir) as hs:
-        fill(hs, args.waiting)
+def drain(args, hs: HallSession, windows, report: dict) -> bool:
+    """4 windows call everything left at once (call-next -> no-show): none called twice."""
+    waiting = count_rows(hs, WAITING_SQL)
+
+    def work(client: Client, k: int):
+        wid, token = windows[k]
+        status, body = client.call("POST", f"/api/v1/windows/{wid}/call-next", token=token)
+        if status != 200:
+            raise RuntimeError(f"call-next answered {status}: {body}")
+        if body["ticket"] is None:
+            return StopIteration
+        status, body2 = client.call("POST", f"/api/v1/windows/{wid}/no-show", token=token)
+        if status != 200:
+            raise RuntimeError(f"no-show answered {status}: {body2}")
+        return body["ticket"]["id"]
+
+    results, errors, elapsed = run_clients(hs.port, 4, work, duration=args.cap)
+    ids = Counter(i for rs in results for i in rs)
+    twice = sum(c - 1 for c in ids.values() if c > 1)
+    db_twice = count_rows(hs, CALLED_TWICE_SQL)
+    left = count_rows(hs, WAITING_SQL)
+    report["call_correctness"] = {
+        "windows": 4,
+        "waiting_at_start": waiting,
+        "called": sum(ids.values()),
+        "distinct": len(ids),
+        "called_twice": twice,
+        "db_called_twice_whole_run": db_twice,
+        "still_waiting": left,
+        "capped": left > 0 and not errors,
+        "per_window": [len(r) for r in results],
+        "seconds": round(elapsed, 2),
+        "call_next_per_s": round(sum(ids.values()) / elapsed, 1),
+        "errors": errors[:5],
+    }
+    return not errors and twice == 0 and db_twice == 0 and len(ids) + left == waiting
+
+
+def run_session(args, workdir: Path, report: dict, started: float) -> bool:
+    """One fresh database and one `hall serve` for every phase, in order."""
+
+    def step(name: str) -> None:
+        print(f"[{time.monotonic() - started:6.1f}s] {name}", flush=True)
+
+    memory = report.setdefault("memory", {})
+    with HallSession("hub", args, workdir) as hs:
+        step("issue rate, hub and bare endpoint")
+        ok = issue_rates(args, hs, workdir, report)
+        step(f"{args.concurrent_tickets} tickets from 8 threads")
+        ok &= issue_correctness(args, hs, report)
+        memory["after_issue"] = hs.server.memory()
+        ok &= top_up(args, hs, report)
         windows = open_windows(hs, [1, 2, 3, 4])
-
-        def work(client: Client, k: int):
-            wid, token = windows[k]
-            status, body = client.call("POST", f"/api/v1/windows/{wid}/call-next", token=token)
-            if status != 200:
-                raise RuntimeError(f"call-next answered {status}: {body}")
-            if body["ticket"] is None:
-                return StopIteration
-            status, body2 = client.call("POST", f"/api/v1/windows/{wid}/no-show", token=token)
-            if status != 200:
-                raise RuntimeError(f"no-show answered {status}: {body2}")
-            return body["ticket"]["id"]
-
-        results, errors, elapsed = run_clients(hs.port, 4, work, duration=args.drain_limit)
-        ids = Counter(i for rs in results for i in rs)
-        from sqlalchemy import text
-
-        with hs.db().connect() as conn:
-            db_twice = conn.scalar(
-                text(
-                    "SELECT count(*) FROM (SELECT ticket_id FROM ticket_steps "
-                    "WHERE action = 'called' GROUP BY ticket_id HAVING count(*) > 1) d"
-                )
-            )
-            left = conn.scalar(text("SELECT count(*) FROM tickets WHERE status = 'waiting'"))
-        twice = sum(c - 1 for c in ids.values() if c > 1)
-        report["call_correctness"] = {
-            "windows": 4,
-            "tickets": args.waiting,
-            "called": sum(ids.values()),
-            "distinct": len(ids),
-            "called_twice": twice,
-            "db_called_twice": db_twice,
-            "still_waiting": left,
-            "per_window": [len(r) for r in results],
-            "seconds": round(elapsed, 2),
-            "call_next_per_s": round(sum(ids.values()) / elapsed, 1),
-            "errors": errors[:5],
-        }
-        report.setdefault("memory", {})["after_drain"] = hs.server.memory()
-        return (
-            not errors and twice == 0 and db_twice == 0 and left == 0 and len(ids) == args.waiting
-        )
+        step("call-next with the queue full, display latency")
+        ok &= call_rate(args, hs, windows, report)
+        memory["after_call"] = hs.server.memory()
+        step("4 windows drain the queue")
+        ok &= drain(args, hs, windows, report)
+        memory["after_drain"] = hs.server.memory()
+    return ok
 
 
 # --------------------------------------------------------------------------- report
@@ -738,7 +753,7 @@ def print_table(r: dict) -> None:
     if ic:
         rows.append(
             (
-                f"8 threads x {ic['requested']} issues",
+                f"8 threads issue {ic['issued']} of {ic['requested']}",
                 f"{ic['per_s']} /s ({ic['per_s_first_tenth']} -> {ic['per_s_last_tenth']})",
                 f"dup numbers {ic['duplicate_numbers']}/db {ic['db_duplicate_numbers']}",
             )
@@ -769,9 +784,9 @@ def print_table(r: dict) -> None:
     if cc:
         rows.append(
             (
-                f"4 windows drain {cc['tickets']}",
+                f"4 windows call {cc['called']} of {cc['waiting_at_start']}",
                 f"{cc['call_next_per_s']} calls/s",
-                f"called twice {cc['called_twice']}/db {cc['db_called_twice']}, "
+                f"called twice {cc['called_twice']}/db {cc['db_called_twice_whole_run']}, "
                 f"left {cc['still_waiting']}",
             )
         )
@@ -790,12 +805,18 @@ def print_table(r: dict) -> None:
     width = max(len(a) for a, _, _ in rows)
     width2 = max(len(b) for _, b, _ in rows)
     print()
-    print(f"OneWindow queue bench - {r['database']} - gunicorn gthread --threads {r['threads']}")
+    print(
+        f"OneWindow queue bench - {r['database']} - gunicorn gthread --threads {r['threads']}"
+        f" - hub {r['commit']} ({r['source']})"
+    )
     print("-" * (width + width2 + 40))
     for a, b, cmt in rows:
         print(f"{a:<{width}}  {b:<{width2}}  {cmt}")
     print("-" * (width + width2 + 40))
-    print(f"correctness: {'OK' if r['correct'] else 'FAILED'}; wall time {r['wall_s']} s")
+    print(
+        f"correctness: {'OK' if r['correct'] else 'FAILED'}; wall time {r['wall_s']} s; "
+        f"loadavg before {' '.join(r['loadavg_before'])}, after {' '.join(r['loadavg_after'])}"
+    )
 
 
 def main() -> int:
@@ -803,10 +824,12 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=16, help="gunicorn threads (both servers)")
     parser.add_argument("--duration", type=float, default=5.0, help="seconds per issue-rate run")
     parser.add_argument("--call-duration", type=float, default=10.0, help="seconds of call-next")
-    parser.add_argument("--quiet-calls", type=int, default=200, help="calls on a quiet hall")
+    parser.add_argument("--quiet-calls", type=int, default=150, help="calls on a quiet hall")
     parser.add_argument("--waiting", type=int, default=2000, help="tickets waiting for calls")
     parser.add_argument("--concurrent-tickets", type=int, default=4000)
-    parser.add_argument("--drain-limit", type=float, default=90.0, help="max seconds to drain")
+    parser.add_argument(
+        "--cap", type=float, default=45.0, help="max seconds of each fixed-count phase"
+    )
     parser.add_argument(
         "--postgres",
         nargs="?",
@@ -814,7 +837,15 @@ def main() -> int:
         default=None,
         help=f"run on PostgreSQL (default URL {PG_DEFAULT}; its public schema is dropped)",
     )
-    parser.add_argument("--only", choices=["issue", "call", "drain"], action="append")
+    parser.add_argument(
+        "--hall-bin",
+        default=str(BIN / "hall"),
+        help="the `hall` command to init and serve with (e.g. a patched build, to size a fix)",
+    )
+    parser.add_argument(
+        "--ref",
+        help="benchmark this commit (exported with git archive) instead of the working tree",
+    )
     parser.add_argument("--display-listener", metavar="URL", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.display_listener:
@@ -828,26 +859,43 @@ def main() -> int:
         "machine": machine(),
         "database": "postgresql" if args.postgres else "sqlite",
         "threads": args.threads,
-        "args": {k: v for k, v in vars(args).items() if k != "display_listener"},
+        "args": {k: v for k, v in vars(args).items() if k not in ("display_listener", "source")},
+        # Other work on the machine skews every figure: keep the load next to them.
+        "loadavg_before": Path("/proc/loadavg").read_text().split()[:3],
+        "experiment": os.environ.get("HALL_EXPERIMENT", ""),
     }
     commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+        ["git", "rev-parse", "--short", args.ref or "HEAD"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     report["commit"] = commit.stdout.strip()
-    correct = True
+    if args.ref:
+        report["source"] = f"git archive {args.ref}"
+    else:
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "hall"], cwd=ROOT, capture_output=True, text=True
+        )
+        report["source"] = "working tree" + (" (hall/ modified)" if dirty.stdout.strip() else "")
     with tempfile.TemporaryDirectory(prefix="hall-bench-") as tmp:
         workdir = Path(tmp)
-        phases = {"issue": phase_issue, "call": phase_call, "drain": phase_concurrent_call}
-        for name, phase in phases.items():
-            if args.only and name not in args.only:
-                continue
-            print(f"[{time.monotonic() - started:6.1f}s] {name} ...", flush=True)
-            try:
-                correct &= phase(args, workdir, report)
-            except Exception:
-                for log in workdir.glob("*.log"):
-                    print(f"--- {log.name}\n{log.read_text()[-3000:]}", file=sys.stderr)
-                raise
+        args.source = None
+        if args.ref:
+            args.source = workdir / "src"
+            args.source.mkdir()
+            archive = subprocess.run(
+                ["git", "archive", args.ref], cwd=ROOT, capture_output=True, check=True
+            )
+            subprocess.run(["tar", "-x", "-C", str(args.source)], input=archive.stdout, check=True)
+        try:
+            correct = run_session(args, workdir, report, started)
+        except Exception:
+            for log in workdir.glob("*.log"):
+                print(f"--- {log.name}\n{log.read_text()[-3000:]}", file=sys.stderr)
+            raise
+    report["loadavg_after"] = Path("/proc/loadavg").read_text().split()[:3]
     report["correct"] = bool(correct)
     report["server_errors"] = LOG_TAILS
     for name, tail in LOG_TAILS.items():

@@ -26,7 +26,7 @@ function render(next, fresh = true) {
     $("call-text").replaceChildren(label(key, { w: ticket.window ?? "", n: ticket.calls }));
     $("window-name").textContent = ticket.window_name || "";
   }
-  $("state").replaceChildren(label(stateKey(ticket)));
+  $("state").replaceChildren(label(`state_${STATES.includes(ticket.status) ? ticket.status : "cancelled"}`));
   const notice = noticeKey(ticket);
   $("notice").hidden = !notice;
   if (notice) $("notice").replaceChildren(label(notice, { n: ticket.ahead }));
@@ -44,13 +44,12 @@ function waitMinutes(tk) {
   return { n: s < 60 ? "<1" : String(Math.round(s / 60)) };
 }
 
-function stateKey(tk) {
-  return { waiting: "waiting", called: "called", serving: "serving", done: "done", no_show: "no_show" }[tk.status] || "cancelled";
-}
+const STATES = ["waiting", "called", "serving", "done", "no_show", "cancelled"];
 
 function noticeKey(tk) {
   if (tk.status === "waiting") return tk.ahead === 0 ? "next" : tk.ahead <= near ? "near" : null;
-  if (tk.status === "done" || tk.status === "no_show" || tk.status === "cancelled") return stateKey(tk);
+  if (tk.status === "done" || tk.status === "no_show") return tk.status;
+  if (tk.status !== "called" && tk.status !== "serving") return "cancelled";
   return null;
 }
 

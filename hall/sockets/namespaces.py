@@ -5,7 +5,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import session
-from flask_socketio import Namespace, emit, join_room
+from flask_socketio import ConnectionRefusedError, Namespace, emit, join_room
 from marshmallow import ValidationError
 
 from hall import printing
@@ -52,8 +52,13 @@ def acked(handler: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any
 
 
 def refuse(err: HallError) -> ConnectionRefusedError:
-    """A connection refusal that carries the error body to the client."""
-    return ConnectionRefusedError(err.to_dict()["error"])
+    """A connection refusal that carries the error body to the client.
+
+    It must be python-socketio's ConnectionRefusedError: the builtin of the same name reaches
+    the client only as "Connection refused by server". The client gets the message and, as
+    its data, the error body {"code", "message"}.
+    """
+    return ConnectionRefusedError(err.message, err.to_dict()["error"])
 
 
 def _auth_value(auth_data: Any, key: str) -> str | None:

@@ -7,6 +7,7 @@ from apiflask.exceptions import HTTPError
 
 from hall import config as settings
 from hall.errors import HallError
+from hall.schemas import describe
 
 HTTP_CODES = {
     400: "bad_request",
@@ -67,7 +68,7 @@ def _register_errors(app: APIFlask) -> None:
         message = err.message or code
         if err.status_code == 400 and err.detail:
             code = "validation_error"
-            message = f"参数无效 / invalid input: {err.detail}"
+            message = describe(err.detail)
         elif err.status_code == 404:
             message = "未找到 / not found"
         elif err.status_code == 413:

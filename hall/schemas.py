@@ -81,3 +81,36 @@ class ReprintIn(Schema):
     """Print a ticket again (staff may name the device whose printer to use)."""
 
     device = Integer(load_default=None, allow_none=True, validate=Range(1, 2**31))
+
+
+# marshmallow speaks English; residents and clerks read Chinese first.
+_MESSAGES = {
+    "Missing data for required field.": "必填 / required",
+    "Field may not be null.": "不能为空 / may not be null",
+    "Unknown field.": "未知字段 / unknown field",
+    "Not a valid string.": "需要文字 / not a valid string",
+    "Not a valid integer.": "需要整数 / not a valid integer",
+    "Invalid input type.": "输入类型无效 / invalid input type",
+}
+
+
+def _flatten(messages: Any, prefix: str = "") -> list[str]:
+    if isinstance(messages, dict):
+        parts = []
+        for key, value in messages.items():
+            name = "" if key in ("json", "_schema", "_") else str(key)
+            parts += _flatten(value, f"{prefix}.{name}".strip(".") if name else prefix)
+        return parts
+    if isinstance(messages, list | tuple):
+        return [part for item in messages for part in _flatten(item, prefix)]
+    text = str(messages)
+    if text in _MESSAGES:
+        text = _MESSAGES[text]
+    elif text.isascii():
+        text = f"格式无效 / {text}"
+    return [f"{prefix}: {text}" if prefix else text]
+
+
+def describe(messages: Any) -> str:
+    """A validation error as one readable line, Chinese first: 参数无效 / invalid input: …"""
+    return "参数无效 / invalid input: " + "; ".join(_flatten(messages))

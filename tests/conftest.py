@@ -4,6 +4,7 @@ import os
 import shutil
 import socket
 import subprocess
+import tempfile
 import sys
 import time
 from pathlib import Path
@@ -152,16 +153,19 @@ class LiveServer:
 
     def start(self) -> "LiveServer":
         """Start and wait until the API answers."""
+        # The log goes to a file, not a pipe: a chatty server never blocks on a full pipe.
+        self.log = tempfile.TemporaryFile()
         self.process = subprocess.Popen(
             [str(HALL_BIN), "serve", "--host", "127.0.0.1", "--port", str(self.port)],
             env=self.env,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            stderr=self.log,
         )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                message = self.process.stderr.read().decode()[-2000:]
+                self.log.seek(0)
+                message = self.log.read().decode(errors="replace")[-2000:]
                 self.stop()
                 raise RuntimeError(message)
             try:
@@ -182,14 +186,14 @@ class LiveServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(5)
-        if self.process and self.process.stderr:
-            self.process.stderr.close()
+        self.log.close()
 
     def kill(self) -> None:
         """Kill the server outright, like a crash."""
         if self.process and self.process.poll() is None:
             self.process.kill()
             self.process.wait(5)
+        self.log.close()
 
 
 @pytest.fixture

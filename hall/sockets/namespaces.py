@@ -22,6 +22,7 @@ from hall.schemas import (
     TicketRef,
     TransferIn,
     WindowRef,
+    describe,
 )
 from hall.services import auth, lookup, snapshots, tickets
 from hall.services import printing as print_jobs
@@ -38,13 +39,7 @@ def acked(handler: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any
                 raise ValidationError("需要 JSON 对象 / expected an object")
             return {"ok": True, **handler(self, data or {})}
         except ValidationError as err:
-            messages = err.messages if isinstance(err.messages, dict) else {"_": err.messages}
-            return {
-                "error": {
-                    "code": "validation_error",
-                    "message": f"参数无效 / invalid input: {messages}",
-                }
-            }
+            return {"error": {"code": "validation_error", "message": describe(err.messages)}}
         except HallError as err:
             return err.to_dict()
 

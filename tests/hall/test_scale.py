@@ -1,0 +1,65 @@
+"""Several hub processes on PostgreSQL with Redis between them: a call reaches every display."""
+
+import threading
+
+import pytest
+import redis
+import requests
+import socketio
+
+from tests.conftest import KIOSK, REDIS_URL, LiveServer, login
+
+
+def _redis_missing() -> str | None:
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
+    except redis.RedisError as err:
+        return f"Redis not reachable at {REDIS_URL}: {type(err).__name__}"
+    return None
+
+
+def test_a_call_on_one_process_reaches_a_display_on_another(app):
+    if not app.config["DATABASE_URL"].startswith("postgresql"):
+        pytest.skip("the multi-process set-up runs on PostgreSQL")
+    reason = _redis_missing()
+    if reason:
+        pytest.skip(reason)
+    url = app.config["DATABASE_URL"]
+    queue = REDIS_URL
+    first = LiveServer(url, HALL_MESSAGE_QUEUE=queue).start()
+    second = LiveServer(url, HALL_MESSAGE_QUEUE=queue).start()
+    display = socketio.Client(reconnection=False)
+    calls: list[dict] = []
+    seen = threading.Event()
+    ready = threading.Event()
+    display.on("snapshot", lambda data: ready.set(), namespace="/display")
+
+    def on_called(data: dict) -> None:
+        calls.append(data)
+        seen.set()
+
+    display.on("ticket.called", on_called, namespace="/display")
+    try:
+        display.connect(
+            first.url,
+            namespaces=["/display"],
+            auth={"hall": "kuancheng"},
+            transports=["websocket"],
+            wait_timeout=10,
+        )
+        assert ready.wait(10)
+        requests.post(
+            f"{second.url}/api/v1/halls/kuancheng/tickets",
+            json={"matter": "samr-01"},
+            headers=KIOSK,
+            timeout=30,
+        )
+        headers = login(second.url, "window3")
+        requests.post(f"{second.url}/api/v1/windows/3/open", headers=headers, timeout=30)
+        requests.post(f"{second.url}/api/v1/windows/3/call-next", headers=headers, timeout=30)
+        assert seen.wait(5), "the display on process 1 never heard the call made on process 2"
+        assert (calls[0]["number"], calls[0]["window"]) == ("A001", "3")
+    finally:
+        display.disconnect()
+        first.stop()
+        second.stop()

@@ -6,7 +6,16 @@ TicketLayout and a printer URL, uses short timeouts and raises only PrinterError
 
 from __future__ import annotations
 
+import os
+import tempfile
 from datetime import datetime
+
+# python-escpos parses its capabilities YAML at import and caches the result in a fresh
+# mkdtemp() folder each time (so never reuses it, and leaves a folder behind): ~1 s per
+# process. Point it at one stable folder so later imports load the pickle.
+_CACHE = os.path.join(tempfile.gettempdir(), "onewindow-escpos-capabilities")
+os.makedirs(_CACHE, exist_ok=True)
+os.environ.setdefault("ESCPOS_CAPABILITIES_PICKLE_DIR", _CACHE)
 
 from escpos.printer import Dummy
 

@@ -161,7 +161,7 @@ class LiveServer:
             stdout=subprocess.DEVNULL,
             stderr=self.log,
         )
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 self.log.seek(0)
@@ -175,7 +175,7 @@ class LiveServer:
                 pass
             time.sleep(0.1)
         self.stop()
-        raise RuntimeError("hall serve did not come up in 30 s")
+        raise RuntimeError("hall serve did not come up in 60 s")
 
     def stop(self) -> None:
         """Stop the server (SIGTERM, then SIGKILL)."""

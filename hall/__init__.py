@@ -38,9 +38,16 @@ def create_app(config: dict[str, Any] | None = None) -> APIFlask:
     app.security_schemes = {"BearerAuth": {"type": "http", "scheme": "bearer"}}
 
     from hall import api, db, i18n, pages, printing, sockets
-    from hall.extensions import socketio
+    from hall.extensions import limiter, socketio
 
+    queue = app.config["MESSAGE_QUEUE"] or ""
+    # Limits are shared between processes through Redis when the hub runs several.
+    app.config.setdefault(
+        "RATELIMIT_STORAGE_URI", queue if queue.startswith("redis") else "memory://"
+    )
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     db.init_app(app)
+    limiter.init_app(app)
     i18n.init_app(app)
     socketio.init_app(
         app,
@@ -73,5 +80,7 @@ def _register_errors(app: APIFlask) -> None:
             message = "未找到 / not found"
         elif err.status_code == 413:
             message = "请求过大 / request too large"
+        elif err.status_code == 429:
+            message = "请求过于频繁,请稍后再试 / too many requests; try again later"
         body = {"error": {"code": code, "message": message}}
         return body, err.status_code, err.headers

@@ -12,6 +12,9 @@ DEFAULTS: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": 64 * 1024,
     "BABEL_DEFAULT_LOCALE": "zh",
     "PRINT_WORKER": True,  # start the background print worker with the app
+    # Per client address: phones taking tickets without a token, and password guessing.
+    "PHONE_TICKET_LIMIT": "20 per minute;200 per hour",
+    "LOGIN_LIMIT": "30 per minute",
 }
 
 ENV_KEYS = ("DATABASE_URL", "MESSAGE_QUEUE", "SECRET_KEY", "PUBLIC_URL", "TOKEN_TTL_HOURS")

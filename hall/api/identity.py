@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session
 from hall.api import bp
 from hall.db import unit_of_work
 from hall.errors import Forbidden, Unauthorized
+from hall.extensions import limiter
 from hall.models import Device, Staff
 from hall.schemas import TokenIn
 from hall.services import auth
@@ -42,6 +43,7 @@ def require_staff(session: Session, *roles: str) -> Staff:
 
 
 @bp.post("/auth/token")
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT"])
 @bp.input(TokenIn, arg_name="body")
 @bp.doc(summary="Log in: a bearer token for a staff member")
 def login(body: dict) -> dict:

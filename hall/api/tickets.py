@@ -1,10 +1,13 @@
 """Taking tickets and reading their state."""
 
+from flask import current_app
+
 from hall.api import bp
-from hall.api.identity import caller, require_staff
+from hall.api.identity import bearer, caller, require_staff
 from hall.db import unit_of_work
 from hall.errors import Forbidden, Unauthorized
 from hall.events import after_issue, publish
+from hall.extensions import limiter
 from hall.models import Device, Staff
 from hall.schemas import TicketIn
 from hall.services import lookup, tickets
@@ -13,6 +16,9 @@ from hall.urls import status_url
 
 
 @bp.post("/halls/<code>/tickets")
+@limiter.limit(
+    lambda: current_app.config["PHONE_TICKET_LIMIT"], exempt_when=lambda: bearer() is not None
+)
 @bp.input(TicketIn, arg_name="body")
 @bp.doc(
     summary="Take a ticket (kiosk token, staff token, or no token where the hall allows phones)",

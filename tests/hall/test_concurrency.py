@@ -17,8 +17,12 @@ def issue_many(url: str, count: int, threads: int) -> list[requests.Response]:
     def worker(n: int) -> list[requests.Response]:
         with requests.Session() as http:
             return [
-                http.post(f"{url}/api/v1/halls/kuancheng/tickets", json={"matter": "samr-01"},
-                          headers=KIOSK, timeout=30)
+                http.post(
+                    f"{url}/api/v1/halls/kuancheng/tickets",
+                    json={"matter": "samr-01"},
+                    headers=KIOSK,
+                    timeout=30,
+                )
                 for _ in range(n)
             ]
 
@@ -104,8 +108,13 @@ def test_a_real_display_sees_the_call(lite_server):
         call.set()
 
     display.on("ticket.called", on_called, namespace="/display")
-    display.connect(url, namespaces=["/display"], auth={"hall": "kuancheng"},
-                    transports=["websocket"], wait_timeout=10)
+    display.connect(
+        url,
+        namespaces=["/display"],
+        auth={"hall": "kuancheng"},
+        transports=["websocket"],
+        wait_timeout=10,
+    )
     try:
         assert snapshot.wait(10)
         issue_many(url, 1, 1)

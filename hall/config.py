@@ -17,7 +17,15 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_LIMIT": "30 per minute",
 }
 
-ENV_KEYS = ("DATABASE_URL", "MESSAGE_QUEUE", "SECRET_KEY", "PUBLIC_URL", "TOKEN_TTL_HOURS")
+ENV_KEYS = (
+    "DATABASE_URL",
+    "MESSAGE_QUEUE",
+    "SECRET_KEY",
+    "PUBLIC_URL",
+    "TOKEN_TTL_HOURS",
+    "PHONE_TICKET_LIMIT",
+    "LOGIN_LIMIT",
+)
 
 
 def load(config: dict[str, Any] | None) -> dict[str, Any]:

@@ -32,6 +32,8 @@ def create_app(config: dict[str, Any] | None = None) -> APIFlask:
         instance_relative_config=True,
     )
     app.config.update(settings.load(config))
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = settings.instance_secret(app.instance_path)
     app.config["VALIDATION_ERROR_STATUS_CODE"] = 400
     app.config["JSON_AS_ASCII"] = False
     app.json.ensure_ascii = False

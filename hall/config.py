@@ -1,12 +1,13 @@
 """Settings: defaults, then HALL_* environment variables, then the factory's argument."""
 
 import os
+import secrets
 from typing import Any
 
 DEFAULTS: dict[str, Any] = {
     "DATABASE_URL": None,  # None: a SQLite file in the instance folder
     "MESSAGE_QUEUE": None,  # e.g. redis://127.0.0.1:6379/0 for several processes
-    "SECRET_KEY": "dev-only-change-me",
+    "SECRET_KEY": None,  # None: a random key kept in the instance folder
     "PUBLIC_URL": None,  # base of status_url; None: the request's own host
     "TOKEN_TTL_HOURS": 12,
     "MAX_CONTENT_LENGTH": 64 * 1024,
@@ -37,3 +38,15 @@ def load(config: dict[str, Any] | None) -> dict[str, Any]:
             merged[key] = int(value) if key == "TOKEN_TTL_HOURS" else value
     merged.update(config or {})
     return merged
+
+
+def instance_secret(instance_path: str) -> str:
+    """A random secret key made once and kept in the instance folder (mode 0600)."""
+    path = os.path.join(instance_path, "secret_key")
+    if not os.path.exists(path):
+        os.makedirs(instance_path, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(secrets.token_urlsafe(48))
+    with open(path) as key:
+        return key.read().strip()

@@ -97,6 +97,19 @@ export function hallClock(nowIso) {
   };
 }
 
+/**
+ * The hub's reason for refusing a connection as {code, message}. python-socketio sends a
+ * refusal's single argument as the message text (a dict's repr when the hub passes the
+ * error body), or the body as data when given (message, data): read both shapes.
+ */
+function refusal(err) {
+  if (err?.data?.message) return err.data;
+  const text = String(err?.message || "");
+  const message = /'message': '([^']*)'/.exec(text);
+  const code = /'code': '([^']*)'/.exec(text);
+  return { code: code ? code[1] : "refused", message: message ? message[1] : text };
+}
+
 const banner = () => document.getElementById("hub-banner");
 
 function setOnline(online) {
@@ -180,9 +193,8 @@ export function connectHub({ namespace, auth, onSnapshot, onEvent, onRefused }) 
   });
   socket.on("connect_error", (err) => {
     setOnline(false);
-    if (err?.data?.message && !socket.active) {
-      onRefused?.(err.data);
-    }
+    // A refusal by the hub (bad token, unknown hall) ends the retries; a lost hub does not.
+    if (!socket.active) onRefused?.(refusal(err));
   });
 
   return {

@@ -1,0 +1,208 @@
+"""The three clients in a real headless Chromium against a real `hall serve`."""
+
+import time
+from pathlib import Path
+
+import pytest
+import requests
+from sqlalchemy import select
+
+from hall import create_app, db, demo, migrate
+from hall.models import Hall, Staff
+from hall.services import calling, tickets
+from tests.conftest import KIOSK, LiveServer
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+KIOSK_TOKEN = "demo-kiosk-kuancheng"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium missing (make system)"),
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Chromium for the module."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def hub(tmp_path_factory):
+    """One `hall serve` shared by the tests that do not stop it (each uses its own windows)."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('hub') / 'hall.sqlite3'}"
+    app = create_app({"DATABASE_URL": url, "PRINT_WORKER": False})
+    migrate.upgrade(db.engine(app))
+    with app.app_context(), db.unit_of_work() as session:
+        demo.create(session)
+    db.engine(app).dispose()
+    server = LiveServer(url).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def open_page(browser):
+    """Open pages in fresh Chinese-locale contexts; closed after the test."""
+    contexts = []
+
+    def open_(url: str, *, kiosk_token: str | None = None, width=1366, height=900):
+        context = browser.new_context(locale="zh-CN", viewport={"width": width, "height": height})
+        if kiosk_token:
+            context.add_init_script(
+                f"localStorage.setItem('onewindow.kiosk.token', {kiosk_token!r})"
+            )
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(10000)
+        page.goto(url)
+        return page
+
+    yield open_
+    for context in contexts:
+        context.close()
+
+
+def online(page) -> None:
+    """Wait until the page is connected and has its snapshot."""
+    page.wait_for_selector("html[data-hub='online'][data-seq]")
+
+
+def counter_at(open_page, url: str, username: str, window: int):
+    """A counter page signed in and holding a window."""
+    page = open_page(f"{url}/counter/?hall=kuancheng")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", "demo123")
+    page.click("#login-form button[type=submit]")
+    page.click(f"[data-window='{window}']")
+    page.wait_for_selector("#work:not([hidden])")
+    return page
+
+
+def waiting_in(url: str, queue: str) -> int:
+    queues = requests.get(f"{url}/api/v1/halls/kuancheng/queues", timeout=10).json()["queues"]
+    return next(q["waiting"] for q in queues if q["code"] == queue)
+
+
+def test_kiosk_ticket_is_called_at_the_counter_and_shown_and_announced(hub, open_page):
+    url = hub.url
+    display = open_page(f"{url}/display/?hall=kuancheng", width=1920, height=1080)
+    online(display)
+    kiosk = open_page(f"{url}/kiosk/", kiosk_token=KIOSK_TOKEN, width=1080, height=1920)
+    kiosk.click("[data-matter='samr-01']")
+    kiosk.click("#take")
+    kiosk.wait_for_selector("#ticket:not([hidden])")
+    assert kiosk.text_content("#ticket-number") == "A001"
+    assert kiosk.get_attribute("#ticket-qr", "src").endswith(".svg")
+    counter = counter_at(open_page, url, "window1", 1)
+    counter.wait_for_selector("[data-queue='A'] [data-number='A001']")
+
+    started = time.monotonic()
+    counter.keyboard.press("n")
+    display.wait_for_selector("#latest[data-number='A001']", timeout=1000)
+    assert time.monotonic() - started < 1.0
+    assert "1" in display.text_content("#latest-window")
+    announcer = display.locator("#announcer")
+    assert int(announcer.get_attribute("data-announced")) == 1
+    assert announcer.get_attribute("data-last-announcement") == "A001→1"
+    assert "flash" in display.get_attribute("#latest", "class")
+    counter.wait_for_selector("#current[data-number='A001'][data-status='called']")
+
+    counter.click("[data-action='recall']")
+    display.wait_for_function(
+        "document.querySelector('#announcer').dataset.announced === '2'", timeout=2000
+    )
+    counter.wait_for_selector("#current li[data-calls='2']")
+
+
+def test_counter_shows_the_hubs_refusal(hub, open_page):
+    counter = counter_at(open_page, hub.url, "window2", 2)
+    counter.click("[data-action='recall']")
+    error = counter.locator("#error")
+    error.wait_for(state="visible")
+    assert "窗口当前没有票号" in error.text_content()
+    assert "the window has no current ticket" in error.text_content()
+
+
+def test_display_catches_up_after_losing_the_hub(lite_server, lite_app, open_page):
+    url = lite_server.url
+    display = open_page(f"{url}/display/?hall=kuancheng", width=1920, height=1080)
+    online(display)
+    lite_server.stop()
+    display.wait_for_selector("#hub-banner:not([hidden])")
+    assert "正在重连" in display.text_content("#hub-banner")
+    assert display.get_attribute("html", "data-hub") == "offline"
+
+    # While the display is cut off, a ticket is taken and called (straight in the database).
+    with lite_app.app_context(), db.unit_of_work() as session:
+        hall = session.scalar(select(Hall).where(Hall.code == "kuancheng"))
+        staff = session.scalar(select(Staff).where(Staff.username == "window3"))
+        tickets.issue(session, hall, "samr-01")
+        calling.open_window(session, 3, staff)
+        calling.call_next(session, 3, staff)
+
+    lite_server.start()
+    display.wait_for_selector("#latest[data-number='A001']", timeout=15000)
+    display.wait_for_selector("#hub-banner", state="hidden")
+    assert display.get_attribute("#announcer", "data-last-announcement") == "A001→3"
+    assert display.locator("[data-window='3'] .window-current").text_content() == "A001"
+
+
+def test_kiosk_double_tap_takes_one_ticket(hub, open_page):
+    kiosk = open_page(f"{hub.url}/kiosk/", kiosk_token=KIOSK_TOKEN)
+    kiosk.click("[data-matter='hrss-02']")
+    kiosk.eval_on_selector("#take", "b => { b.click(); b.click(); b.click(); }")
+    kiosk.wait_for_selector("#ticket:not([hidden])")
+    kiosk.wait_for_timeout(300)
+    assert waiting_in(hub.url, "C") == 1
+
+
+def test_kiosk_asks_for_its_token_and_returns_home_when_idle(hub, open_page):
+    kiosk = open_page(f"{hub.url}/kiosk/")
+    kiosk.wait_for_selector("#setup:not([hidden])")
+    kiosk.fill("#setup-token", "wrong-token")
+    kiosk.click("#setup-form button[type=submit]")
+    kiosk.wait_for_selector("#setup-error:not([hidden])")
+    assert "设备令牌无效" in kiosk.text_content("#setup-error")
+    kiosk.fill("#setup-token", KIOSK_TOKEN)
+    kiosk.click("#setup-form button[type=submit]")
+    kiosk.wait_for_selector("#home:not([hidden]) .matter-card")
+    assert KIOSK_TOKEN not in kiosk.url
+    assert kiosk.evaluate("localStorage.getItem('onewindow.kiosk.token')") == KIOSK_TOKEN
+
+    kiosk.clock.install()
+    kiosk.click("[data-matter='zixun-01']")
+    kiosk.click("#large-text")
+    assert "large-text" in kiosk.get_attribute("html", "class")
+    kiosk.clock.fast_forward(19000)
+    assert kiosk.is_visible("#matter")
+    kiosk.clock.fast_forward(2000)
+    kiosk.wait_for_selector("#home:not([hidden])")
+    assert "large-text" not in (kiosk.get_attribute("html", "class") or "")
+
+
+def test_window_screen_shows_number_and_staff(hub, open_page):
+    url = hub.url
+    requests.post(
+        f"{url}/api/v1/halls/kuancheng/tickets", json={"matter": "re-01"}, headers=KIOSK, timeout=10
+    )
+    screen = open_page(f"{url}/display/window/6", width=1280, height=720)
+    online(screen)
+    counter = counter_at(open_page, url, "window6", 6)
+    screen.wait_for_selector("#screen-staff:has-text('KC006')")
+    counter.click("[data-action='call_next']")
+    screen.wait_for_selector("#screen-number[data-number='B001']", timeout=2000)
+    assert "杨帆" in screen.text_content("#screen-staff")

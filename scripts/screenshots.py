@@ -50,9 +50,9 @@ def serve_demo(folder: str) -> tuple[subprocess.Popen, str]:
     url = f"http://127.0.0.1:{port}"
     for _ in range(100):
         try:
-            if requests.get(f"{url}/api/v1/halls", timeout=1).ok:
+            if requests.get(f"{url}/api/v1/halls", timeout=2).ok:
                 return process, url
-        except requests.ConnectionError:
+        except requests.RequestException:
             time.sleep(0.2)
     process.kill()
     raise SystemExit("hall serve did not start")

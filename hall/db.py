@@ -8,7 +8,6 @@ from pathlib import Path
 from flask import Flask, current_app
 from sqlalchemy import DateTime, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.pool import NullPool
 from sqlalchemy.types import TypeDecorator
 
 
@@ -37,10 +36,12 @@ def make_engine(url: str) -> Engine:
     """Build the engine; SQLite gets WAL, a busy timeout and BEGIN IMMEDIATE for writers."""
     if not url.startswith("sqlite"):
         return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    # Pooled connections: a new SQLite connection per request costs the PRAGMAs, a schema
+    # read, and a WAL checkpoint when the last one closes (measured: ~8 ms per request).
     engine = create_engine(
         url,
         connect_args={"check_same_thread": False, "timeout": 30},
-        poolclass=NullPool if ":memory:" not in url else None,
+        **({} if ":memory:" in url else {"pool_size": 10, "max_overflow": 40}),
     )
 
     @event.listens_for(engine, "connect")

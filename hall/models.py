@@ -256,6 +256,10 @@ class Ticket(Base):
     __table_args__ = (
         UniqueConstraint("queue_prefix_scope", "service_date", "seq", name="uq_ticket_number"),
         Index("ix_tickets_waiting", "hall_id", "status", "queue_id"),
+        # People ahead (a range count) and the next ticket of a queue, in line order.
+        Index("ix_tickets_line", "queue_id", "status", "queued_at", "id"),
+        # Recent service times of a queue, newest first.
+        Index("ix_tickets_served", "queue_id", "status", "finished_at"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id"))

@@ -1,7 +1,7 @@
 """Finding things by the names clients use, with clear errors for unknown ones."""
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from hall.errors import NotFound
 from hall.models import Hall, Matter, Queue, Ticket, Window
@@ -17,7 +17,11 @@ def hall_by_code(session: Session, code: str) -> Hall:
 
 def matter_in_hall(session: Session, hall: Hall, ref: int | str) -> Matter:
     """A matter of the hall, by id or code."""
-    query = select(Matter).where(Matter.hall_id == hall.id, Matter.active.is_(True))
+    query = (
+        select(Matter)
+        .options(joinedload(Matter.queue))
+        .where(Matter.hall_id == hall.id, Matter.active.is_(True))
+    )
     if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
         matter = session.scalar(query.where(Matter.id == int(ref)))
     else:

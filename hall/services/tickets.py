@@ -173,6 +173,7 @@ def issue(
     session.add(ticket)
     session.flush()
     add_step(session, ticket, "issued", at, detail=source)
+    waiting = waiting_count(session, queue.id)
     event = record(
         session,
         hall,
@@ -183,7 +184,7 @@ def issue(
             "queue": queue.code,
             "matter": matter.code,
             "priority": priority,
-            "waiting": waiting_count(session, queue.id),
+            "waiting": waiting,
             "at": clock.iso_local(at, hall.timezone),
         },
     )
@@ -272,11 +273,17 @@ def estimate_wait_s(session: Session, hall: Hall, queue_id: int, ahead: int) -> 
 
 
 def to_dict(
-    session: Session, ticket: Ticket, *, status_url: str | None = None, private: bool = True
+    session: Session,
+    ticket: Ticket,
+    *,
+    status_url: str | None = None,
+    private: bool = True,
+    ahead: int | None = None,
 ) -> dict[str, Any]:
-    """A ticket as clients see it: no personal data, ever."""
+    """A ticket as clients see it: no personal data, ever (``ahead`` when already known)."""
     hall = ticket.hall
-    ahead = ahead_of(session, ticket)
+    if ahead is None:
+        ahead = ahead_of(session, ticket)
     data: dict[str, Any] = {
         "id": ticket.id,
         "number": ticket.number,

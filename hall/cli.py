@@ -60,7 +60,7 @@ def serve(host: str, port: int, threads: int) -> None:
     """Run the hub under gunicorn (one threaded worker; add processes behind a sticky proxy)."""
     from hall.server import run
 
-    run(_app(), host=host, port=port, threads=threads)
+    run(host=host, port=port, threads=threads)
 
 
 @main.group()

@@ -169,9 +169,9 @@ class LiveServer:
                 self.stop()
                 raise RuntimeError(message)
             try:
-                if requests.get(f"{self.url}/api/v1/halls", timeout=1).ok:
+                if requests.get(f"{self.url}/api/v1/halls", timeout=5).ok:
                     return self
-            except requests.ConnectionError:
+            except requests.RequestException:
                 pass
             time.sleep(0.1)
         self.stop()

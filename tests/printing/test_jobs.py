@@ -2,6 +2,7 @@
 
 import threading
 import time
+from datetime import timedelta
 
 from hall import clock, db
 from hall.printing import run_due
@@ -95,7 +96,8 @@ def test_offline_printer_retries_and_prints_once(app, printer):
     assert fault["device_id"] == device_id
     assert device(app, device_id).printer_fault
 
-    assert run_due(app) == 0  # not due yet: backing off
+    # Backing off: just before the next attempt is due, nothing is claimed.
+    assert run_due(app, at=job.next_attempt_at - timedelta(milliseconds=50)) == 0
     fake = printer(port=port)
     time.sleep(FAST["PRINT_RETRY_BASE_S"] + 0.05)
     assert run_due(app) == 1

@@ -8,11 +8,13 @@ LANGUAGES = ("zh", "en")
 
 
 def select_locale() -> str:
-    """?lang=…, else the browser's preference among zh and en, else Chinese."""
+    """Chinese (which shows English beside it) unless the page asks ?lang=en.
+
+    Not the browser's Accept-Language: a kiosk or display PC set up in English must still
+    show the hall's Chinese first.
+    """
     asked = request.args.get("lang")
-    if asked in LANGUAGES:
-        return asked
-    return request.accept_languages.best_match(LANGUAGES) or "zh"
+    return asked if asked in LANGUAGES else "zh"
 
 
 def init_app(app: Flask) -> None:

@@ -4,7 +4,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
@@ -45,9 +44,3 @@ def publish(events: Iterable[Event]) -> None:
     for ev in events:
         for namespace in NAMESPACES:
             socketio.emit(ev.name, ev.payload, namespace=namespace, to=f"hall:{ev.hall_id}")
-
-
-def after_issue(ticket_id: int, device_id: int | None) -> Any:
-    """Hand a committed ticket to whoever registered for new tickets; their answer (print state)."""
-    hook = current_app.extensions.get("hall.after_issue")
-    return hook(ticket_id, device_id) if hook is not None else None

@@ -9,6 +9,7 @@ import atexit
 import logging
 import os
 import threading
+import time
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
@@ -37,13 +38,10 @@ DEFAULTS: dict[str, Any] = {
     "PRINT_GIVE_UP_S": 600.0,  # a ticket nobody collected for 10 minutes is not printed
     "PRINT_STALE_S": 120.0,  # a job "printing" this long belonged to a worker that died
     "PRINT_POLL_S": 1.0,  # how often the worker looks for jobs other processes queued
+    "PRINT_SWEEP_S": 5.0,  # how often it expires jobs of tickets no longer waiting
     "PRINT_THREADS": 4,  # printers served at once; jobs of one printer go one by one
     "PRINT_BATCH": 20,  # jobs claimed per pass
     "PRINT_REPRINT_WINDOW_S": 180.0,  # a kiosk may reprint its last ticket this long
-}
-QUEUE_FAILED = {
-    "state": "failed",
-    "reason": "打印任务未能登记,请到窗口补打 / the print job could not be queued; ask at a window",
 }
 
 
@@ -102,17 +100,21 @@ def _send_to_printer(app: Flask, orders: list[PrintOrder]) -> None:
             return
 
 
-def run_due(app: Flask, at: datetime | None = None) -> int:
-    """One pass of the worker: expire, claim and send due jobs; the number of jobs claimed."""
+def run_due(app: Flask, at: datetime | None = None, *, sweep: bool = True) -> int:
+    """One pass of the worker: expire (when ``sweep``), claim and send due jobs.
+
+    Returns the number of jobs claimed.
+    """
     at = at or clock.now()
-    with unit_of_work(app=app) as session:
-        events = printing.sweep(
-            session,
-            at,
-            give_up_s=app.config["PRINT_GIVE_UP_S"],
-            stale_s=app.config["PRINT_STALE_S"],
-        )
-    publish(events)
+    if sweep:
+        with unit_of_work(app=app) as session:
+            events = printing.sweep(
+                session,
+                at,
+                give_up_s=app.config["PRINT_GIVE_UP_S"],
+                stale_s=app.config["PRINT_STALE_S"],
+            )
+        publish(events)
     with unit_of_work(app=app) as session:
         orders = printing.claim_due(session, at, limit=app.config["PRINT_BATCH"])
     by_printer: dict[str, list[PrintOrder]] = defaultdict(list)
@@ -174,10 +176,17 @@ class PrintWorker:
         self._thread = None
 
     def _run(self) -> None:
+        last_sweep = 0.0
         while not self._stop.is_set():
             self._wake.clear()
+            # Expiring old jobs is a write transaction: once in a while, not on every wake-up
+            # (each new ticket wakes the worker, and SQLite has one writer at a time).
+            now = time.monotonic()
+            sweep = now - last_sweep >= self.app.config["PRINT_SWEEP_S"]
             try:
-                run_due(self.app)
+                run_due(self.app, sweep=sweep)
+                if sweep:
+                    last_sweep = now
             except Exception:  # a database outage must not end the worker: try again later
                 log.exception("print worker pass failed")
             self._wake.wait(self.app.config["PRINT_POLL_S"])
@@ -201,23 +210,14 @@ def worker(app: Flask | None = None) -> PrintWorker:
     return (app or current_app).extensions["hall.print_worker"]
 
 
-def queue_ticket(ticket_id: int, device_id: int | None) -> dict[str, Any] | None:
-    """Store a job for a newly issued ticket on its kiosk's printer; the job's state or None."""
-    if device_id is None:
-        return None
-    try:
-        with unit_of_work() as session:
-            ticket = session.get(Ticket, ticket_id)
-            device = session.get(Device, device_id)
-            job = printing.enqueue(session, ticket, device, status_url(ticket.token))
-            answer = printing.job_json(job) if job else None
-    except Exception:
-        # The ticket is already issued and shown: a failure here must not turn into a 500.
-        log.exception("could not queue print job for ticket %s", ticket_id)
-        return dict(QUEUE_FAILED)
-    if job is not None:
-        wake_worker()
-    return answer
+def queue_for(session: Session, ticket: Ticket, device: Device | None) -> dict[str, Any] | None:
+    """Store the new ticket's print job in the issuing transaction; its state, or None.
+
+    One transaction for both: a committed ticket always has its job, and the issue costs
+    one write instead of two (the SQLite writer lock is the hub's scarcest resource).
+    """
+    job = printing.enqueue(session, ticket, device, status_url(ticket.token))
+    return printing.job_json(job) if job else None
 
 
 def wake_worker() -> None:
@@ -232,7 +232,6 @@ def init_app(app: Flask) -> None:
     for key, value in DEFAULTS.items():
         app.config.setdefault(key, value)
     app.extensions["hall.print_worker"] = PrintWorker(app)
-    app.extensions["hall.after_issue"] = queue_ticket
     if app.config["PRINT_WORKER"]:
         # Lazily, in the serving process: `hall serve` builds the app before gunicorn forks.
         app.before_request(worker(app).ensure_running)

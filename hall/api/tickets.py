@@ -2,11 +2,12 @@
 
 from flask import current_app
 
+from hall import printing as print_queue
 from hall.api import bp
 from hall.api.identity import bearer, caller, require_staff
 from hall.db import unit_of_work
 from hall.errors import Forbidden, Unauthorized
-from hall.events import after_issue, publish
+from hall.events import publish
 from hall.extensions import limiter
 from hall.models import Device, Staff
 from hall.schemas import TicketIn
@@ -50,10 +51,12 @@ def take_ticket(code: str, body: dict) -> tuple[dict, int]:
             source=source,
             device_id=device_id,
         )
+        job = print_queue.queue_for(session, ticket, who if device_id else None)
         data = tickets.to_dict(session, ticket, status_url=status_url(ticket.token))
     publish(events)
-    printing = after_issue(ticket.id, device_id)
-    return {"ticket": data, "print": printing}, 201
+    if job is not None:
+        print_queue.wake_worker()
+    return {"ticket": data, "print": job}, 201
 
 
 @bp.get("/tickets/<ref>")

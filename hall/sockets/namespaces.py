@@ -9,9 +9,10 @@ from flask_socketio import ConnectionRefusedError, Namespace, emit, join_room
 from marshmallow import ValidationError
 
 from hall import printing
+from hall import printing as print_queue
 from hall.db import unit_of_work
 from hall.errors import Forbidden, HallError, Unauthorized
-from hall.events import after_issue, publish
+from hall.events import publish
 from hall.models import Device, Hall, Role, Staff
 from hall.presenters import ticket_json, window_state
 from hall.schemas import (
@@ -158,9 +159,11 @@ class KioskNamespace(HallNamespace):
                 source="kiosk",
                 device_id=device.id,
             )
-            answer = {"ticket": ticket_json(db, ticket)}
+            job = print_queue.queue_for(db, ticket, device)
+            answer = {"ticket": ticket_json(db, ticket), "print": job}
         publish(events)
-        answer["print"] = after_issue(ticket.id, device.id)
+        if job is not None:
+            print_queue.wake_worker()
         return answer
 
     @acked

@@ -3,11 +3,11 @@
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from hall import clock
 from hall.db import UTCDateTime
-from hall.models import Hall, Queue, Ticket, TicketStatus, TicketStep, Window
+from hall.models import Hall, Queue, Ticket, TicketStatus, TicketStep, Window, WindowQueue
 from hall.services.calling import staff_label
 from hall.services.tickets import average_service_s, serving_windows
 
@@ -81,8 +81,19 @@ def _seconds_since(then, now) -> int:
 
 def window_summaries(session: Session, hall: Hall) -> list[dict[str, Any]]:
     """Each window: status, queues, its current ticket and who works it."""
+    # One query for the windows with their queues, staff and current tickets, not one each.
+    windows = session.scalars(
+        select(Window)
+        .where(Window.hall_id == hall.id)
+        .order_by(Window.id)
+        .options(
+            selectinload(Window.links).joinedload(WindowQueue.queue),
+            joinedload(Window.staff),
+            joinedload(Window.current_ticket),
+        )
+    ).unique()
     result = []
-    for window in hall.windows:
+    for window in windows:
         current = window.current_ticket
         active = current is not None and current.status in (
             TicketStatus.CALLED,

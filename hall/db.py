@@ -1,5 +1,7 @@
 """Engine, sessions and the unit of work: one transaction per request or socket event."""
 
+import contextlib
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -79,6 +81,12 @@ def init_app(app: Flask) -> None:
     engine = make_engine(url)
     app.extensions["hall.db"] = sessionmaker(engine, expire_on_commit=False)
     app.extensions["hall.engine"] = engine
+    # SQLite has one writer: queue this process's writers on a lock that wakes the next one
+    # at once, rather than in SQLite's busy handler, which sleeps in steps of up to 100 ms.
+    # Other processes (the CLI, a second hub) still meet the busy timeout.
+    app.extensions["hall.write_lock"] = (
+        threading.Lock() if engine.dialect.name == "sqlite" else contextlib.nullcontext()
+    )
 
 
 def engine(app: Flask | None = None) -> Engine:
@@ -89,8 +97,10 @@ def engine(app: Flask | None = None) -> Engine:
 @contextmanager
 def unit_of_work(readonly: bool = False, app: Flask | None = None) -> Iterator[Session]:
     """Open a session in one transaction; commit on success, roll back on any error."""
-    factory: sessionmaker = (app or current_app).extensions["hall.db"]
-    with factory() as session:
+    extensions = (app or current_app).extensions
+    factory: sessionmaker = extensions["hall.db"]
+    lock = contextlib.nullcontext() if readonly else extensions["hall.write_lock"]
+    with lock, factory() as session:
         if readonly:
             session.connection(execution_options={"readonly": True})
         try:

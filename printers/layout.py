@@ -210,8 +210,10 @@ def qr_module_size(content: str, paper: Paper) -> int:
     """Pick the QR dot size so the code, with its quiet zone, spans about 2/3 of the paper."""
     code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4)
     code.add_data(content)
-    code.make(fit=True)
-    modules = code.modules_count + 2 * code.border
+    # Only the version (hence the size) is needed: best_fit() finds it without building
+    # and scoring the eight masks that make() would (~1 ms instead of ~13 ms a ticket).
+    version = code.best_fit()
+    modules = 17 + 4 * version + 2 * code.border
     return max(1, min(8, (paper.dots * 2 // 3) // modules))
 
 

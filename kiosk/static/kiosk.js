@@ -147,12 +147,12 @@ async function take() {
     $("take-error").hidden = false;
     return;
   }
-  showTicket(ack.ticket);
+  showTicket(ack.ticket, ack.print);
   scheduleRefresh();
 }
 $("take").addEventListener("click", take);
 
-function showTicket(ticket) {
+function showTicket(ticket, job) {
   state.ticket = ticket;
   $("ticket-number").textContent = ticket.number;
   $("ticket-matter").replaceChildren(bilingual(ticket.matter_name || "", ticket.matter_name_en || ""));
@@ -161,12 +161,19 @@ function showTicket(ticket) {
   $("ticket-wait").replaceChildren(label("%(n)s min", { n: wait < 60 ? "<1" : Math.round(wait / 60) }));
   const token = ticket.status_url ? ticket.status_url.split("/").pop() : "";
   $("ticket-qr").src = config.qrUrl.replace("TOKEN", encodeURIComponent(token));
-  setPrintState("pending");
+  // The hub answers with the print job at once (null: this kiosk has no printer).
+  if (job) setPrintState(job.state, job.reason);
+  else setPrintState("none");
   show("ticket");
 }
 
 function setPrintState(state_, reason) {
   const el = $("print-state");
+  if (state_ === "none") {
+    el.dataset.state = "none";
+    el.replaceChildren(label("no_printer"));
+    return;
+  }
   const fault = state_ === "failed" || state_ === "expired" || (state_ === "pending" && reason);
   const key = fault ? "print_fault" : state_ === "printed" ? "printed" : "printing";
   el.dataset.state = fault ? "fault" : state_ === "printed" ? "printed" : "printing";

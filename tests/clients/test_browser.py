@@ -171,6 +171,23 @@ def test_kiosk_double_tap_takes_one_ticket(hub, open_page):
     kiosk.wait_for_selector("#ticket:not([hidden])")
     kiosk.wait_for_timeout(300)
     assert waiting_in(hub.url, "C") == 1
+    # The demo kiosk's printer is the escpos Dummy: the page follows the job to "printed".
+    kiosk.wait_for_selector("#print-state[data-state='printed']")
+
+
+def test_kiosk_without_a_printer_says_so_at_once(hub, open_page):
+    from hall.services import auth
+
+    app = create_app({"DATABASE_URL": hub.env["HALL_DATABASE_URL"], "PRINT_WORKER": False})
+    with app.app_context(), db.unit_of_work() as session:
+        hall = session.scalar(select(Hall).where(Hall.code == "kuancheng"))
+        _, token = auth.add_device(session, "kiosk", hall, name="无打印机取号机")
+    db.engine(app).dispose()
+    kiosk = open_page(f"{hub.url}/kiosk/", kiosk_token=token)
+    kiosk.click("[data-matter='zixun-01']")
+    kiosk.click("#take")
+    kiosk.wait_for_selector("#print-state[data-state='none']")
+    assert "本机不打印号票" in kiosk.text_content("#print-state")
 
 
 def test_kiosk_asks_for_its_token_and_returns_home_when_idle(hub, open_page):

@@ -68,6 +68,7 @@ function renderAlerts(queues) {
   for (const w of snap.windows) {
     if (w.status === "paused") items.push(["warn", label("paused_window", { w: w.name, r: w.reason })]);
   }
+  for (const p of snap.printer_faults || []) items.push(["bad", label("printer_down", { d: p.device, r: p.fault })]);
   for (const [number, reason] of faults) items.push(["bad", label("print_fault", { n: number, r: reason })]);
   $("alerts").replaceChildren(
     ...(items.length

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from hall import clock
 from hall.db import UTCDateTime
-from hall.models import Hall, Queue, Ticket, TicketStatus, TicketStep, Window, WindowQueue
+from hall.models import Device, Hall, Queue, Ticket, TicketStatus, TicketStep, Window, WindowQueue
 from hall.services.calling import staff_label
 from hall.services.tickets import average_service_s, serving_windows
 
@@ -149,6 +149,24 @@ def waiting_lists(session: Session, hall: Hall) -> dict[str, list[dict[str, Any]
     return lists
 
 
+def printer_faults(session: Session, hall: Hall) -> list[dict[str, Any]]:
+    """Devices of the hall whose printer reported a fault it has not recovered from."""
+    devices = session.scalars(
+        select(Device)
+        .where(Device.hall_id == hall.id, Device.printer_fault.is_not(None))
+        .order_by(Device.id)
+    )
+    return [
+        {
+            "device_id": device.id,
+            "device": device.name,
+            "fault": device.printer_fault,
+            "since": clock.iso_local(device.printer_fault_since, hall.timezone),
+        }
+        for device in devices
+    ]
+
+
 def hall_snapshot(session: Session, hall: Hall, *, staff_view: bool = False) -> dict[str, Any]:
     """The hall's state for a screen; staff views add the waiting lists."""
     data: dict[str, Any] = {
@@ -164,4 +182,5 @@ def hall_snapshot(session: Session, hall: Hall, *, staff_view: bool = False) -> 
     }
     if staff_view:
         data["waiting"] = waiting_lists(session, hall)
+        data["printer_faults"] = printer_faults(session, hall)
     return data

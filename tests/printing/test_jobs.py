@@ -95,6 +95,10 @@ def test_offline_printer_retries_and_prints_once(app, printer):
     [fault] = received(board, "/board")["printer.fault"]
     assert fault["device_id"] == device_id
     assert device(app, device_id).printer_fault
+    # A board that connects later still sees the fault, in its snapshot.
+    snap = board.emit("snapshot", {}, namespace="/board", callback=True)["snapshot"]
+    assert [p["device_id"] for p in snap["printer_faults"]] == [device_id]
+    assert "printer not reachable" in snap["printer_faults"][0]["fault"]
 
     # Backing off: just before the next attempt is due, nothing is claimed.
     assert run_due(app, at=job.next_attempt_at - timedelta(milliseconds=50)) == 0
@@ -114,6 +118,8 @@ def test_offline_printer_retries_and_prints_once(app, printer):
     events = received(board, "/board")
     assert [e["device_id"] for e in events["printer.ok"]] == [device_id]
     assert device(app, device_id).printer_fault is None
+    snap = board.emit("snapshot", {}, namespace="/board", callback=True)["snapshot"]
+    assert snap["printer_faults"] == []
 
 
 def test_job_expires_when_ticket_is_called_first(lite_app, printer):

@@ -18,9 +18,9 @@ def _redis_missing() -> str | None:
     return None
 
 
+# The multi-process set-up is PostgreSQL's: SQLite serves one process.
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 def test_a_call_on_one_process_reaches_a_display_on_another(app):
-    if not app.config["DATABASE_URL"].startswith("postgresql"):
-        pytest.skip("the multi-process set-up runs on PostgreSQL")
     reason = _redis_missing()
     if reason:
         pytest.skip(reason)

@@ -140,5 +140,47 @@ def device_add(kind, hall_code, name, printer_url) -> None:
 
 main.add_command(printer)
 
+
+@main.group()
+def appointment() -> None:
+    """Appointments (预约)."""
+
+
+@appointment.command("add")
+@click.option("--hall", "hall_code", required=True)
+@click.option("--matter", required=True, help="matter code or id")
+@click.option(
+    "--at",
+    "starts_at",
+    required=True,
+    help="local time in the hall's zone, e.g. '2026-11-30 09:30'",
+)
+def appointment_add(hall_code: str, matter: str, starts_at: str) -> None:
+    """Book a slot; the code to give the resident is printed alone on the last line."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from hall.services import appointments, lookup
+
+    app = _app(PRINT_WORKER=False)
+    try:
+        with app.app_context(), db.unit_of_work() as session:
+            hall = lookup.hall_by_code(session, hall_code)
+            try:
+                local = datetime.fromisoformat(starts_at)
+            except ValueError:
+                raise click.ClickException(
+                    "时间格式应为 YYYY-MM-DD HH:MM / time must be YYYY-MM-DD HH:MM"
+                ) from None
+            if local.tzinfo is None:
+                local = local.replace(tzinfo=ZoneInfo(hall.timezone))
+            booked = appointments.book(session, hall, matter, local, None)
+            click.echo(f"已预约 / booked {booked.matter.name} {local:%Y-%m-%d %H:%M} @ {hall.code}")
+            code = booked.code
+    except HallError as err:
+        raise click.ClickException(err.message) from None
+    click.echo(code)
+
+
 if __name__ == "__main__":
     sys.exit(main())

@@ -345,3 +345,25 @@ class PrintJob(Base):
 
     ticket: Mapped[Ticket] = relationship()
     device: Mapped[Device | None] = relationship()
+
+
+class Appointment(Base):
+    """A booked slot for a matter; checked in at a kiosk by its code, it becomes a ticket.
+
+    No personal data: the resident is known by the code they were given, nothing else.
+    """
+
+    __tablename__ = "appointments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id"), index=True)
+    matter_id: Mapped[int] = mapped_column(ForeignKey("matters.id"))
+    code: Mapped[str] = mapped_column(String(12), unique=True)
+    starts_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(12), default="booked")
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+    booked_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    created_at: Mapped[datetime]
+    checked_in_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+    matter: Mapped[Matter] = relationship()
+    hall: Mapped[Hall] = relationship()

@@ -3,7 +3,7 @@
 from typing import Any
 
 from apiflask import Schema
-from apiflask.fields import Integer, String
+from apiflask.fields import AwareDateTime, Integer, String
 from apiflask.validators import Length, Range
 from marshmallow import ValidationError, fields
 
@@ -69,6 +69,19 @@ class TicketRef(Schema):
     """A ticket by id."""
 
     ticket = IdOrCode(required=True)
+
+
+class AppointmentIn(Schema):
+    """Book a slot: a matter and a time with its offset."""
+
+    matter = IdOrCode(required=True)
+    starts_at = AwareDateTime(required=True, metadata={"example": "2026-11-30T09:30:00+08:00"})
+
+
+class CheckInIn(Schema):
+    """Check in an appointment by its code."""
+
+    code = String(required=True, validate=Length(4, 20))
 
 
 class HallRef(Schema):

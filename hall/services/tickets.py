@@ -129,8 +129,13 @@ def issue(
     source: str = "kiosk",
     device_id: int | None = None,
     at: datetime | None = None,
+    booked: bool = False,
 ) -> tuple[Ticket, list[Event]]:
-    """Issue the next number of the matter's queue, within hours and under the daily cap."""
+    """Issue the next number of the matter's queue, within hours and under the daily cap.
+
+    ``booked`` tickets (an appointment checked in) were given their place when the slot was
+    booked, so the walk-in cap does not apply to them.
+    """
     at = at or clock.now()
     matter = lookup.matter_in_hall(session, hall, matter_ref)
     if source not in SOURCES:
@@ -145,7 +150,7 @@ def issue(
             f"当前不在取号时间 ({state.hours}) / ticketing is closed now", code="ticketing_closed"
         )
     day = clock.service_date(at, hall.timezone)
-    if matter.daily_cap is not None:
+    if matter.daily_cap is not None and not booked:
         # The bump is rolled back with the refusal, so a refused resident uses up nothing.
         if bump_counter(session, f"matter:{matter.id}", day) > matter.daily_cap:
             raise Conflict(

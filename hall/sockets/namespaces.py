@@ -17,6 +17,7 @@ from hall.models import Device, Hall, Role, Staff
 from hall.presenters import ticket_json, window_state
 from hall.schemas import (
     CallTicketIn,
+    CheckInIn,
     PauseIn,
     ReprintIn,
     TicketIn,
@@ -25,7 +26,7 @@ from hall.schemas import (
     WindowRef,
     describe,
 )
-from hall.services import auth, lookup, snapshots, tickets
+from hall.services import appointments, auth, lookup, snapshots, tickets
 from hall.services import printing as print_jobs
 from hall.services.calling import ACTIONS, requeue
 
@@ -144,6 +145,22 @@ class KioskNamespace(HallNamespace):
             raise Unauthorized("设备令牌无效 / invalid kiosk token", code="bad_token")
         session["device_id"] = device.id
         return device.hall
+
+    @acked
+    def on_check_in(self, data: dict) -> dict[str, Any]:
+        """Check in an appointment by its code: a ticket."""
+        body = CheckInIn().load(data)
+        with unit_of_work() as db:
+            device = db.get(Device, session["device_id"])
+            ticket, events = appointments.check_in(
+                db, device.hall, body["code"], device_id=device.id
+            )
+            job = print_queue.queue_for(db, ticket, device)
+            answer = {"ticket": ticket_json(db, ticket), "print": job}
+        publish(events)
+        if job is not None:
+            print_queue.wake_worker()
+        return answer
 
     @acked
     def on_take_ticket(self, data: dict) -> dict[str, Any]:

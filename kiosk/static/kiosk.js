@@ -11,7 +11,7 @@ let idleTimer = null;
 let refreshTimer = null;
 
 function show(view) {
-  for (const id of ["setup", "home", "matter", "ticket"]) $(id).hidden = id !== view;
+  for (const id of ["setup", "home", "matter", "checkin", "ticket"]) $(id).hidden = id !== view;
   document.documentElement.dataset.view = view;
   window.scrollTo(0, 0);
   armIdle();
@@ -30,7 +30,7 @@ function goHome() {
 function armIdle() {
   clearTimeout(idleTimer);
   const view = document.documentElement.dataset.view;
-  if (view === "matter" || view === "ticket") idleTimer = setTimeout(goHome, IDLE_MS);
+  if (view !== "home" && view !== "setup") idleTimer = setTimeout(goHome, IDLE_MS);
 }
 for (const type of ["pointerdown", "keydown", "input"]) document.addEventListener(type, armIdle, true);
 
@@ -151,6 +151,48 @@ async function take() {
   scheduleRefresh();
 }
 $("take").addEventListener("click", take);
+
+// Appointment check-in: the code on an on-screen keypad (kiosks have no keyboard), once.
+function openCheckIn() {
+  $("checkin-code").value = "";
+  $("checkin-error").hidden = true;
+  show("checkin");
+}
+$("checkin-open").addEventListener("click", openCheckIn);
+
+function buildKeypad() {
+  const keys = [...$("checkin-keys").dataset.keys].map((key) =>
+    h("button", { type: "button", class: "key", dataset: { key }, onclick: () => typeKey(key) }, key),
+  );
+  keys.push(h("button", { type: "button", class: "key key-wide", dataset: { key: "back" }, onclick: () => typeKey(null) }, "⌫ ", label("delete")));
+  $("checkin-keys").replaceChildren(...keys);
+}
+function typeKey(key) {
+  const input = $("checkin-code");
+  input.value = key ? (input.value + key).slice(0, 12) : input.value.slice(0, -1);
+}
+buildKeypad();
+
+async function checkIn(event) {
+  event.preventDefault();
+  if (state.busy) return;
+  const code = $("checkin-code").value.trim().toUpperCase();
+  if (!code) return;
+  state.busy = true;
+  $("checkin-submit").disabled = true;
+  $("checkin-error").hidden = true;
+  const ack = await hub.request("check_in", { code });
+  state.busy = false;
+  $("checkin-submit").disabled = false;
+  if (ack?.error) {
+    $("checkin-error").textContent = ack.error.message;
+    $("checkin-error").hidden = false;
+    return;
+  }
+  showTicket(ack.ticket, ack.print);
+  scheduleRefresh();
+}
+$("checkin-form").addEventListener("submit", checkIn);
 
 function showTicket(ticket, job) {
   state.ticket = ticket;

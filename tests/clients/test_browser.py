@@ -226,3 +226,33 @@ def test_window_screen_shows_number_and_staff(hub, open_page):
     counter.click("[data-action='call_next']")
     screen.wait_for_selector("#screen-number[data-number='B001']", timeout=2000)
     assert "杨帆" in screen.text_content("#screen-staff")
+
+
+def test_kiosk_checks_in_an_appointment_by_code(hub, open_page):
+    from datetime import timedelta
+
+    from hall import clock
+    from hall.services import appointments
+
+    app = create_app({"DATABASE_URL": hub.env["HALL_DATABASE_URL"], "PRINT_WORKER": False})
+    with app.app_context(), db.unit_of_work() as session:
+        hall = session.scalar(select(Hall).where(Hall.code == "kuancheng"))
+        code = appointments.book(
+            session, hall, "civil-01", clock.now() + timedelta(minutes=10), None
+        ).code
+    db.engine(app).dispose()
+    kiosk = open_page(f"{hub.url}/kiosk/", kiosk_token=KIOSK_TOKEN, width=1080, height=1920)
+    online(kiosk)
+    kiosk.click("#checkin-open")
+    kiosk.wait_for_selector("#checkin:not([hidden])")
+    for key in "ZZZZZZZZ":
+        kiosk.click(f"[data-key='{key}']")
+    kiosk.click("#checkin-submit")
+    kiosk.wait_for_selector("#checkin-error:not([hidden])")
+    assert "预约码无效" in kiosk.text_content("#checkin-error")
+    kiosk.fill("#checkin-code", "")
+    for key in code:
+        kiosk.click(f"[data-key='{key}']")
+    kiosk.click("#checkin-submit")
+    kiosk.wait_for_selector("#ticket:not([hidden])")
+    assert kiosk.text_content("#ticket-number").startswith("Z")

@@ -1,5 +1,6 @@
 """Domain events: recorded inside the transaction, published to Socket.IO after the commit."""
 
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -9,6 +10,8 @@ from sqlalchemy.orm import Session
 
 from hall.extensions import socketio
 from hall.models import Hall
+
+log = logging.getLogger(__name__)
 
 NAMESPACES = ("/display", "/kiosk", "/counter", "/board", "/status")
 
@@ -40,7 +43,14 @@ def record(session: Session, hall: Hall, name: str, payload: dict[str, Any]) -> 
 
 
 def publish(events: Iterable[Event]) -> None:
-    """Send committed events to every client namespace's room of the hall."""
+    """Send committed events to every client namespace's room of the hall.
+
+    The change is already committed: if the message queue is down, the request still
+    succeeds, and screens catch up from a snapshot when they see the gap in ``seq``.
+    """
     for ev in events:
         for namespace in NAMESPACES:
-            socketio.emit(ev.name, ev.payload, namespace=namespace, to=f"hall:{ev.hall_id}")
+            try:
+                socketio.emit(ev.name, ev.payload, namespace=namespace, to=f"hall:{ev.hall_id}")
+            except Exception:  # a broker outage must not turn a committed change into a 500
+                log.exception("could not publish %s #%s to %s", ev.name, ev.seq, namespace)

@@ -4,7 +4,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from hall.models import Ticket, TicketStatus, Window
+from hall import printing as print_queue
+from hall.events import Event, publish
+from hall.models import Device, Ticket, TicketStatus, Window
 from hall.services import tickets
 from hall.services.calling import staff_label
 from hall.urls import status_url
@@ -40,3 +42,16 @@ def window_state(session: Session, window: Window, result: Any) -> dict[str, Any
         },
         "ticket": ticket_json(session, ticket),
     }
+
+
+def new_ticket(session: Session, ticket: Ticket, device: Device | None) -> dict[str, Any]:
+    """The answer to a new ticket, with its print job stored in the same transaction."""
+    job = print_queue.queue_for(session, ticket, device)
+    return {"ticket": ticket_json(session, ticket), "print": job}
+
+
+def announce_new_ticket(answer: dict[str, Any], events: list[Event]) -> None:
+    """After the commit: publish the events and wake the printer worker if there is a job."""
+    publish(events)
+    if answer["print"] is not None:
+        print_queue.wake_worker()

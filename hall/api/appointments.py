@@ -5,16 +5,14 @@ from datetime import date
 from flask import request
 
 from hall import clock
-from hall import printing as print_queue
 from hall.api import bp
 from hall.api.identity import caller, require_staff
 from hall.db import unit_of_work
 from hall.errors import BadRequest, Forbidden
-from hall.events import publish
 from hall.models import Device
+from hall.presenters import announce_new_ticket, new_ticket
 from hall.schemas import AppointmentIn, CheckInIn
-from hall.services import appointments, lookup, tickets
-from hall.urls import status_url
+from hall.services import appointments, lookup
 
 
 @bp.post("/halls/<code>/appointments")
@@ -61,9 +59,6 @@ def check_in(code: str, body: dict) -> tuple[dict, int]:
         if not isinstance(device, Device) or device.kind != "kiosk" or device.hall_id != hall.id:
             raise Forbidden("请在本大厅取号机签到 / check in at a kiosk of this hall")
         ticket, events = appointments.check_in(session, hall, body["code"], device_id=device.id)
-        job = print_queue.queue_for(session, ticket, device)
-        data = tickets.to_dict(session, ticket, status_url=status_url(ticket.token))
-    publish(events)
-    if job is not None:
-        print_queue.wake_worker()
-    return {"ticket": data, "print": job}, 201
+        answer = new_ticket(session, ticket, device)
+    announce_new_ticket(answer, events)
+    return answer, 201

@@ -2,7 +2,6 @@
 
 from flask import current_app
 
-from hall import printing as print_queue
 from hall.api import bp
 from hall.api.identity import bearer, caller, require_staff
 from hall.db import unit_of_work
@@ -10,6 +9,7 @@ from hall.errors import Forbidden, Unauthorized
 from hall.events import publish
 from hall.extensions import limiter
 from hall.models import Device, Staff
+from hall.presenters import announce_new_ticket, new_ticket
 from hall.schemas import TicketIn
 from hall.services import lookup, tickets
 from hall.services.calling import requeue as requeue_ticket
@@ -51,12 +51,9 @@ def take_ticket(code: str, body: dict) -> tuple[dict, int]:
             source=source,
             device_id=device_id,
         )
-        job = print_queue.queue_for(session, ticket, who if device_id else None)
-        data = tickets.to_dict(session, ticket, status_url=status_url(ticket.token))
-    publish(events)
-    if job is not None:
-        print_queue.wake_worker()
-    return {"ticket": data, "print": job}, 201
+        answer = new_ticket(session, ticket, who if device_id else None)
+    announce_new_ticket(answer, events)
+    return answer, 201
 
 
 @bp.get("/tickets/<ref>")

@@ -9,12 +9,11 @@ from flask_socketio import ConnectionRefusedError, Namespace, emit, join_room
 from marshmallow import ValidationError
 
 from hall import printing
-from hall import printing as print_queue
 from hall.db import unit_of_work
 from hall.errors import Forbidden, HallError, Unauthorized
 from hall.events import publish
 from hall.models import Device, Hall, Role, Staff
-from hall.presenters import ticket_json, window_state
+from hall.presenters import announce_new_ticket, new_ticket, ticket_json, window_state
 from hall.schemas import (
     CallTicketIn,
     CheckInIn,
@@ -155,11 +154,8 @@ class KioskNamespace(HallNamespace):
             ticket, events = appointments.check_in(
                 db, device.hall, body["code"], device_id=device.id
             )
-            job = print_queue.queue_for(db, ticket, device)
-            answer = {"ticket": ticket_json(db, ticket), "print": job}
-        publish(events)
-        if job is not None:
-            print_queue.wake_worker()
+            answer = new_ticket(db, ticket, device)
+        announce_new_ticket(answer, events)
         return answer
 
     @acked
@@ -176,11 +172,8 @@ class KioskNamespace(HallNamespace):
                 source="kiosk",
                 device_id=device.id,
             )
-            job = print_queue.queue_for(db, ticket, device)
-            answer = {"ticket": ticket_json(db, ticket), "print": job}
-        publish(events)
-        if job is not None:
-            print_queue.wake_worker()
+            answer = new_ticket(db, ticket, device)
+        announce_new_ticket(answer, events)
         return answer
 
     @acked

@@ -84,6 +84,12 @@ class CheckInIn(Schema):
     code = String(required=True, validate=Length(4, 20))
 
 
+class NoticeIn(Schema):
+    """The hall's scrolling notice (empty to clear it)."""
+
+    notice = String(required=True, validate=Length(0, 500))
+
+
 class HallRef(Schema):
     """A hall by code."""
 

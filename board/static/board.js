@@ -18,6 +18,7 @@ function show(view) {
 
 function render() {
   if (!snap) return;
+  renderNotice();
   $("hall-name").textContent = snap.name;
   const waitingLists = snap.waiting || {};
   const queues = snap.queues.map((q) => {
@@ -76,6 +77,20 @@ function renderAlerts(queues) {
       : [h("li", { class: "alert is-ok" }, label("all_clear"))]),
   );
 }
+
+// The notice: shown as it is until the manager starts editing it.
+function renderNotice() {
+  const box = $("notice-text");
+  if (document.activeElement !== box) box.value = snap.notice || "";
+}
+$("notice-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const status = $("notice-status");
+  const ack = await hub.request("set_notice", { notice: $("notice-text").value });
+  status.classList.toggle("is-error", Boolean(ack?.error));
+  status.replaceChildren(ack?.error ? ack.error.message : label("notice_saved"));
+  $("notice-text").blur();
+});
 
 function onEvent(name, ev) {
   if (name === "print.updated") {

@@ -134,6 +134,9 @@ function onEvent(name, ev) {
       setWaiting(ev.from_queue, ev.from_waiting);
       setWaiting(ev.queue, ev.waiting);
       break;
+    case "hall.notice":
+      state.notice = ev.notice || "";
+      break;
     case "ticket.issued":
     case "ticket.requeued":
       setWaiting(ev.queue, ev.waiting);

@@ -8,8 +8,10 @@ from hall import clock
 from hall.api import bp
 from hall.api.identity import require_staff
 from hall.db import unit_of_work
+from hall.events import publish
 from hall.models import Hall, Matter
-from hall.services import auth, lookup, snapshots
+from hall.schemas import NoticeIn
+from hall.services import auth, lookup, notices, snapshots
 from hall.services.tickets import availability
 
 
@@ -125,3 +127,19 @@ def waiting(code: str) -> dict:
         hall = lookup.hall_by_code(session, code)
         auth.require_staff_in_hall(staff, hall)
         return {"waiting": snapshots.waiting_lists(session, hall)}
+
+
+@bp.put("/halls/<code>/notice")
+@bp.input(NoticeIn, arg_name="body")
+@bp.doc(
+    summary="Set the notice that scrolls on the hall's displays (manager)", security="BearerAuth"
+)
+def set_notice(code: str, body: dict) -> dict:
+    """Replace the hall's notice; every display shows it at once."""
+    with unit_of_work() as session:
+        staff = require_staff(session)
+        hall = lookup.hall_by_code(session, code)
+        events = notices.set_notice(session, hall, staff, body["notice"])
+        answer = {"hall": hall_dict(hall)}
+    publish(events)
+    return answer

@@ -17,6 +17,7 @@ from hall.presenters import announce_new_ticket, new_ticket, ticket_json, window
 from hall.schemas import (
     CallTicketIn,
     CheckInIn,
+    NoticeIn,
     PauseIn,
     ReprintIn,
     TicketIn,
@@ -25,7 +26,7 @@ from hall.schemas import (
     WindowRef,
     describe,
 )
-from hall.services import appointments, auth, lookup, snapshots, tickets
+from hall.services import appointments, auth, lookup, notices, snapshots, tickets
 from hall.services import printing as print_jobs
 from hall.services.calling import ACTIONS, requeue
 
@@ -310,6 +311,18 @@ class CounterNamespace(StaffNamespace):
 
 
 class BoardNamespace(StaffNamespace):
-    """Managers' live board: watches the hall; window actions belong to /counter."""
+    """Managers' live board: watches the hall and sets its notice; window actions are /counter's."""
 
     roles = (Role.MANAGER, Role.ADMIN)
+
+    @acked
+    def on_set_notice(self, data: dict) -> dict[str, Any]:
+        """Replace the notice that scrolls on the hall's displays."""
+        body = NoticeIn().load(data)
+        with unit_of_work() as db:
+            staff = db.get(Staff, session["staff_id"])
+            hall = db.get(Hall, session["hall_id"])
+            events = notices.set_notice(db, hall, staff, body["notice"])
+            answer = {"notice": hall.notice}
+        publish(events)
+        return answer

@@ -256,3 +256,19 @@ def test_kiosk_checks_in_an_appointment_by_code(hub, open_page):
     kiosk.click("#checkin-submit")
     kiosk.wait_for_selector("#ticket:not([hidden])")
     assert kiosk.text_content("#ticket-number").startswith("Z")
+
+
+def test_board_publishes_a_notice_that_the_display_shows(hub, open_page):
+    display = open_page(f"{hub.url}/display/?hall=kuancheng", width=1920, height=1080)
+    online(display)
+    board = open_page(f"{hub.url}/board/?hall=kuancheng", width=1366, height=900)
+    board.fill("input[name=username]", "manager")
+    board.fill("input[name=password]", "demo123")
+    board.click("#login-form button[type=submit]")
+    board.wait_for_selector("#main:not([hidden])")
+    board.fill("#notice-text", "下午 14:00 起不动产窗口暂停 / real estate paused from 14:00")
+    board.click("#notice-form button[type=submit]")
+    board.wait_for_selector("#notice-status:has-text('已发布')")
+    display.wait_for_function(
+        "document.getElementById('notice').textContent.includes('不动产窗口暂停')", timeout=2000
+    )

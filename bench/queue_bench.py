@@ -238,6 +238,19 @@ class HallSession:
         )
         if init.returncode != 0:
             raise RuntimeError(f"hall init failed:\n{init.stdout}\n{init.stderr}")
+        if args.no_print:
+            # A kiosk of its own without a printer: tickets are issued but never printed, so
+            # the figures show the hub without the print worker's share.
+            added = subprocess.run(
+                [args.hall_bin, "device", "add", "kiosk", "--hall", HALL, "--name", "bench"],
+                env=self.env,
+                cwd=workdir,
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            global KIOSK
+            KIOSK = "Bearer " + added.stdout.strip().splitlines()[-1]
         argv = [
             args.hall_bin,
             "serve",
@@ -850,6 +863,11 @@ def main() -> int:
     parser.add_argument(
         "--ref",
         help="benchmark this commit (exported with git archive) instead of the working tree",
+    )
+    parser.add_argument(
+        "--no-print",
+        action="store_true",
+        help="issue from a kiosk without a printer (the demo kiosk prints every ticket)",
     )
     parser.add_argument("--display-listener", metavar="URL", help=argparse.SUPPRESS)
     args = parser.parse_args()

@@ -43,6 +43,8 @@ def create_app(config: dict[str, Any] | None = None) -> APIFlask:
     from hall.extensions import limiter, socketio
 
     queue = app.config["MESSAGE_QUEUE"] or ""
+    # The extension outlives an app: forget a message queue a previous app configured.
+    socketio.server_options.pop("client_manager", None)
     # Limits are shared between processes through Redis when the hub runs several.
     app.config.setdefault(
         "RATELIMIT_STORAGE_URI", queue if queue.startswith("redis") else "memory://"

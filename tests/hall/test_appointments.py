@@ -150,3 +150,13 @@ def test_cli_books_and_prints_the_code(sqlite_url):
     assert result.returncode == 0, result.stderr
     code = result.stdout.strip().splitlines()[-1]
     assert len(code) == 8
+
+
+def test_listing_refuses_a_bad_date_and_other_halls_staff(lite_client):
+    manager = login(lite_client, "manager")
+    bad = lite_client.get("/api/v1/halls/kuancheng/appointments?date=30-11-2026", headers=manager)
+    assert bad.status_code == 400 and bad.json["error"]["code"] == "bad_request"
+    other = login(lite_client, "manager-xinfa")
+    refused = lite_client.get("/api/v1/halls/kuancheng/appointments", headers=other)
+    assert refused.status_code == 403
+    assert lite_client.get("/api/v1/halls/kuancheng/appointments").status_code == 401

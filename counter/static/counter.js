@@ -19,6 +19,16 @@ function showError(message) {
   const el = $(state.windowId ? "error" : "pick-error");
   el.textContent = message;
   el.hidden = !message;
+  if (message) $("info").hidden = true;
+}
+
+let infoTimer = null;
+function showInfo(content) {
+  const el = $("info");
+  el.replaceChildren(content);
+  el.hidden = false;
+  clearTimeout(infoTimer);
+  infoTimer = setTimeout(() => { el.hidden = true; }, 5000);
 }
 
 // ---- sign-in and connection -------------------------------------------------------------
@@ -260,7 +270,9 @@ function ticketRow(x) {
     h("span", { class: "row-wait" }, noShow ? label("no_show") : minutes(clock.since(x.queued_at)).part(0)),
     noShow
       ? h("button", { type: "button", "data-needs-hub": true, onclick: () => act("requeue", { ticket: x.id }) }, label("requeue"))
-      : h("button", { type: "button", "data-needs-hub": true, onclick: () => act("call_ticket", { ticket: x.id }) }, label("call")),
+      : h("span", { class: "row-actions" },
+          h("button", { type: "button", class: "reprint", "data-needs-hub": true, dataset: { reprint: x.id }, onclick: () => act("reprint", { ticket: x.id }) }, label("reprint")),
+          h("button", { type: "button", "data-needs-hub": true, onclick: () => act("call_ticket", { ticket: x.id }) }, label("call"))),
   );
 }
 
@@ -269,7 +281,7 @@ async function act(action, extra = {}) {
   if (state.busy || !state.windowId) return;
   state.busy = true;
   document.documentElement.dataset.busy = "1";
-  const body = action === "requeue" ? extra : { window: state.windowId, ...extra };
+  const body = action === "requeue" || action === "reprint" ? extra : { window: state.windowId, ...extra };
   const ack = await hub.request(action, body);
   state.busy = false;
   delete document.documentElement.dataset.busy;
@@ -278,6 +290,7 @@ async function act(action, extra = {}) {
     return;
   }
   showError("");
+  if (action === "reprint") showInfo(label("reprint_sent"));
   if (ack.window) applyWindow(ack);
   if (action === "close_window") {
     sessionStorage.removeItem(WINDOW_KEY);

@@ -194,6 +194,22 @@ async function checkIn(event) {
 }
 $("checkin-form").addEventListener("submit", checkIn);
 
+async function reprint() {
+  if (state.busy) return;
+  state.busy = true;
+  $("reprint").disabled = true;
+  const ack = await hub.request("reprint_last", {});
+  state.busy = false;
+  $("reprint").disabled = false;
+  if (ack?.error) {
+    $("print-state").dataset.state = "fault";
+    $("print-state").replaceChildren(ack.error.message);
+    return;
+  }
+  setPrintState(ack.print.state, ack.print.reason);
+}
+$("reprint").addEventListener("click", reprint);
+
 function showTicket(ticket, job) {
   state.ticket = ticket;
   $("ticket-number").textContent = ticket.number;
@@ -211,6 +227,8 @@ function showTicket(ticket, job) {
 
 function setPrintState(state_, reason) {
   const el = $("print-state");
+  // A ticket that came out badly (or not at all) can be printed once more from here.
+  $("reprint").hidden = state_ === "none" || state_ === "pending" && !reason || state_ === "printing";
   if (state_ === "none") {
     el.dataset.state = "none";
     el.replaceChildren(label("no_printer"));

@@ -272,3 +272,36 @@ def test_board_publishes_a_notice_that_the_display_shows(hub, open_page):
     display.wait_for_function(
         "document.getElementById('notice').textContent.includes('不动产窗口暂停')", timeout=2000
     )
+
+
+def test_kiosk_and_counter_reprint_a_ticket(hub, open_page):
+    kiosk = open_page(f"{hub.url}/kiosk/", kiosk_token=KIOSK_TOKEN, width=1080, height=1920)
+    kiosk.click("[data-matter='medical-02']")
+    kiosk.click("#take")
+    kiosk.wait_for_selector("#print-state[data-state='printed']")
+    number = kiosk.text_content("#ticket-number")
+    # The kiosk prints its last ticket once more.
+    kiosk.click("#reprint")
+    kiosk.wait_for_function(
+        "document.getElementById('print-state').dataset.state === 'printed'"
+        " && !document.getElementById('reprint').hidden"
+    )
+    # Counter staff reprint a waiting ticket from the list.
+    counter = counter_at(open_page, hub.url, "window9", 9)
+    row = f"[data-queue='C'] [data-number='{number}']"
+    counter.wait_for_selector(row)
+    counter.click(f"{row} button.reprint")
+    counter.wait_for_selector("#info:not([hidden])")
+    assert "已重新发送到打印机" in counter.text_content("#info")
+    from hall.models import PrintJob, Ticket
+
+    app = create_app({"DATABASE_URL": hub.env["HALL_DATABASE_URL"], "PRINT_WORKER": False})
+    with app.app_context(), db.unit_of_work(readonly=True) as session:
+        jobs = session.scalars(
+            select(PrintJob.reprint)
+            .join(Ticket, Ticket.id == PrintJob.ticket_id)
+            .where(Ticket.number == number)
+            .order_by(PrintJob.id)
+        ).all()
+    db.engine(app).dispose()
+    assert jobs == [False, True, True]  # the first print, the kiosk's and the counter's

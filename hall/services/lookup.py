@@ -7,6 +7,11 @@ from hall.errors import NotFound
 from hall.models import Hall, Matter, Queue, Ticket, Window
 
 
+def _is_id(ref: int | str) -> bool:
+    """Clients name things by id (a number) or by code or token (text)."""
+    return isinstance(ref, int) or ref.isdigit()
+
+
 def hall_by_code(session: Session, code: str) -> Hall:
     """The hall with this code."""
     hall = session.scalar(select(Hall).where(Hall.code == code))
@@ -22,7 +27,7 @@ def matter_in_hall(session: Session, hall: Hall, ref: int | str) -> Matter:
         .options(joinedload(Matter.queue))
         .where(Matter.hall_id == hall.id, Matter.active.is_(True))
     )
-    if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
+    if _is_id(ref):
         matter = session.scalar(query.where(Matter.id == int(ref)))
     else:
         matter = session.scalar(query.where(Matter.code == ref))
@@ -34,7 +39,7 @@ def matter_in_hall(session: Session, hall: Hall, ref: int | str) -> Matter:
 def queue_in_hall(session: Session, hall_id: int, ref: int | str) -> Queue:
     """A queue of the hall, by id or code."""
     query = select(Queue).where(Queue.hall_id == hall_id)
-    if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
+    if _is_id(ref):
         queue = session.scalar(query.where(Queue.id == int(ref)))
     else:
         queue = session.scalar(query.where(Queue.code == ref))
@@ -56,7 +61,7 @@ def window(session: Session, window_id: int, *, lock: bool = False) -> Window:
 
 def ticket(session: Session, ref: int | str, *, lock: bool = False) -> Ticket:
     """A ticket by id or by its status token."""
-    if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
+    if _is_id(ref):
         query = select(Ticket).where(Ticket.id == int(ref))
     else:
         query = select(Ticket).where(Ticket.token == ref)

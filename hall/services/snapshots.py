@@ -126,12 +126,13 @@ def waiting_lists(session: Session, hall: Hall) -> dict[str, list[dict[str, Any]
         )
         .order_by(Ticket.queued_at, Ticket.id)
         .limit(WAITING_LIST_LIMIT * 4)
+        # The queue and matter of every row in the same round trip, not one query per row.
+        .options(joinedload(Ticket.queue), joinedload(Ticket.matter))
     ).all()
+    today = clock.service_date(clock.now(), hall.timezone)
     lists: dict[str, list[dict[str, Any]]] = {q.code: [] for q in hall.queues}
     for ticket in rows:
-        if ticket.status == TicketStatus.NO_SHOW and ticket.service_date != clock.service_date(
-            clock.now(), hall.timezone
-        ):
+        if ticket.status == TicketStatus.NO_SHOW and ticket.service_date != today:
             continue
         entries = lists.setdefault(ticket.queue.code, [])
         if len(entries) < WAITING_LIST_LIMIT:

@@ -1,5 +1,6 @@
 """Request schemas shared by REST views and socket handlers (and the OpenAPI document)."""
 
+from dataclasses import dataclass
 from typing import Any
 
 from apiflask import Schema
@@ -133,3 +134,32 @@ def _flatten(messages: Any, prefix: str = "") -> list[str]:
 def describe(messages: Any) -> str:
     """A validation error as one readable line, Chinese first: 参数无效 / invalid input: …"""
     return "参数无效 / invalid input: " + "; ".join(_flatten(messages))
+
+
+@dataclass(frozen=True)
+class WindowAction:
+    """A window action as the entrypoints name it: REST path, socket event, body, summary."""
+
+    name: str  # the key of hall.services.calling.ACTIONS and the REST path segment
+    event: str  # the /counter socket event
+    schema: type[Schema] | None
+    summary: str
+
+
+WINDOW_ACTIONS = (
+    WindowAction("open", "open_window", None, "The staff member takes the window"),
+    WindowAction(
+        "call-next", "call_next", None, "Call the next ticket by queue order, priority and arrival"
+    ),
+    WindowAction("call", "call_ticket", CallTicketIn, "Call a chosen waiting ticket out of order"),
+    WindowAction("recall", "recall", None, "Call the current ticket again"),
+    WindowAction("no-show", "no_show", None, "Mark the called resident absent"),
+    WindowAction(
+        "transfer", "transfer", TransferIn, "Send the current ticket to another queue or window"
+    ),
+    WindowAction("start", "start", None, "Start serving the called resident"),
+    WindowAction("finish", "finish", None, "Finish serving"),
+    WindowAction("pause", "pause", PauseIn, "Pause the idle window with a reason"),
+    WindowAction("resume", "resume", None, "Resume a paused window"),
+    WindowAction("close", "close_window", None, "Close the idle window"),
+)

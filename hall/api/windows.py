@@ -7,7 +7,7 @@ from hall.api.identity import require_staff
 from hall.db import unit_of_work
 from hall.events import publish
 from hall.presenters import window_state
-from hall.schemas import CallTicketIn, PauseIn, TransferIn
+from hall.schemas import WINDOW_ACTIONS
 from hall.services import lookup
 from hall.services.calling import ACTIONS
 
@@ -42,17 +42,5 @@ def _register(action: str, schema, summary: str) -> None:
     bp.post(f"/windows/<int:window_id>/{action}")(decorated)
 
 
-for _action, _schema, _summary in (
-    ("open", None, "The staff member takes the window"),
-    ("call-next", None, "Call the next ticket by queue order, priority rule and arrival"),
-    ("call", CallTicketIn, "Call a chosen waiting ticket out of order"),
-    ("recall", None, "Call the current ticket again"),
-    ("no-show", None, "Mark the called resident absent"),
-    ("transfer", TransferIn, "Send the current ticket to another queue or window"),
-    ("start", None, "Start serving the called resident"),
-    ("finish", None, "Finish serving"),
-    ("pause", PauseIn, "Pause the idle window with a reason"),
-    ("resume", None, "Resume a paused window"),
-    ("close", None, "Close the idle window"),
-):
-    _register(_action, _schema, _summary)
+for _action in WINDOW_ACTIONS:
+    _register(_action.name, _action.schema, _action.summary)

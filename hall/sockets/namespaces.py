@@ -15,14 +15,13 @@ from hall.events import publish
 from hall.models import Device, Hall, Role, Staff
 from hall.presenters import announce_new_ticket, new_ticket, ticket_json, window_state
 from hall.schemas import (
-    CallTicketIn,
+    WINDOW_ACTIONS,
     CheckInIn,
     NoticeIn,
-    PauseIn,
     ReprintIn,
     TicketIn,
     TicketRef,
-    TransferIn,
+    WindowAction,
     WindowRef,
     describe,
 )
@@ -231,61 +230,6 @@ class CounterNamespace(StaffNamespace):
         return answer
 
     @acked
-    def on_open_window(self, data: dict) -> dict[str, Any]:
-        """Take a window."""
-        return self._act("open", data)
-
-    @acked
-    def on_call_next(self, data: dict) -> dict[str, Any]:
-        """Call the next ticket."""
-        return self._act("call-next", data)
-
-    @acked
-    def on_call_ticket(self, data: dict) -> dict[str, Any]:
-        """Call a chosen ticket."""
-        return self._act("call", data, CallTicketIn)
-
-    @acked
-    def on_recall(self, data: dict) -> dict[str, Any]:
-        """Call the current ticket again."""
-        return self._act("recall", data)
-
-    @acked
-    def on_no_show(self, data: dict) -> dict[str, Any]:
-        """Mark the current ticket a no-show."""
-        return self._act("no-show", data)
-
-    @acked
-    def on_transfer(self, data: dict) -> dict[str, Any]:
-        """Transfer the current ticket."""
-        return self._act("transfer", data, TransferIn)
-
-    @acked
-    def on_start(self, data: dict) -> dict[str, Any]:
-        """Start serving."""
-        return self._act("start", data)
-
-    @acked
-    def on_finish(self, data: dict) -> dict[str, Any]:
-        """Finish serving."""
-        return self._act("finish", data)
-
-    @acked
-    def on_pause(self, data: dict) -> dict[str, Any]:
-        """Pause with a reason."""
-        return self._act("pause", data, PauseIn)
-
-    @acked
-    def on_resume(self, data: dict) -> dict[str, Any]:
-        """Resume."""
-        return self._act("resume", data)
-
-    @acked
-    def on_close_window(self, data: dict) -> dict[str, Any]:
-        """Close the window."""
-        return self._act("close", data)
-
-    @acked
     def on_requeue(self, data: dict) -> dict[str, Any]:
         """Put a no-show back in line."""
         ref = TicketRef().load(data)["ticket"]
@@ -308,6 +252,20 @@ class CounterNamespace(StaffNamespace):
             answer = {"print": print_jobs.job_json(job)}
         printing.wake_worker()
         return answer
+
+
+def _window_handler(action: WindowAction) -> Callable[..., dict[str, Any]]:
+    def handler(self: CounterNamespace, data: dict) -> dict[str, Any]:
+        return self._act(action.name, data, action.schema)
+
+    handler.__name__ = f"on_{action.event}"
+    handler.__doc__ = action.summary
+    return acked(handler)
+
+
+# One handler per window action, from the same table as the REST routes.
+for _action in WINDOW_ACTIONS:
+    setattr(CounterNamespace, f"on_{_action.event}", _window_handler(_action))
 
 
 class BoardNamespace(StaffNamespace):

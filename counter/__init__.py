@@ -3,9 +3,10 @@
 from flask import Blueprint, render_template, request
 
 from counter.tally import window_tally
-from hall.api.identity import require_staff
+from hall.admin import services as auth
+from hall.admin.api import require_staff
 from hall.db import unit_of_work
-from hall.services import auth, lookup
+from hall.queue import lookup
 
 bp = Blueprint(
     "counter", __name__, url_prefix="/counter", template_folder="templates", static_folder="static"

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hall import clock
-from hall.models import Ticket, TicketStep, Window
+from hall.queue.models import Ticket, TicketStep, Window
 
 
 def day_start(window: Window, at: datetime) -> datetime:

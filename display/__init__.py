@@ -7,9 +7,9 @@ from flask import Blueprint, Response, current_app, render_template, request
 from sqlalchemy import select
 
 from display import voice
+from hall.admin.models import Hall
 from hall.db import unit_of_work
-from hall.models import Hall
-from hall.services import lookup
+from hall.queue import lookup
 
 bp = Blueprint(
     "display", __name__, url_prefix="/display", template_folder="templates", static_folder="static"

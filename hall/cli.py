@@ -82,8 +82,9 @@ def user() -> None:
 @click.option("--staff-no", default="")
 def user_add(username, password, role, hall_code, department_code, name, staff_no) -> None:
     """Add a staff account."""
-    from hall.models import Department
-    from hall.services import auth, lookup
+    from hall.admin import services as auth
+    from hall.admin.models import Department
+    from hall.queue import lookup
 
     app = _app(PRINT_WORKER=False)
     try:
@@ -125,7 +126,8 @@ def device() -> None:
 @click.option("--printer", "printer_url", default=None, help="e.g. network://10.0.0.5:9100")
 def device_add(kind, hall_code, name, printer_url) -> None:
     """Register a device; its token is printed alone on the last line."""
-    from hall.services import auth, lookup
+    from hall.admin import services as auth
+    from hall.queue import lookup
 
     app = _app(PRINT_WORKER=False)
     try:
@@ -160,7 +162,7 @@ def appointment_add(hall_code: str, matter: str, starts_at: str) -> None:
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
-    from hall.services import appointments, lookup
+    from hall.queue import appointments, lookup
 
     app = _app(PRINT_WORKER=False)
     try:

@@ -6,10 +6,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from flask import Flask, current_app
-from sqlalchemy import DateTime, Engine, create_engine, event
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import JSON, DateTime, Engine, create_engine, event
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 
@@ -32,6 +33,25 @@ class UTCDateTime(TypeDecorator):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every domain's tables, with aware-UTC datetimes everywhere."""
+
+    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
+
+
+# The domains' model modules: importing them all gives the whole schema (migrations, tests).
+MODEL_MODULES = ("hall.admin.models", "hall.queue.models")
+
+
+def load_models() -> type[Base]:
+    """Import every domain's models so that ``Base.metadata`` holds the whole schema."""
+    import importlib
+
+    for name in MODEL_MODULES:
+        importlib.import_module(name)
+    return Base
 
 
 def make_engine(url: str) -> Engine:

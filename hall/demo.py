@@ -6,8 +6,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
-from hall.models import Department, Hall, Matter, Queue, Window, WindowQueue
-from hall.services import auth
+from hall.admin import services as auth
+from hall.admin.models import Department, Hall
+from hall.queue.models import Matter, Queue, Window, WindowQueue
 
 PASSWORD = "demo123"
 PRIORITY_CLASSES = ["elderly", "disabled", "military", "pregnant", "appointment"]

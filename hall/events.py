@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from hall.admin.models import Hall
 from hall.extensions import socketio
-from hall.models import Hall
 
 log = logging.getLogger(__name__)
 

@@ -69,7 +69,7 @@ def printer_status(url: str, timeout: float) -> None:
 def printer_set(device_id, url, paper, raster, require_ready) -> None:
     """Set a device's printer and its options."""
     from hall import create_app, db
-    from hall.models import Device
+    from hall.admin.models import Device
 
     if url is not None:
         try:

@@ -20,10 +20,11 @@ from sqlalchemy.orm import Session
 
 import printers
 from hall import clock
+from hall.admin.models import Device, Staff
 from hall.db import unit_of_work
 from hall.errors import Unauthorized
 from hall.events import publish
-from hall.models import Device, PrintJob, Staff, Ticket
+from hall.queue.models import PrintJob, Ticket
 from hall.services import printing
 from hall.services.printing import Outcome, PrintOrder
 from hall.urls import status_url

@@ -5,7 +5,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hall.models import Hall, Matter, Staff, Ticket, Window
+from hall.admin.models import Hall, Staff
+from hall.queue.models import Matter, Ticket, Window
 
 
 def hall(session: Session, code: str = "kuancheng") -> Hall:

@@ -1,13 +1,14 @@
 """Reprinting tickets and the hall's printers, over REST."""
 
+from hall.admin.api import caller, require_staff
+from hall.admin.models import Role
 from hall.api import bp
-from hall.api.identity import caller, require_staff
 from hall.db import unit_of_work
 from hall.errors import NotFound
-from hall.models import Role
 from hall.printing import reprint, wake_worker
-from hall.schemas import ReprintIn
-from hall.services import lookup, printing
+from hall.queue import lookup
+from hall.queue.schemas import ReprintIn
+from hall.services import printing
 
 
 @bp.post("/tickets/<int:ticket_id>/reprint")

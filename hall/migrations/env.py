@@ -2,7 +2,7 @@
 
 from alembic import context
 
-from hall.models import Base
+from hall.db import load_models
 
 config = context.config
 connection = config.attributes.get("connection")
@@ -11,7 +11,7 @@ if connection is None:
 
 context.configure(
     connection=connection,
-    target_metadata=Base.metadata,
+    target_metadata=load_models().metadata,
     render_as_batch=connection.dialect.name == "sqlite",
 )
 with context.begin_transaction():

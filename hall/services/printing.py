@@ -12,11 +12,12 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from hall import clock
+from hall.admin.models import Device, Hall, Staff
 from hall.errors import Conflict, Forbidden, NotFound
 from hall.events import Event, record
-from hall.models import Device, Hall, PrintJob, PrintState, Staff, Ticket, TicketStatus
-from hall.services import tickets
-from hall.services.calling import COUNTER_ROLES
+from hall.queue import services
+from hall.queue.models import PrintJob, PrintState, Ticket, TicketStatus
+from hall.queue.services import COUNTER_ROLES
 from printers import TicketLayout
 
 OPEN_STATES = (PrintState.PENDING, PrintState.PRINTING)
@@ -269,7 +270,7 @@ def layout_for(session: Session, job: PrintJob) -> TicketLayout:
     """What the printed ticket says, from the ticket as it stands now."""
     ticket = job.ticket
     hall = ticket.hall
-    ahead = tickets.ahead_of(session, ticket)
+    ahead = services.ahead_of(session, ticket)
     queue = ticket.queue
     return TicketLayout(
         hall=hall.name,
@@ -277,7 +278,7 @@ def layout_for(session: Session, job: PrintJob) -> TicketLayout:
         matter=ticket.matter.name if ticket.matter else queue.name,
         queue=f"{queue.name} {queue.name_en}".strip(),
         ahead=ahead,
-        estimated_wait_s=tickets.estimate_wait_s(session, hall, ticket.queue_id, ahead),
+        estimated_wait_s=services.estimate_wait_s(session, hall, ticket.queue_id, ahead),
         issued_at=clock.local(ticket.issued_at, hall.timezone).strftime("%Y-%m-%d %H:%M"),
         status_url=job.status_url,
         notice=REPRINT_NOTICE if job.reprint else DEFAULT_NOTICE,

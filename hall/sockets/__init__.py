@@ -1,22 +1,112 @@
-"""Socket.IO namespaces, one per kind of client; rooms are scopes (hall:<id>)."""
+"""Socket.IO: the base of every namespace (auth, snapshot first, acks); rooms are scopes."""
 
-from flask import Flask
+import functools
+from collections.abc import Callable
+from typing import Any
 
+from flask import Flask, session
+from flask_socketio import ConnectionRefusedError, Namespace, emit, join_room
+from marshmallow import ValidationError
+
+from hall.admin import services as auth
+from hall.admin.models import Hall
+from hall.db import unit_of_work
+from hall.errors import Forbidden, HallError, Unauthorized
 from hall.extensions import socketio
+from hall.queue import lookup, presenters
+from hall.schemas import describe
+
+
+def acked(handler: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
+    """Turn a handler's result into an ack: {"ok": true, …} or {"error": {"code", "message"}}."""
+
+    @functools.wraps(handler)
+    def wrapper(self, data: Any = None) -> dict[str, Any]:
+        try:
+            if data is not None and not isinstance(data, dict):
+                raise ValidationError("需要 JSON 对象 / expected an object")
+            return {"ok": True, **handler(self, data or {})}
+        except ValidationError as err:
+            return {"error": {"code": "validation_error", "message": describe(err.messages)}}
+        except HallError as err:
+            return err.to_dict()
+
+    return wrapper
+
+
+def refuse(err: HallError) -> ConnectionRefusedError:
+    """A connection refusal that carries the error body to the client.
+
+    It must be python-socketio's ConnectionRefusedError: the builtin of the same name reaches
+    the client only as "Connection refused by server". The client gets the message and, as
+    its data, the error body {"code", "message"}.
+    """
+    return ConnectionRefusedError(err.message, err.to_dict()["error"])
+
+
+def auth_value(auth_data: Any, key: str) -> str | None:
+    value = auth_data.get(key) if isinstance(auth_data, dict) else None
+    return value[:200] if isinstance(value, str) and value else None
+
+
+class HallNamespace(Namespace):
+    """Joins the hall's room on connect and sends a snapshot first."""
+
+    staff_view = False
+
+    def identify(self, db, auth_data: Any) -> Hall:
+        """Check the credentials and return the hall this connection follows."""
+        raise NotImplementedError
+
+    def on_connect(self, auth_data: Any = None) -> None:
+        """Authorise, join the hall room, then send the snapshot."""
+        try:
+            with unit_of_work(readonly=True) as db:
+                hall = self.identify(db, auth_data)
+                session["hall_id"] = hall.id
+                # Join before reading the snapshot: an event racing the read arrives twice at
+                # worst, and clients drop events whose seq the snapshot already covers.
+                join_room(f"hall:{hall.id}")
+                snap = presenters.hall_snapshot(db, hall, staff_view=self.staff_view)
+        except HallError as err:
+            raise refuse(err) from None
+        emit("snapshot", snap)
+
+    @acked
+    def on_snapshot(self, data: dict) -> dict[str, Any]:
+        """A client that noticed a gap in seq asks for the state again."""
+        with unit_of_work(readonly=True) as db:
+            hall = db.get(Hall, session["hall_id"])
+            return {"snapshot": presenters.hall_snapshot(db, hall, staff_view=self.staff_view)}
+
+
+class StaffNamespace(HallNamespace):
+    """Staff clients: a staff token, a role, and the staff view of the hall."""
+
+    staff_view = True
+    roles: tuple[str, ...] = ()
+
+    def identify(self, db, auth_data: Any) -> Hall:
+        token = auth_value(auth_data, "token")
+        staff = auth.staff_for_token(db, token) if token else None
+        if staff is None:
+            raise Unauthorized("请先登录 / please log in", code="bad_token")
+        if staff.role not in self.roles:
+            raise Forbidden("无权使用此客户端 / your role may not use this client")
+        session["staff_id"] = staff.id
+        code = auth_value(auth_data, "hall")
+        if code is not None:
+            hall = lookup.hall_by_code(db, code)
+            auth.require_staff_in_hall(staff, hall)
+            return hall
+        if staff.hall_id is None:
+            raise Unauthorized("请指定大厅 / give auth={'hall': code}", code="hall_required")
+        return db.get(Hall, staff.hall_id)
 
 
 def init_app(app: Flask) -> None:
-    """Register the namespaces."""
-    from hall.sockets.namespaces import (
-        BoardNamespace,
-        CounterNamespace,
-        DisplayNamespace,
-        KioskNamespace,
-        StatusNamespace,
-    )
+    """Register every domain's namespaces."""
+    from hall.queue.sockets import NAMESPACES
 
-    socketio.on_namespace(DisplayNamespace("/display"))
-    socketio.on_namespace(KioskNamespace("/kiosk"))
-    socketio.on_namespace(CounterNamespace("/counter"))
-    socketio.on_namespace(BoardNamespace("/board"))
-    socketio.on_namespace(StatusNamespace("/status"))
+    for namespace in NAMESPACES:
+        socketio.on_namespace(namespace)

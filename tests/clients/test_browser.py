@@ -8,8 +8,8 @@ import requests
 from sqlalchemy import select
 
 from hall import create_app, db, demo, migrate
-from hall.models import Hall, Staff
-from hall.services import calling, tickets
+from hall.admin.models import Hall, Staff
+from hall.queue import services
 from tests.conftest import KIOSK, LiveServer
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -153,9 +153,9 @@ def test_display_catches_up_after_losing_the_hub(lite_server, lite_app, open_pag
     with lite_app.app_context(), db.unit_of_work() as session:
         hall = session.scalar(select(Hall).where(Hall.code == "kuancheng"))
         staff = session.scalar(select(Staff).where(Staff.username == "window3"))
-        tickets.issue(session, hall, "samr-01")
-        calling.open_window(session, 3, staff)
-        calling.call_next(session, 3, staff)
+        services.issue(session, hall, "samr-01")
+        services.open_window(session, 3, staff)
+        services.call_next(session, 3, staff)
 
     lite_server.start()
     display.wait_for_selector("#latest[data-number='A001']", timeout=15000)
@@ -176,7 +176,7 @@ def test_kiosk_double_tap_takes_one_ticket(hub, open_page):
 
 
 def test_kiosk_without_a_printer_says_so_at_once(hub, open_page):
-    from hall.services import auth
+    from hall.admin import services as auth
 
     app = create_app({"DATABASE_URL": hub.env["HALL_DATABASE_URL"], "PRINT_WORKER": False})
     with app.app_context(), db.unit_of_work() as session:
@@ -232,7 +232,7 @@ def test_kiosk_checks_in_an_appointment_by_code(hub, open_page):
     from datetime import timedelta
 
     from hall import clock
-    from hall.services import appointments
+    from hall.queue import appointments
 
     app = create_app({"DATABASE_URL": hub.env["HALL_DATABASE_URL"], "PRINT_WORKER": False})
     with app.app_context(), db.unit_of_work() as session:
@@ -293,7 +293,7 @@ def test_kiosk_and_counter_reprint_a_ticket(hub, open_page):
     counter.click(f"{row} button.reprint")
     counter.wait_for_selector("#info:not([hidden])")
     assert "已重新发送到打印机" in counter.text_content("#info")
-    from hall.models import PrintJob, Ticket
+    from hall.queue.models import PrintJob, Ticket
 
     app = create_app({"DATABASE_URL": hub.env["HALL_DATABASE_URL"], "PRINT_WORKER": False})
     with app.app_context(), db.unit_of_work(readonly=True) as session:

@@ -4,7 +4,8 @@ import pytest
 from sqlalchemy import func, select
 
 from hall import db
-from hall.models import Hall, Ticket
+from hall.admin.models import Hall
+from hall.queue.models import Ticket
 from tests.conftest import KIOSK, login
 
 

@@ -10,8 +10,8 @@ from sqlalchemy import select
 from hall import clock, db
 from hall.errors import Conflict, NotFound
 from hall.extensions import socketio
-from hall.models import Appointment
-from hall.services import appointments
+from hall.queue import appointments
+from hall.queue.models import Appointment
 from tests import factories as f
 from tests.conftest import HALL_BIN, KIOSK, login
 

@@ -6,9 +6,10 @@ import pytest
 from sqlalchemy import select
 
 from hall import db
+from hall.admin.models import Hall
 from hall.errors import BadRequest, Conflict, Forbidden
-from hall.models import Hall, Ticket, TicketStep
-from hall.services import calling, tickets
+from hall.queue import services
+from hall.queue.models import Ticket, TicketStep
 from tests import factories as f
 
 T0 = f.utc("2026-11-30T02:00:00+00:00")
@@ -27,13 +28,13 @@ class Hall_:
 
     def issue(self, matter="samr-01", priority=None) -> str:
         with self.app.app_context(), db.unit_of_work() as s:
-            ticket, _ = tickets.issue(s, f.hall(s), matter, priority=priority, at=self.tick())
+            ticket, _ = services.issue(s, f.hall(s), matter, priority=priority, at=self.tick())
             return ticket.number
 
     def act(self, action, window="1", clerk="window1", **kwargs):
         with self.app.app_context(), db.unit_of_work() as s:
             w = f.window(s, window)
-            result, events = getattr(calling, action)(
+            result, events = getattr(services, action)(
                 s, w.id, f.staff(s, clerk), at=self.tick(), **kwargs
             )
             number = getattr(result, "number", None)
@@ -118,7 +119,7 @@ def test_no_show_then_requeue_within_grace_keeps_the_old_place(hall, app):
     hall.act("no_show")
     assert hall.ticket(first).status == "no_show"
     with app.app_context(), db.unit_of_work() as s:
-        calling.requeue(
+        services.requeue(
             s, f.hall(s), hall.ticket(first).id, f.staff(s, "window2"), at=hall.tick(60)
         )
     assert hall.serve() == first
@@ -130,7 +131,7 @@ def test_requeue_after_the_grace_is_refused(hall, app):
     hall.call()
     hall.act("no_show")
     with app.app_context(), db.unit_of_work() as s, pytest.raises(Conflict) as err:
-        calling.requeue(
+        services.requeue(
             s, f.hall(s), hall.ticket("A001").id, f.staff(s, "window1"), at=hall.tick(31 * 60)
         )
     assert err.value.code == "grace_expired"

@@ -9,7 +9,7 @@ import socketio
 from sqlalchemy import func, select
 
 from hall import db
-from hall.models import Ticket, TicketStep
+from hall.queue.models import Ticket, TicketStep
 from tests.conftest import KIOSK, login
 
 

@@ -7,15 +7,15 @@ from sqlalchemy import func, select
 
 from hall import db
 from hall.errors import BadRequest, Conflict
-from hall.models import DailyCounter, Ticket
-from hall.services import tickets
+from hall.queue import services
+from hall.queue.models import DailyCounter, Ticket
 from tests import factories as f
 from tests.conftest import KIOSK
 
 
 def issue(app, matter="samr-01", hall_code="kuancheng", **kwargs):
     with app.app_context(), db.unit_of_work() as session:
-        ticket, _ = tickets.issue(session, f.hall(session, hall_code), matter, **kwargs)
+        ticket, _ = services.issue(session, f.hall(session, hall_code), matter, **kwargs)
         return ticket.number
 
 
@@ -55,7 +55,7 @@ def test_the_issue_answer_has_people_ahead_and_an_estimate(client):
 
 
 def test_estimate_uses_recent_service_times_and_open_windows(app):
-    from hall.services import calling
+    from hall.queue import services
 
     t0 = f.utc("2026-11-30T02:00:00+00:00")
     for i in range(5):
@@ -63,14 +63,14 @@ def test_estimate_uses_recent_service_times_and_open_windows(app):
     with app.app_context(), db.unit_of_work() as session:
         w1, w2 = f.window(session, "1"), f.window(session, "2")
         clerk1, clerk2 = f.staff(session, "window1"), f.staff(session, "window2")
-        calling.open_window(session, w1.id, clerk1, at=t0)
-        calling.open_window(session, w2.id, clerk2, at=t0)
-        calling.call_next(session, w1.id, clerk1, at=t0 + timedelta(minutes=1))
-        calling.start(session, w1.id, clerk1, at=t0 + timedelta(minutes=1))
-        calling.finish(session, w1.id, clerk1, at=t0 + timedelta(minutes=3))  # 120 s
+        services.open_window(session, w1.id, clerk1, at=t0)
+        services.open_window(session, w2.id, clerk2, at=t0)
+        services.call_next(session, w1.id, clerk1, at=t0 + timedelta(minutes=1))
+        services.start(session, w1.id, clerk1, at=t0 + timedelta(minutes=1))
+        services.finish(session, w1.id, clerk1, at=t0 + timedelta(minutes=3))  # 120 s
     with app.app_context(), db.unit_of_work(readonly=True) as session:
         last = f.tickets(session)[-1]
-        data = tickets.to_dict(session, last)
+        data = services.to_dict(session, last)
         # 3 ahead × 120 s ÷ 2 open windows serving A
         assert data["ahead"] == 3
         assert data["estimated_wait_s"] == 180
@@ -103,7 +103,7 @@ def test_make_up_workday_is_open(app):
     # A weekend day worked in lieu of a holiday (调休): found from the calendar itself.
     import datetime as dt
 
-    from hall.services.tickets import is_workday
+    from hall.queue.services import is_workday
 
     make_up = next(
         d
@@ -125,7 +125,7 @@ def test_daily_cap_refuses_past_the_limit_and_warns_near_it(app):
     assert err.value.code == "matter_full"
     with app.app_context(), db.unit_of_work(readonly=True) as session:
         matter = f.matter(session, "tax-02", "xinfa")
-        state = tickets.availability(session, f.hall(session, "xinfa"), matter, at)
+        state = services.availability(session, f.hall(session, "xinfa"), matter, at)
         assert (state.remaining, state.nearly_full, state.to_dict()["full"]) == (0, True, True)
         # The refusal used up neither a number nor a place under the cap.
         assert session.scalar(select(func.count(Ticket.id))) == 3

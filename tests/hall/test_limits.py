@@ -3,7 +3,7 @@
 from sqlalchemy import func, select
 
 from hall import db
-from hall.models import Ticket
+from hall.queue.models import Ticket
 from tests.conftest import KIOSK, build_app
 
 

@@ -7,9 +7,10 @@ import pytest
 from sqlalchemy import select
 
 from hall import db
+from hall.admin import services as auth
+from hall.admin.models import Device, Hall
 from hall.extensions import socketio
-from hall.models import Device, Hall, PrintJob
-from hall.services import auth
+from hall.queue.models import PrintJob
 from tests.conftest import build_app, free_port
 from tests.printers.escpos_decode import qr_payloads
 from tests.printers.fake_printer import FakePrinter

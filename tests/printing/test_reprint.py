@@ -5,8 +5,8 @@ from datetime import timedelta
 import pytest
 
 from hall import db
-from hall.models import Ticket
 from hall.printing import run_due
+from hall.queue.models import Ticket
 from tests.conftest import login
 from tests.printers.escpos_decode import chinese_runs, qr_payloads
 

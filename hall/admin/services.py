@@ -1,4 +1,4 @@
-"""Staff and device credentials: hashed passwords, hashed bearer tokens with an expiry."""
+"""Staff and devices, their credentials, and the hall's notice."""
 
 import hashlib
 import secrets
@@ -9,8 +9,9 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from hall import clock
-from hall.errors import BadRequest, Conflict, NotFound, Unauthorized
-from hall.models import AuthToken, Department, Device, Hall, Role, Staff
+from hall.admin.models import AuthToken, Department, Device, Hall, Role, Staff
+from hall.errors import BadRequest, Conflict, Forbidden, NotFound, Unauthorized
+from hall.events import Event, record
 
 DEVICE_KINDS = ("kiosk", "display", "printer", "evaluator")
 
@@ -125,3 +126,27 @@ def require_staff_in_hall(staff: Staff, hall: Hall) -> None:
     """Refuse a staff member of another hall."""
     if staff.hall_id is not None and staff.hall_id != hall.id:
         raise NotFound(f"大厅不存在 / no such hall: {hall.code}", code="hall_not_found")
+
+
+MAX_LENGTH = 500
+EDITORS = {Role.MANAGER, Role.ADMIN}
+
+
+def set_notice(
+    session: Session, hall: Hall, staff: Staff, text: str, at: datetime | None = None
+) -> list[Event]:
+    """Replace the hall's notice (managers of the hall and admins); displays update at once."""
+    at = at or clock.now()
+    if staff.role not in EDITORS or staff.hall_id not in (None, hall.id):
+        raise Forbidden(
+            "只有本大厅的管理人员可以修改公告 / only the hall's managers set the notice"
+        )
+    text = " ".join(text.split())
+    if len(text) > MAX_LENGTH:
+        raise BadRequest(f"公告不超过 {MAX_LENGTH} 字 / at most {MAX_LENGTH} characters")
+    hall.notice = text
+    return [
+        record(
+            session, hall, "hall.notice", {"notice": text, "at": clock.iso_local(at, hall.timezone)}
+        )
+    ]

@@ -3,8 +3,9 @@
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
+from hall.admin.models import Hall
 from hall.errors import NotFound
-from hall.models import Hall, Matter, Queue, Ticket, Window
+from hall.queue.models import Matter, Queue, Ticket, Window
 
 
 def _is_id(ref: int | str) -> bool:

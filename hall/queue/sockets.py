@@ -1,20 +1,21 @@
-"""Socket handlers: validate, call one service, commit, publish, ack; a few lines each."""
+"""The queue's namespaces: displays, kiosks, counters, the board and the status page."""
 
-import functools
 from collections.abc import Callable
 from typing import Any
 
 from flask import session
-from flask_socketio import ConnectionRefusedError, Namespace, emit, join_room
-from marshmallow import ValidationError
+from flask_socketio import emit, join_room
 
 from hall import printing
+from hall.admin import services as admin_services
+from hall.admin import services as auth
+from hall.admin.models import Device, Hall, Role, Staff
 from hall.db import unit_of_work
-from hall.errors import Forbidden, HallError, Unauthorized
+from hall.errors import HallError, Unauthorized
 from hall.events import publish
-from hall.models import Device, Hall, Role, Staff
-from hall.presenters import announce_new_ticket, new_ticket, ticket_json, window_state
-from hall.schemas import (
+from hall.queue import appointments, lookup, services
+from hall.queue.presenters import announce_new_ticket, new_ticket, ticket_json, window_state
+from hall.queue.schemas import (
     WINDOW_ACTIONS,
     CheckInIn,
     NoticeIn,
@@ -23,81 +24,17 @@ from hall.schemas import (
     TicketRef,
     WindowAction,
     WindowRef,
-    describe,
 )
-from hall.services import appointments, auth, lookup, notices, snapshots, tickets
+from hall.queue.services import ACTIONS, requeue
 from hall.services import printing as print_jobs
-from hall.services.calling import ACTIONS, requeue
-
-
-def acked(handler: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
-    """Turn a handler's result into an ack: {"ok": true, …} or {"error": {"code", "message"}}."""
-
-    @functools.wraps(handler)
-    def wrapper(self, data: Any = None) -> dict[str, Any]:
-        try:
-            if data is not None and not isinstance(data, dict):
-                raise ValidationError("需要 JSON 对象 / expected an object")
-            return {"ok": True, **handler(self, data or {})}
-        except ValidationError as err:
-            return {"error": {"code": "validation_error", "message": describe(err.messages)}}
-        except HallError as err:
-            return err.to_dict()
-
-    return wrapper
-
-
-def refuse(err: HallError) -> ConnectionRefusedError:
-    """A connection refusal that carries the error body to the client.
-
-    It must be python-socketio's ConnectionRefusedError: the builtin of the same name reaches
-    the client only as "Connection refused by server". The client gets the message and, as
-    its data, the error body {"code", "message"}.
-    """
-    return ConnectionRefusedError(err.message, err.to_dict()["error"])
-
-
-def _auth_value(auth_data: Any, key: str) -> str | None:
-    value = auth_data.get(key) if isinstance(auth_data, dict) else None
-    return value[:200] if isinstance(value, str) and value else None
-
-
-class HallNamespace(Namespace):
-    """Joins the hall's room on connect and sends a snapshot first."""
-
-    staff_view = False
-
-    def identify(self, db, auth_data: Any) -> Hall:
-        """Check the credentials and return the hall this connection follows."""
-        raise NotImplementedError
-
-    def on_connect(self, auth_data: Any = None) -> None:
-        """Authorise, join the hall room, then send the snapshot."""
-        try:
-            with unit_of_work(readonly=True) as db:
-                hall = self.identify(db, auth_data)
-                session["hall_id"] = hall.id
-                # Join before reading the snapshot: an event racing the read arrives twice at
-                # worst, and clients drop events whose seq the snapshot already covers.
-                join_room(f"hall:{hall.id}")
-                snap = snapshots.hall_snapshot(db, hall, staff_view=self.staff_view)
-        except HallError as err:
-            raise refuse(err) from None
-        emit("snapshot", snap)
-
-    @acked
-    def on_snapshot(self, data: dict) -> dict[str, Any]:
-        """A client that noticed a gap in seq asks for the state again."""
-        with unit_of_work(readonly=True) as db:
-            hall = db.get(Hall, session["hall_id"])
-            return {"snapshot": snapshots.hall_snapshot(db, hall, staff_view=self.staff_view)}
+from hall.sockets import HallNamespace, StaffNamespace, acked, auth_value, refuse
 
 
 class DisplayNamespace(HallNamespace):
     """Public hall boards and window screens: read-only, no credentials, no personal data."""
 
     def identify(self, db, auth_data: Any) -> Hall:
-        code = _auth_value(auth_data, "hall")
+        code = auth_value(auth_data, "hall")
         if code is None:
             raise Unauthorized("请指定大厅 / give auth={'hall': code}", code="hall_required")
         return lookup.hall_by_code(db, code)
@@ -107,7 +44,7 @@ class StatusNamespace(HallNamespace):
     """A resident's phone following one ticket, known by its unguessable token."""
 
     def identify(self, db, auth_data: Any) -> Hall:
-        token = _auth_value(auth_data, "ticket")
+        token = auth_value(auth_data, "ticket")
         if token is None or token.isdigit():
             raise Unauthorized("需要票号令牌 / give auth={'ticket': token}", code="ticket_required")
         ticket = lookup.ticket(db, token)
@@ -138,7 +75,7 @@ class KioskNamespace(HallNamespace):
     """Kiosks: take tickets with the device's token."""
 
     def identify(self, db, auth_data: Any) -> Hall:
-        token = _auth_value(auth_data, "token")
+        token = auth_value(auth_data, "token")
         device = auth.device_for_token(db, token) if token else None
         if device is None or device.kind != "kiosk":
             raise Unauthorized("设备令牌无效 / invalid kiosk token", code="bad_token")
@@ -164,7 +101,7 @@ class KioskNamespace(HallNamespace):
         body = TicketIn().load(data)
         with unit_of_work() as db:
             device = db.get(Device, session["device_id"])
-            ticket, events = tickets.issue(
+            ticket, events = services.issue(
                 db,
                 device.hall,
                 body["matter"],
@@ -185,30 +122,6 @@ class KioskNamespace(HallNamespace):
             answer = {"print": print_jobs.job_json(job)}
         printing.wake_worker()
         return answer
-
-
-class StaffNamespace(HallNamespace):
-    """Staff clients: a staff token, a role, and the staff view of the hall."""
-
-    staff_view = True
-    roles: tuple[str, ...] = ()
-
-    def identify(self, db, auth_data: Any) -> Hall:
-        token = _auth_value(auth_data, "token")
-        staff = auth.staff_for_token(db, token) if token else None
-        if staff is None:
-            raise Unauthorized("请先登录 / please log in", code="bad_token")
-        if staff.role not in self.roles:
-            raise Forbidden("无权使用此客户端 / your role may not use this client")
-        session["staff_id"] = staff.id
-        code = _auth_value(auth_data, "hall")
-        if code is not None:
-            hall = lookup.hall_by_code(db, code)
-            auth.require_staff_in_hall(staff, hall)
-            return hall
-        if staff.hall_id is None:
-            raise Unauthorized("请指定大厅 / give auth={'hall': code}", code="hall_required")
-        return db.get(Hall, staff.hall_id)
 
 
 class CounterNamespace(StaffNamespace):
@@ -280,7 +193,16 @@ class BoardNamespace(StaffNamespace):
         with unit_of_work() as db:
             staff = db.get(Staff, session["staff_id"])
             hall = db.get(Hall, session["hall_id"])
-            events = notices.set_notice(db, hall, staff, body["notice"])
+            events = admin_services.set_notice(db, hall, staff, body["notice"])
             answer = {"notice": hall.notice}
         publish(events)
         return answer
+
+
+NAMESPACES = (
+    DisplayNamespace("/display"),
+    KioskNamespace("/kiosk"),
+    CounterNamespace("/counter"),
+    BoardNamespace("/board"),
+    StatusNamespace("/status"),
+)

@@ -1,4 +1,4 @@
-"""The domain's tables, typed with SQLAlchemy 2.0; models keep their own invariants, no I/O."""
+"""Queues, matters, windows, tickets and their steps, appointments and print jobs."""
 
 from __future__ import annotations
 
@@ -17,25 +17,10 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from hall.db import UTCDateTime
-
-
-class Base(DeclarativeBase):
-    """Declarative base with aware-UTC datetimes everywhere."""
-
-    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
-
-
-class Role(enum.StrEnum):
-    """What a staff account may do."""
-
-    WINDOW = "window"
-    BACKOFFICE = "backoffice"
-    PICKUP = "pickup"
-    MANAGER = "manager"
-    ADMIN = "admin"
+from hall.admin.models import Department, Device, Hall, Staff
+from hall.db import Base
 
 
 class TicketStatus(enum.StrEnum):
@@ -65,42 +50,6 @@ class WindowStatus(enum.StrEnum):
     CLOSED = "closed"
     OPEN = "open"
     PAUSED = "paused"
-
-
-class Hall(Base):
-    """A site: a district hall or a street service point."""
-
-    __tablename__ = "halls"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(32), unique=True)
-    name: Mapped[str] = mapped_column(String(120))
-    name_en: Mapped[str] = mapped_column(String(120), default="")
-    timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
-    # Per-hall event sequence; bumped with UPDATE … RETURNING inside each writing transaction.
-    event_seq: Mapped[int] = mapped_column(Integer, default=0)
-    allow_phone_tickets: Mapped[bool] = mapped_column(Boolean, default=False)
-    # None: tickets around the clock; else {"0": [["08:30", "12:00"], …], …} by ISO weekday-1.
-    hours: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
-    workdays_only: Mapped[bool] = mapped_column(Boolean, default=False)
-    priority_classes: Mapped[list[Any]] = mapped_column(JSON, default=list)
-    priority_streak_max: Mapped[int] = mapped_column(Integer, default=2)
-    max_calls: Mapped[int] = mapped_column(Integer, default=3)
-    no_show_grace_min: Mapped[int] = mapped_column(Integer, default=30)
-    default_service_s: Mapped[int] = mapped_column(Integer, default=300)
-    notice: Mapped[str] = mapped_column(Text, default="")
-
-    queues: Mapped[list[Queue]] = relationship(back_populates="hall", order_by="Queue.code")
-    windows: Mapped[list[Window]] = relationship(back_populates="hall", order_by="Window.id")
-
-
-class Department(Base):
-    """A back-office department; may serve cases from any hall."""
-
-    __tablename__ = "departments"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(32), unique=True)
-    name: Mapped[str] = mapped_column(String(120))
-    name_en: Mapped[str] = mapped_column(String(120), default="")
 
 
 class Queue(Base):
@@ -191,53 +140,6 @@ class WindowQueue(Base):
     position: Mapped[int] = mapped_column(Integer, default=0)
 
     queue: Mapped[Queue] = relationship()
-
-
-class Staff(Base):
-    """A staff account."""
-
-    __tablename__ = "staff"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    username: Mapped[str] = mapped_column(String(64), unique=True)
-    password_hash: Mapped[str] = mapped_column(String(256))
-    name: Mapped[str] = mapped_column(String(60), default="")
-    staff_no: Mapped[str] = mapped_column(String(20), default="")
-    role: Mapped[str] = mapped_column(String(20))
-    hall_id: Mapped[int | None] = mapped_column(ForeignKey("halls.id"))
-    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
-    active: Mapped[bool] = mapped_column(Boolean, default=True)
-
-
-class Device(Base):
-    """A kiosk, display, printer or evaluator, known by a token."""
-
-    __tablename__ = "devices"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id"))
-    kind: Mapped[str] = mapped_column(String(20))
-    name: Mapped[str] = mapped_column(String(60), default="")
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    printer_url: Mapped[str | None] = mapped_column(String(300), nullable=True)
-    printer_options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    created_at: Mapped[datetime]
-    # The printer's last known fault (None: fine), so the board hears of a change only once.
-    printer_fault: Mapped[str | None] = mapped_column(String(200), nullable=True)
-    printer_fault_since: Mapped[datetime | None] = mapped_column(nullable=True)
-
-    hall: Mapped[Hall] = relationship()
-
-
-class AuthToken(Base):
-    """A staff session token (stored hashed, revocable, with an expiry)."""
-
-    __tablename__ = "auth_tokens"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
-    created_at: Mapped[datetime]
-    expires_at: Mapped[datetime]
-
-    staff: Mapped[Staff] = relationship()
 
 
 class DailyCounter(Base):

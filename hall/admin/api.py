@@ -3,13 +3,13 @@
 from flask import current_app, request
 from sqlalchemy.orm import Session
 
+from hall.admin import services as auth
+from hall.admin.models import Device, Staff
+from hall.admin.schemas import TokenIn
 from hall.api import bp
 from hall.db import unit_of_work
 from hall.errors import Forbidden, Unauthorized
 from hall.extensions import limiter
-from hall.models import Device, Staff
-from hall.schemas import TokenIn
-from hall.services import auth
 
 
 def bearer() -> str | None:

@@ -9,10 +9,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hall import clock
+from hall.admin.models import Hall, Role, Staff
 from hall.errors import BadRequest, Conflict, Forbidden, NotFound
 from hall.events import Event
-from hall.models import Appointment, Hall, Role, Staff, Ticket
-from hall.services import lookup, tickets
+from hall.queue import lookup, services
+from hall.queue.models import Appointment, Ticket
 
 # Codes are read off a phone and typed on a touch screen: no 0/O, 1/I/L look-alikes.
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -101,7 +102,7 @@ def check_in(
             code="too_late",
         )
     priority = "appointment" if "appointment" in hall.priority_classes else None
-    ticket, events = tickets.issue(
+    ticket, events = services.issue(
         session,
         hall,
         appointment.matter_id,

@@ -1,0 +1,88 @@
+"""Who may do what: one table of permissions to roles, with hall and department scope.
+
+Every entrypoint asks ``require(who, Permission.X, hall=…)``; the answer is the same
+everywhere: 401 without a caller, 403 ``forbidden`` for a role without the permission,
+403 ``other_hall`` (or ``other_department``) for staff outside the scope.
+"""
+
+import enum
+
+from hall.admin.models import Device, Role, Staff
+from hall.errors import Forbidden, Unauthorized
+
+
+class Permission(enum.StrEnum):
+    """Something a staff member may be allowed to do."""
+
+    ISSUE_TICKET = "issue_ticket"  # take a ticket for a resident at a window
+    WORK_WINDOW = "work_window"  # open a window and run its actions
+    REQUEUE = "requeue"  # put a no-show back in line
+    REPRINT = "reprint"  # print a waiting ticket again
+    BOOK_APPOINTMENT = "book_appointment"
+    VIEW_QUEUE = "view_queue"  # waiting lists, appointments, printers of the hall
+    WATCH_BOARD = "watch_board"  # the managers' live board
+    SET_NOTICE = "set_notice"  # the notice that scrolls on the displays
+
+
+_COUNTER = {
+    Permission.ISSUE_TICKET,
+    Permission.WORK_WINDOW,
+    Permission.REQUEUE,
+    Permission.REPRINT,
+    Permission.VIEW_QUEUE,
+}
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.WINDOW: frozenset(_COUNTER | {Permission.BOOK_APPOINTMENT}),
+    Role.PICKUP: frozenset(_COUNTER),
+    Role.BACKOFFICE: frozenset({Permission.VIEW_QUEUE}),
+    Role.MANAGER: frozenset(Permission),
+    Role.ADMIN: frozenset(Permission),
+}
+
+
+def allowed(staff: Staff, permission: Permission) -> bool:
+    """Whether the staff member's role carries the permission."""
+    return permission in ROLE_PERMISSIONS.get(Role(staff.role), frozenset())
+
+
+def roles_with(permission: Permission) -> tuple[Role, ...]:
+    """The roles that carry a permission (for clients that admit by role)."""
+    return tuple(role for role, granted in ROLE_PERMISSIONS.items() if permission in granted)
+
+
+def in_hall(staff: Staff, hall_id: int) -> bool:
+    """Whether the staff member acts in the hall (staff without a hall act in every hall)."""
+    return staff.hall_id is None or staff.hall_id == hall_id
+
+
+def require(
+    who: Staff | Device | None,
+    permission: Permission,
+    *,
+    hall: int | None = None,
+    department: int | None = None,
+) -> Staff:
+    """The staff member, if their role allows the permission within the hall and department."""
+    if who is None:
+        raise Unauthorized("需要工作人员登录 / staff login required")
+    if not isinstance(who, Staff):
+        raise Unauthorized("需要工作人员登录 / staff login required")
+    if not allowed(who, permission):
+        raise Forbidden("无权执行此操作 / your role may not do this")
+    if hall is not None and not in_hall(who, hall):
+        raise Forbidden("不是本大厅的工作人员 / you are staff of another hall", code="other_hall")
+    if department is not None and who.department_id not in (None, department):
+        raise Forbidden(
+            "不是本部门的工作人员 / you are staff of another department", code="other_department"
+        )
+    return who
+
+
+def require_device(who: Staff | Device | None, kind: str, *, hall: int) -> Device:
+    """The device, if it is of the kind and belongs to the hall."""
+    if not isinstance(who, Device):
+        raise Unauthorized("设备令牌无效 / invalid device token", code="bad_token")
+    if who.kind != kind or who.hall_id != hall:
+        raise Forbidden("此设备不能在本大厅执行此操作 / this device may not do this here")
+    return who

@@ -1,0 +1,1 @@
+"""Administration: sites, departments, staff, devices and their credentials."""

@@ -1,0 +1,1 @@
+"""The queue: tickets, windows, appointments; issuing and calling."""

@@ -1,0 +1,305 @@
+"""The queue over REST: halls, matters, tickets, windows and appointments."""
+
+from datetime import date
+from typing import Any
+
+from flask import current_app, request
+from sqlalchemy import select
+
+from hall import clock
+from hall.admin import services as admin_services
+from hall.admin import services as auth
+from hall.admin.api import bearer, caller, require_staff
+from hall.admin.models import Device, Hall, Staff
+from hall.api import bp
+from hall.db import unit_of_work
+from hall.errors import BadRequest, Forbidden, Unauthorized
+from hall.events import publish
+from hall.extensions import limiter
+from hall.queue import appointments, lookup, presenters, services
+from hall.queue.models import Matter
+from hall.queue.presenters import announce_new_ticket, new_ticket, window_state
+from hall.queue.schemas import WINDOW_ACTIONS, AppointmentIn, CheckInIn, NoticeIn, TicketIn
+from hall.queue.services import ACTIONS, availability
+from hall.queue.services import requeue as requeue_ticket
+from hall.urls import status_url
+
+
+def hall_dict(hall: Hall) -> dict[str, Any]:
+    """A hall as clients see it."""
+    return {
+        "code": hall.code,
+        "name": hall.name,
+        "name_en": hall.name_en,
+        "timezone": hall.timezone,
+        "allow_phone_tickets": hall.allow_phone_tickets,
+        "priority_classes": hall.priority_classes,
+        "notice": hall.notice,
+    }
+
+
+def matter_dict(matter: Matter, queue: dict[str, Any], state) -> dict[str, Any]:
+    """A matter with its guide and its queue's state."""
+    return {
+        "id": matter.id,
+        "code": matter.code,
+        "name": matter.name,
+        "name_en": matter.name_en,
+        "category": matter.category,
+        "category_en": matter.category_en,
+        "department": matter.department.name if matter.department else None,
+        "queue": matter.queue.code,
+        "queue_name": matter.queue.name,
+        "waiting": queue["waiting"],
+        "estimated_wait_s": queue["estimated_wait_s"],
+        "on_the_spot": matter.on_the_spot,
+        "time_limit_days": matter.time_limit_days,
+        "fee": matter.fee,
+        "conditions": matter.conditions,
+        "documents": matter.documents,
+        "legal_basis": matter.legal_basis,
+        "version": matter.version,
+        "changed_on": matter.changed_on.isoformat() if matter.changed_on else None,
+        **state.to_dict(),
+    }
+
+
+@bp.get("/halls")
+@bp.doc(summary="List the halls and service points")
+def list_halls() -> dict:
+    """Every hall of the deployment."""
+    with unit_of_work(readonly=True) as session:
+        halls = session.scalars(select(Hall).order_by(Hall.id)).all()
+        return {"halls": [hall_dict(h) for h in halls]}
+
+
+@bp.get("/halls/<code>")
+@bp.doc(summary="One hall")
+def get_hall(code: str) -> dict:
+    """One hall."""
+    with unit_of_work(readonly=True) as session:
+        return {"hall": hall_dict(lookup.hall_by_code(session, code))}
+
+
+@bp.get("/halls/<code>/matters")
+@bp.doc(summary="The hall's matters with guides, people waiting and ticketing state")
+def list_matters(code: str) -> dict:
+    """The catalogue of matters, as kiosks show it."""
+    at = clock.now()
+    with unit_of_work(readonly=True) as session:
+        hall = lookup.hall_by_code(session, code)
+        queues = {q["code"]: q for q in presenters.queue_summaries(session, hall)}
+        matters = session.scalars(
+            select(Matter)
+            .where(Matter.hall_id == hall.id, Matter.active.is_(True))
+            .order_by(Matter.category, Matter.id)
+        ).all()
+        return {
+            "matters": [
+                matter_dict(m, queues[m.queue.code], availability(session, hall, m, at))
+                for m in matters
+            ]
+        }
+
+
+@bp.get("/halls/<code>/windows")
+@bp.doc(summary="The hall's windows: status, queues, current number")
+def list_windows(code: str) -> dict:
+    """Every window of the hall."""
+    with unit_of_work(readonly=True) as session:
+        hall = lookup.hall_by_code(session, code)
+        return {"windows": presenters.window_summaries(session, hall)}
+
+
+@bp.get("/halls/<code>/queues")
+@bp.doc(summary="People waiting, longest wait and estimate per queue")
+def list_queues(code: str) -> dict:
+    """Every queue of the hall with its numbers."""
+    with unit_of_work(readonly=True) as session:
+        hall = lookup.hall_by_code(session, code)
+        return {"queues": presenters.queue_summaries(session, hall)}
+
+
+@bp.get("/halls/<code>/snapshot")
+@bp.doc(summary="The public state of the hall (what a display shows)")
+def snapshot(code: str) -> dict:
+    """The display snapshot: recent calls, windows, queues, notice and the event sequence."""
+    with unit_of_work(readonly=True) as session:
+        return presenters.hall_snapshot(session, lookup.hall_by_code(session, code))
+
+
+@bp.get("/halls/<code>/waiting")
+@bp.doc(summary="Waiting tickets per queue (staff)", security="BearerAuth")
+def waiting(code: str) -> dict:
+    """The waiting lists, for counters and managers."""
+    with unit_of_work(readonly=True) as session:
+        staff = require_staff(session)
+        hall = lookup.hall_by_code(session, code)
+        auth.require_staff_in_hall(staff, hall)
+        return {"waiting": presenters.waiting_lists(session, hall)}
+
+
+@bp.put("/halls/<code>/notice")
+@bp.input(NoticeIn, arg_name="body")
+@bp.doc(
+    summary="Set the notice that scrolls on the hall's displays (manager)", security="BearerAuth"
+)
+def set_notice(code: str, body: dict) -> dict:
+    """Replace the hall's notice; every display shows it at once."""
+    with unit_of_work() as session:
+        staff = require_staff(session)
+        hall = lookup.hall_by_code(session, code)
+        events = admin_services.set_notice(session, hall, staff, body["notice"])
+        answer = {"hall": hall_dict(hall)}
+    publish(events)
+    return answer
+
+
+@bp.post("/halls/<code>/tickets")
+@limiter.limit(
+    lambda: current_app.config["PHONE_TICKET_LIMIT"], exempt_when=lambda: bearer() is not None
+)
+@bp.input(TicketIn, arg_name="body")
+@bp.doc(
+    summary="Take a ticket (kiosk token, staff token, or no token where the hall allows phones)",
+    security="BearerAuth",
+    responses={201: "the ticket", 409: "ticketing closed or the day's cap reached"},
+)
+def take_ticket(code: str, body: dict) -> tuple[dict, int]:
+    """Issue a ticket for a matter of the hall."""
+    with unit_of_work() as session:
+        hall = lookup.hall_by_code(session, code)
+        who = caller(session)
+        if isinstance(who, Device):
+            if who.kind != "kiosk" or who.hall_id != hall.id:
+                raise Forbidden("此设备不能在本大厅取号 / this device may not issue tickets here")
+            source, device_id = "kiosk", who.id
+        elif isinstance(who, Staff):
+            if who.hall_id not in (None, hall.id):
+                raise Forbidden("不是本大厅的工作人员 / staff of another hall")
+            source, device_id = "counter", None
+        elif hall.allow_phone_tickets:
+            source, device_id = "phone", None
+        else:
+            raise Unauthorized("本大厅不支持手机取号 / this hall issues tickets at kiosks only")
+        ticket, events = services.issue(
+            session,
+            hall,
+            body["matter"],
+            priority=body["priority"],
+            source=source,
+            device_id=device_id,
+        )
+        answer = new_ticket(session, ticket, who if device_id else None)
+    announce_new_ticket(answer, events)
+    return answer, 201
+
+
+@bp.get("/tickets/<ref>")
+@bp.doc(summary="A ticket by id (staff, device) or by its status token (anyone)")
+def get_ticket(ref: str) -> dict:
+    """The ticket's state, people ahead and estimated wait."""
+    with unit_of_work(readonly=True) as session:
+        ticket = lookup.ticket(session, ref[:60])
+        private = not ref.isdigit() or caller(session) is not None
+        return {
+            "ticket": services.to_dict(
+                session, ticket, status_url=status_url(ticket.token), private=private
+            )
+        }
+
+
+@bp.post("/tickets/<int:ticket_id>/requeue")
+@bp.doc(summary="Put a no-show back in line (within the hall's grace)", security="BearerAuth")
+def requeue(ticket_id: int) -> dict:
+    """A late resident returns: the ticket waits again at its old place."""
+    with unit_of_work() as session:
+        staff = require_staff(session)
+        ticket = lookup.ticket(session, ticket_id)
+        ticket, events = requeue_ticket(session, ticket.hall, ticket_id, staff)
+        data = services.to_dict(session, ticket, status_url=status_url(ticket.token))
+    publish(events)
+    return {"ticket": data}
+
+
+def _run(window_id: int, action: str, body: dict[str, Any]) -> dict[str, Any]:
+    with unit_of_work() as session:
+        staff = require_staff(session)
+        result, events = ACTIONS[action](session, window_id, staff, body)
+        answer = window_state(session, lookup.window(session, window_id), result)
+    publish(events)
+    return answer
+
+
+@bp.get("/windows/<int:window_id>")
+@bp.doc(summary="A window's state and current ticket")
+def get_window(window_id: int) -> dict:
+    """One window."""
+    with unit_of_work(readonly=True) as session:
+        window = lookup.window(session, window_id)
+        return window_state(session, window, None)
+
+
+def _register(action: str, schema, summary: str) -> None:
+    def view(window_id: int, body: dict[str, Any] | None = None) -> dict:
+        return _run(window_id, action, body or {})
+
+    view.__name__ = f"window_{action.replace('-', '_')}"
+    view.__doc__ = summary
+    decorated = bp.doc(summary=summary, security="BearerAuth")(view)
+    if schema is not None:
+        decorated = bp.input(schema, arg_name="body")(decorated)
+    bp.post(f"/windows/<int:window_id>/{action}")(decorated)
+
+
+for _action in WINDOW_ACTIONS:
+    _register(_action.name, _action.schema, _action.summary)
+
+
+@bp.post("/halls/<code>/appointments")
+@bp.input(AppointmentIn, arg_name="body")
+@bp.doc(summary="Book an appointment (staff); the answer holds the code", security="BearerAuth")
+def book(code: str, body: dict) -> tuple[dict, int]:
+    """Book a slot for a matter."""
+    with unit_of_work() as session:
+        staff = require_staff(session)
+        hall = lookup.hall_by_code(session, code)
+        appointment = appointments.book(session, hall, body["matter"], body["starts_at"], staff)
+        return {"appointment": appointments.to_dict(appointment)}, 201
+
+
+@bp.get("/halls/<code>/appointments")
+@bp.doc(summary="The hall's appointments of a day (staff; ?date=YYYY-MM-DD)", security="BearerAuth")
+def day(code: str) -> dict:
+    """Appointments of one local day, in time order."""
+    try:
+        wanted = date.fromisoformat(request.args["date"]) if "date" in request.args else None
+    except ValueError:
+        raise BadRequest("日期格式应为 YYYY-MM-DD / date must be YYYY-MM-DD") from None
+    with unit_of_work(readonly=True) as session:
+        staff = require_staff(session)
+        hall = lookup.hall_by_code(session, code)
+        if staff.hall_id not in (None, hall.id):
+            raise Forbidden("不是本大厅的工作人员 / staff of another hall")
+        wanted = wanted or clock.service_date(clock.now(), hall.timezone)
+        return {
+            "appointments": [
+                appointments.to_dict(a) for a in appointments.of_day(session, hall, wanted)
+            ]
+        }
+
+
+@bp.post("/halls/<code>/appointments/check-in")
+@bp.input(CheckInIn, arg_name="body")
+@bp.doc(summary="Check in an appointment by code at a kiosk: a ticket", security="BearerAuth")
+def check_in(code: str, body: dict) -> tuple[dict, int]:
+    """Turn an appointment into a ticket (kiosk token of the hall)."""
+    with unit_of_work() as session:
+        hall = lookup.hall_by_code(session, code)
+        device = caller(session)
+        if not isinstance(device, Device) or device.kind != "kiosk" or device.hall_id != hall.id:
+            raise Forbidden("请在本大厅取号机签到 / check in at a kiosk of this hall")
+        ticket, events = appointments.check_in(session, hall, body["code"], device_id=device.id)
+        answer = new_ticket(session, ticket, device)
+    announce_new_ticket(answer, events)
+    return answer, 201

@@ -2,11 +2,11 @@
 
 from flask import Blueprint, render_template, request
 
-from counter.tally import window_tally
-from hall.admin import services as auth
-from hall.admin.api import require_staff
+from hall import access, cache
+from hall.access import Permission
+from hall.admin.api import caller
 from hall.db import unit_of_work
-from hall.queue import lookup
+from hall.queue import lookup, presenters
 
 bp = Blueprint(
     "counter", __name__, url_prefix="/counter", template_folder="templates", static_folder="static"
@@ -23,7 +23,6 @@ def index() -> str:
 def tally(window_id: int) -> dict:
     """Today's figures of a window (staff token)."""
     with unit_of_work(readonly=True) as session:
-        staff = require_staff(session)
-        window = lookup.window(session, window_id)
-        auth.require_staff_in_hall(staff, window.hall)
-        return {"tally": window_tally(session, window)}
+        window = cache.of(session).window(window_id)
+        access.require(caller(session), Permission.VIEW_QUEUE, hall=window.hall_id)
+        return {"tally": presenters.window_tally(session, lookup.window(session, window_id))}

@@ -4,12 +4,10 @@ import re
 from pathlib import Path
 
 from flask import Blueprint, Response, current_app, render_template, request
-from sqlalchemy import select
 
 from display import voice
-from hall.admin.models import Hall
 from hall.db import unit_of_work
-from hall.queue import lookup
+from hall.queue import lookup, presenters
 
 bp = Blueprint(
     "display", __name__, url_prefix="/display", template_folder="templates", static_folder="static"
@@ -24,8 +22,7 @@ def board() -> str:
     code = request.args.get("hall", "")
     with unit_of_work(readonly=True) as session:
         if not HALL_CODE.match(code):
-            halls = session.scalars(select(Hall).order_by(Hall.id)).all()
-            return render_template("display/choose.html", halls=halls)
+            return render_template("display/choose.html", halls=presenters.halls(session))
         hall = lookup.hall_by_code(session, code)
         portrait = request.args.get("layout") == "portrait"
         return render_template("display/board.html", hall=hall, portrait=portrait)

@@ -6,8 +6,9 @@ everywhere: 401 without a caller, 403 ``forbidden`` for a role without the permi
 """
 
 import enum
+from typing import Any
 
-from hall.admin.models import Device, Role, Staff
+from hall.admin.models import Role
 from hall.errors import Forbidden, Unauthorized
 
 
@@ -41,7 +42,17 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
 }
 
 
-def allowed(staff: Staff, permission: Permission) -> bool:
+def is_staff(who: Any) -> bool:
+    """Whether the caller is a staff member (a row or its cached record)."""
+    return who is not None and hasattr(who, "role")
+
+
+def is_device(who: Any) -> bool:
+    """Whether the caller is a device (a row or its cached record)."""
+    return who is not None and hasattr(who, "kind")
+
+
+def allowed(staff: Any, permission: Permission) -> bool:
     """Whether the staff member's role carries the permission."""
     return permission in ROLE_PERMISSIONS.get(Role(staff.role), frozenset())
 
@@ -51,22 +62,20 @@ def roles_with(permission: Permission) -> tuple[Role, ...]:
     return tuple(role for role, granted in ROLE_PERMISSIONS.items() if permission in granted)
 
 
-def in_hall(staff: Staff, hall_id: int) -> bool:
+def in_hall(staff: Any, hall_id: int) -> bool:
     """Whether the staff member acts in the hall (staff without a hall act in every hall)."""
     return staff.hall_id is None or staff.hall_id == hall_id
 
 
 def require(
-    who: Staff | Device | None,
+    who: Any,
     permission: Permission,
     *,
     hall: int | None = None,
     department: int | None = None,
-) -> Staff:
+) -> Any:
     """The staff member, if their role allows the permission within the hall and department."""
-    if who is None:
-        raise Unauthorized("需要工作人员登录 / staff login required")
-    if not isinstance(who, Staff):
+    if not is_staff(who):
         raise Unauthorized("需要工作人员登录 / staff login required")
     if not allowed(who, permission):
         raise Forbidden("无权执行此操作 / your role may not do this")
@@ -79,9 +88,9 @@ def require(
     return who
 
 
-def require_device(who: Staff | Device | None, kind: str, *, hall: int) -> Device:
+def require_device(who: Any, kind: str, *, hall: int) -> Any:
     """The device, if it is of the kind and belongs to the hall."""
-    if not isinstance(who, Device):
+    if not is_device(who):
         raise Unauthorized("设备令牌无效 / invalid device token", code="bad_token")
     if who.kind != kind or who.hall_id != hall:
         raise Forbidden("此设备不能在本大厅执行此操作 / this device may not do this here")

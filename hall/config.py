@@ -16,6 +16,12 @@ DEFAULTS: dict[str, Any] = {
     # Per client address: phones taking tickets without a token, and password guessing.
     "PHONE_TICKET_LIMIT": "20 per minute;200 per hour",
     "LOGIN_LIMIT": "30 per minute",
+    # How long this process may keep reference data and tokens it has not been told changed
+    # (changes made through a hub process reach every process at once).
+    "REFERENCE_TTL_S": 30.0,
+    "TOKEN_CACHE_TTL_S": 10.0,
+    # With several hub processes, how often each reads the queue figures again.
+    "FIGURES_TTL_S": 2.0,
 }
 
 ENV_KEYS = (

@@ -95,18 +95,55 @@ def default_url(app: Flask) -> str:
 
 
 def init_app(app: Flask) -> None:
-    """Attach an engine and a session factory to the app."""
+    """Attach an engine, a session factory, the reference cache and the queue figures."""
+    from hall.cache import RedisBroadcaster, ReferenceCache
+    from hall.queue.figures import QueueFigures
+
     url = app.config.get("DATABASE_URL") or default_url(app)
     app.config["DATABASE_URL"] = url
     engine = make_engine(url)
-    app.extensions["hall.db"] = sessionmaker(engine, expire_on_commit=False)
+    factory = sessionmaker(engine, expire_on_commit=False)
+    queue = app.config.get("MESSAGE_QUEUE") or ""
+    several = queue.startswith("redis")
+    cache = ReferenceCache(
+        factory,
+        reference_ttl_s=app.config["REFERENCE_TTL_S"],
+        token_ttl_s=app.config["TOKEN_CACHE_TTL_S"],
+    )
+    if several:
+        cache.broadcaster = RedisBroadcaster(queue, cache)
+        cache.broadcaster.listen()
+    # One process sees every commit of a hall; several see only their own, so read again often.
+    figures = QueueFigures(factory, app.config["FIGURES_TTL_S"] if several else 3600.0)
+    factory.configure(info={"hall.cache": cache, "hall.figures": figures})
+    _after_commit_hooks(factory)
+    app.extensions["hall.db"] = factory
     app.extensions["hall.engine"] = engine
+    app.extensions["hall.cache"] = cache
+    app.extensions["hall.figures"] = figures
     # SQLite has one writer: queue this process's writers on a lock that wakes the next one
     # at once, rather than in SQLite's busy handler, which sleeps in steps of up to 100 ms.
     # Other processes (the CLI, a second hub) still meet the busy timeout.
     app.extensions["hall.write_lock"] = (
         threading.Lock() if engine.dialect.name == "sqlite" else contextlib.nullcontext()
     )
+
+
+def _after_commit_hooks(factory: sessionmaker) -> None:
+    """After a commit: the queue figures take the events' effects; changed references go."""
+
+    @event.listens_for(factory, "after_commit")
+    def _committed(session: Session) -> None:
+        events = session.info.pop("hall.events", None)
+        if events:
+            session.info["hall.figures"].apply(events)
+        if session.info.pop("hall.reference_changed", False):
+            session.info["hall.cache"].changed()
+
+    @event.listens_for(factory, "after_soft_rollback")
+    def _rolled_back(session: Session, _previous) -> None:
+        session.info.pop("hall.events", None)
+        session.info.pop("hall.reference_changed", None)
 
 
 def engine(app: Flask | None = None) -> Engine:

@@ -19,7 +19,7 @@ from flask import Flask, current_app
 from sqlalchemy.orm import Session
 
 import printers
-from hall import clock
+from hall import access, clock
 from hall.admin.models import Device, Staff
 from hall.db import unit_of_work
 from hall.errors import Unauthorized
@@ -198,9 +198,9 @@ def reprint(
 ) -> PrintJob:
     """A new print job for the ticket, asked for by counter staff or by the ticket's kiosk."""
     url = status_url(ticket.token)
-    if isinstance(who, Staff):
+    if access.is_staff(who):
         return printing.reprint_by_staff(session, ticket, who, url, device_id=device_id)
-    if isinstance(who, Device):
+    if access.is_device(who):
         window_s = current_app.config["PRINT_REPRINT_WINDOW_S"]
         return printing.reprint_by_kiosk(session, ticket, who, url, window_s=window_s)
     raise Unauthorized("需要登录 / staff or kiosk token required")

@@ -6,7 +6,7 @@ from flask import Blueprint, render_template, url_for
 
 from hall.db import unit_of_work
 from hall.errors import NotFound
-from hall.queue import lookup, services
+from hall.queue import lookup, presenters
 
 bp = Blueprint(
     "status",
@@ -29,7 +29,7 @@ def page(token: str) -> tuple[str, int] | str:
             raise NotFound("未找到 / not found")
         with unit_of_work(readonly=True) as session:
             ticket = lookup.ticket(session, token)
-            data = services.to_dict(session, ticket, private=False)
+            data = presenters.ticket_json(session, ticket, private=False)
             hall = {"name": ticket.hall.name, "name_en": ticket.hall.name_en}
     except NotFound:
         return render_template("status/missing.html"), 404

@@ -3,12 +3,14 @@
 from flask import current_app, request
 from sqlalchemy.orm import Session
 
+from hall import access, cache
+from hall.access import Permission
 from hall.admin import services as auth
-from hall.admin.models import Device, Staff
 from hall.admin.schemas import TokenIn
 from hall.api import bp
+from hall.cache import DeviceRef, StaffRef
 from hall.db import unit_of_work
-from hall.errors import Forbidden, Unauthorized
+from hall.errors import Unauthorized
 from hall.extensions import limiter
 
 
@@ -21,25 +23,20 @@ def bearer() -> str | None:
     return token.strip()[:200]
 
 
-def caller(session: Session) -> Staff | Device | None:
+def caller(session: Session) -> StaffRef | DeviceRef | None:
     """The staff member or device behind the bearer token, or None when there is none."""
     token = bearer()
     if token is None:
         return None
-    who = auth.staff_for_token(session, token) or auth.device_for_token(session, token)
+    who = cache.of(session).who(auth.token_hash(token))
     if who is None:
         raise Unauthorized("令牌无效或已过期 / invalid or expired token", code="bad_token")
     return who
 
 
-def require_staff(session: Session, *roles: str) -> Staff:
-    """The calling staff member, with one of the roles when roles are given."""
-    who = caller(session)
-    if not isinstance(who, Staff):
-        raise Unauthorized("需要工作人员登录 / staff login required")
-    if roles and who.role not in roles:
-        raise Forbidden("无权执行此操作 / your role may not do this")
-    return who
+def require(session: Session, permission: Permission, **scope: int | None) -> StaffRef:
+    """The calling staff member, if the access policy allows the permission in the scope."""
+    return access.require(caller(session), permission, **scope)
 
 
 @bp.post("/auth/token")

@@ -41,8 +41,6 @@ class Hall(Base):
     name: Mapped[str] = mapped_column(String(120))
     name_en: Mapped[str] = mapped_column(String(120), default="")
     timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
-    # Per-hall event sequence; bumped with UPDATE … RETURNING inside each writing transaction.
-    event_seq: Mapped[int] = mapped_column(Integer, default=0)
     allow_phone_tickets: Mapped[bool] = mapped_column(Boolean, default=False)
     # None: tickets around the clock; else {"0": [["08:30", "12:00"], …], …} by ISO weekday-1.
     hours: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)

@@ -8,9 +8,10 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from hall import clock
+from hall import access, cache, clock
+from hall.access import Permission
 from hall.admin.models import AuthToken, Department, Device, Hall, Role, Staff
-from hall.errors import BadRequest, Conflict, Forbidden, NotFound, Unauthorized
+from hall.errors import BadRequest, Conflict, Unauthorized
 from hall.events import Event, record
 
 DEVICE_KINDS = ("kiosk", "display", "printer", "evaluator")
@@ -76,8 +77,9 @@ def login(
 
 
 def logout(session: Session, token: str) -> None:
-    """Revoke a staff token."""
+    """Revoke a staff token (every hub process forgets it after the commit)."""
     session.execute(delete(AuthToken).where(AuthToken.token_hash == token_hash(token)))
+    cache.changed(session)
 
 
 def staff_for_token(session: Session, token: str, at: datetime | None = None) -> Staff | None:
@@ -122,14 +124,7 @@ def add_device(
     return device, token
 
 
-def require_staff_in_hall(staff: Staff, hall: Hall) -> None:
-    """Refuse a staff member of another hall."""
-    if staff.hall_id is not None and staff.hall_id != hall.id:
-        raise NotFound(f"大厅不存在 / no such hall: {hall.code}", code="hall_not_found")
-
-
 MAX_LENGTH = 500
-EDITORS = {Role.MANAGER, Role.ADMIN}
 
 
 def set_notice(
@@ -137,14 +132,12 @@ def set_notice(
 ) -> list[Event]:
     """Replace the hall's notice (managers of the hall and admins); displays update at once."""
     at = at or clock.now()
-    if staff.role not in EDITORS or staff.hall_id not in (None, hall.id):
-        raise Forbidden(
-            "只有本大厅的管理人员可以修改公告 / only the hall's managers set the notice"
-        )
+    access.require(staff, Permission.SET_NOTICE, hall=hall.id)
     text = " ".join(text.split())
     if len(text) > MAX_LENGTH:
         raise BadRequest(f"公告不超过 {MAX_LENGTH} 字 / at most {MAX_LENGTH} characters")
     hall.notice = text
+    cache.changed(session)
     return [
         record(
             session, hall, "hall.notice", {"notice": text, "at": clock.iso_local(at, hall.timezone)}

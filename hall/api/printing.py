@@ -1,10 +1,10 @@
 """Reprinting tickets and the hall's printers, over REST."""
 
-from hall.admin.api import caller, require_staff
-from hall.admin.models import Role
+from hall import access
+from hall.access import Permission
+from hall.admin.api import caller
 from hall.api import bp
 from hall.db import unit_of_work
-from hall.errors import NotFound
 from hall.printing import reprint, wake_worker
 from hall.queue import lookup
 from hall.queue.schemas import ReprintIn
@@ -33,8 +33,6 @@ def reprint_ticket(ticket_id: int, body: dict) -> tuple[dict, int]:
 def hall_printers(code: str) -> dict:
     """Each device with a printer, its last fault and its open jobs (for the managers' board)."""
     with unit_of_work(readonly=True) as session:
-        staff = require_staff(session, Role.MANAGER, Role.ADMIN, Role.WINDOW, Role.PICKUP)
         hall = lookup.hall_by_code(session, code)
-        if staff.hall_id not in (None, hall.id):
-            raise NotFound(f"大厅不存在 / no such hall: {code[:40]}", code="hall_not_found")
+        access.require(caller(session), Permission.REPRINT, hall=hall.id)
         return {"printers": printing.printers_in_hall(session, hall)}

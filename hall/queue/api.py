@@ -6,11 +6,11 @@ from typing import Any
 from flask import current_app, request
 from sqlalchemy import select
 
-from hall import clock
+from hall import access, cache, clock
+from hall.access import Permission
 from hall.admin import services as admin_services
-from hall.admin import services as auth
-from hall.admin.api import bearer, caller, require_staff
-from hall.admin.models import Device, Hall, Staff
+from hall.admin.api import bearer, caller, require
+from hall.admin.models import Hall
 from hall.api import bp
 from hall.db import unit_of_work
 from hall.errors import BadRequest, Forbidden, Unauthorized
@@ -18,11 +18,9 @@ from hall.events import publish
 from hall.extensions import limiter
 from hall.queue import appointments, lookup, presenters, services
 from hall.queue.models import Matter
-from hall.queue.presenters import announce_new_ticket, new_ticket, window_state
+from hall.queue.presenters import announce_new_ticket, window_state
 from hall.queue.schemas import WINDOW_ACTIONS, AppointmentIn, CheckInIn, NoticeIn, TicketIn
 from hall.queue.services import ACTIONS, availability
-from hall.queue.services import requeue as requeue_ticket
-from hall.urls import status_url
 
 
 def hall_dict(hall: Hall) -> dict[str, Any]:
@@ -133,9 +131,8 @@ def snapshot(code: str) -> dict:
 def waiting(code: str) -> dict:
     """The waiting lists, for counters and managers."""
     with unit_of_work(readonly=True) as session:
-        staff = require_staff(session)
         hall = lookup.hall_by_code(session, code)
-        auth.require_staff_in_hall(staff, hall)
+        require(session, Permission.VIEW_QUEUE, hall=hall.id)
         return {"waiting": presenters.waiting_lists(session, hall)}
 
 
@@ -147,7 +144,7 @@ def waiting(code: str) -> dict:
 def set_notice(code: str, body: dict) -> dict:
     """Replace the hall's notice; every display shows it at once."""
     with unit_of_work() as session:
-        staff = require_staff(session)
+        staff = access.require(caller(session), Permission.SET_NOTICE)
         hall = lookup.hall_by_code(session, code)
         events = admin_services.set_notice(session, hall, staff, body["notice"])
         answer = {"hall": hall_dict(hall)}
@@ -168,31 +165,24 @@ def set_notice(code: str, body: dict) -> dict:
 def take_ticket(code: str, body: dict) -> tuple[dict, int]:
     """Issue a ticket for a matter of the hall."""
     with unit_of_work() as session:
-        hall = lookup.hall_by_code(session, code)
+        hall = cache.of(session).hall(code)
         who = caller(session)
-        if isinstance(who, Device):
-            if who.kind != "kiosk" or who.hall_id != hall.id:
-                raise Forbidden("此设备不能在本大厅取号 / this device may not issue tickets here")
-            source, device_id = "kiosk", who.id
-        elif isinstance(who, Staff):
-            if who.hall_id not in (None, hall.id):
-                raise Forbidden("不是本大厅的工作人员 / staff of another hall")
-            source, device_id = "counter", None
+        device = None
+        if access.is_device(who):
+            device = access.require_device(who, "kiosk", hall=hall.id)
+            source = "kiosk"
+        elif access.is_staff(who):
+            access.require(who, Permission.ISSUE_TICKET, hall=hall.id)
+            source = "counter"
         elif hall.allow_phone_tickets:
-            source, device_id = "phone", None
+            source = "phone"
         else:
             raise Unauthorized("本大厅不支持手机取号 / this hall issues tickets at kiosks only")
-        ticket, events = services.issue(
-            session,
-            hall,
-            body["matter"],
-            priority=body["priority"],
-            source=source,
-            device_id=device_id,
+        issued = services.issue(
+            session, hall, body["matter"], priority=body["priority"], source=source, device=device
         )
-        answer = new_ticket(session, ticket, who if device_id else None)
-    announce_new_ticket(answer, events)
-    return answer, 201
+    # Presenting runs after the commit, outside the writer lock.
+    return announce_new_ticket(session, issued), 201
 
 
 @bp.get("/tickets/<ref>")
@@ -202,11 +192,7 @@ def get_ticket(ref: str) -> dict:
     with unit_of_work(readonly=True) as session:
         ticket = lookup.ticket(session, ref[:60])
         private = not ref.isdigit() or caller(session) is not None
-        return {
-            "ticket": services.to_dict(
-                session, ticket, status_url=status_url(ticket.token), private=private
-            )
-        }
+        return {"ticket": presenters.ticket_json(session, ticket, private=private)}
 
 
 @bp.post("/tickets/<int:ticket_id>/requeue")
@@ -214,21 +200,26 @@ def get_ticket(ref: str) -> dict:
 def requeue(ticket_id: int) -> dict:
     """A late resident returns: the ticket waits again at its old place."""
     with unit_of_work() as session:
-        staff = require_staff(session)
+        staff = access.require(caller(session), Permission.REQUEUE)
         ticket = lookup.ticket(session, ticket_id)
-        ticket, events = requeue_ticket(session, ticket.hall, ticket_id, staff)
-        data = services.to_dict(session, ticket, status_url=status_url(ticket.token))
+        hall = cache.of(session).hall_by_id(ticket.hall_id)
+        ticket, events = services.requeue(session, hall, ticket_id, staff)
+        answer = {"ticket": presenters.ticket_json(session, ticket)}
     publish(events)
-    return {"ticket": data}
+    return answer
 
 
 def _run(window_id: int, action: str, body: dict[str, Any]) -> dict[str, Any]:
     with unit_of_work() as session:
-        staff = require_staff(session)
+        staff = access.require(caller(session), Permission.WORK_WINDOW)
         result, events = ACTIONS[action](session, window_id, staff, body)
-        answer = window_state(session, lookup.window(session, window_id), result)
+        window = cache.of(session).window(window_id)
+        hot = isinstance(result, services.TicketRow)
+        answer = None if hot else window_state(session, window, result)
     publish(events)
-    return answer
+    # The hot path's answer is built after the commit, outside the writer lock, from what
+    # its statements returned: no query.
+    return window_state(session, window, result, staff) if hot else answer
 
 
 @bp.get("/windows/<int:window_id>")
@@ -236,8 +227,7 @@ def _run(window_id: int, action: str, body: dict[str, Any]) -> dict[str, Any]:
 def get_window(window_id: int) -> dict:
     """One window."""
     with unit_of_work(readonly=True) as session:
-        window = lookup.window(session, window_id)
-        return window_state(session, window, None)
+        return window_state(session, cache.of(session).window(window_id), None)
 
 
 def _register(action: str, schema, summary: str) -> None:
@@ -262,7 +252,7 @@ for _action in WINDOW_ACTIONS:
 def book(code: str, body: dict) -> tuple[dict, int]:
     """Book a slot for a matter."""
     with unit_of_work() as session:
-        staff = require_staff(session)
+        staff = access.require(caller(session), Permission.BOOK_APPOINTMENT)
         hall = lookup.hall_by_code(session, code)
         appointment = appointments.book(session, hall, body["matter"], body["starts_at"], staff)
         return {"appointment": appointments.to_dict(appointment)}, 201
@@ -277,10 +267,8 @@ def day(code: str) -> dict:
     except ValueError:
         raise BadRequest("日期格式应为 YYYY-MM-DD / date must be YYYY-MM-DD") from None
     with unit_of_work(readonly=True) as session:
-        staff = require_staff(session)
         hall = lookup.hall_by_code(session, code)
-        if staff.hall_id not in (None, hall.id):
-            raise Forbidden("不是本大厅的工作人员 / staff of another hall")
+        require(session, Permission.VIEW_QUEUE, hall=hall.id)
         wanted = wanted or clock.service_date(clock.now(), hall.timezone)
         return {
             "appointments": [
@@ -296,10 +284,9 @@ def check_in(code: str, body: dict) -> tuple[dict, int]:
     """Turn an appointment into a ticket (kiosk token of the hall)."""
     with unit_of_work() as session:
         hall = lookup.hall_by_code(session, code)
-        device = caller(session)
-        if not isinstance(device, Device) or device.kind != "kiosk" or device.hall_id != hall.id:
+        who = caller(session)
+        if not access.is_device(who):
             raise Forbidden("请在本大厅取号机签到 / check in at a kiosk of this hall")
-        ticket, events = appointments.check_in(session, hall, body["code"], device_id=device.id)
-        answer = new_ticket(session, ticket, device)
-    announce_new_ticket(answer, events)
-    return answer, 201
+        device = access.require_device(who, "kiosk", hall=hall.id)
+        issued = appointments.check_in(session, hall, body["code"], device=device)
+    return announce_new_ticket(session, issued), 201

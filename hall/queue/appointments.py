@@ -8,19 +8,18 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hall import clock
-from hall.admin.models import Hall, Role, Staff
-from hall.errors import BadRequest, Conflict, Forbidden, NotFound
-from hall.events import Event
+from hall import access, clock
+from hall.access import Permission
+from hall.admin.models import Hall, Staff
+from hall.errors import BadRequest, Conflict, NotFound
 from hall.queue import lookup, services
-from hall.queue.models import Appointment, Ticket
+from hall.queue.models import Appointment
 
 # Codes are read off a phone and typed on a touch screen: no 0/O, 1/I/L look-alikes.
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 8
 EARLY = timedelta(minutes=60)  # check in up to an hour before the slot …
 LATE = timedelta(minutes=30)  # … and up to half an hour after it
-BOOKING_ROLES = {Role.WINDOW, Role.MANAGER, Role.ADMIN}
 
 
 def new_code() -> str:
@@ -43,10 +42,8 @@ def book(
 ) -> Appointment:
     """Book a slot for a matter of the hall; the code is what the resident brings."""
     at = at or clock.now()
-    if staff is not None and (
-        staff.role not in BOOKING_ROLES or staff.hall_id not in (None, hall.id)
-    ):
-        raise Forbidden("无权登记预约 / this account may not book appointments here")
+    if staff is not None:
+        access.require(staff, Permission.BOOK_APPOINTMENT, hall=hall.id)
     if starts_at.tzinfo is None:
         raise BadRequest("预约时间需带时区 / give the time with its offset, e.g. +08:00")
     if starts_at < at - LATE:
@@ -73,9 +70,9 @@ def check_in(
     hall: Hall,
     code: str,
     *,
-    device_id: int | None = None,
+    device: Any = None,
     at: datetime | None = None,
-) -> tuple[Ticket, list[Event]]:
+) -> services.Issued:
     """Turn a booked appointment into a ticket, within its check-in window, once."""
     at = at or clock.now()
     appointment = session.scalar(
@@ -102,20 +99,20 @@ def check_in(
             code="too_late",
         )
     priority = "appointment" if "appointment" in hall.priority_classes else None
-    ticket, events = services.issue(
+    issued = services.issue(
         session,
         hall,
         appointment.matter_id,
         priority=priority,
         source="appointment",
-        device_id=device_id,
+        device=device,
         at=at,
         booked=True,
     )
     appointment.status = "checked_in"
     appointment.checked_in_at = at
-    appointment.ticket_id = ticket.id
-    return ticket, events
+    appointment.ticket_id = issued.ticket.id
+    return issued
 
 
 def to_dict(appointment: Appointment) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Date,
+    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -21,6 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hall.admin.models import Department, Device, Hall, Staff
 from hall.db import Base
+from hall.errors import Conflict
 
 
 class TicketStatus(enum.StrEnum):
@@ -50,6 +52,84 @@ class WindowStatus(enum.StrEnum):
     CLOSED = "closed"
     OPEN = "open"
     PAUSED = "paused"
+
+
+def enum_column(kind: type[enum.StrEnum], length: int) -> Enum:
+    """A typed status column stored as its value (a short string, as before the Enum)."""
+    return Enum(
+        kind,
+        native_enum=False,
+        create_constraint=False,
+        length=length,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+    )
+
+
+class TicketAction(enum.StrEnum):
+    """What can happen to a ticket after it is issued."""
+
+    CALL = "call"
+    RECALL = "recall"
+    START = "start"
+    FINISH = "finish"
+    NO_SHOW = "no_show"
+    REQUEUE = "requeue"
+    TRANSFER = "transfer"
+    CANCEL = "cancel"
+
+
+# The ticket's state machine: (from, action) -> to. Model methods and the guarded UPDATEs
+# of the hot path (hall/queue/services.py) both read it; nothing else sets a status.
+TICKET_TRANSITIONS: dict[tuple[TicketStatus, TicketAction], TicketStatus] = {
+    (TicketStatus.WAITING, TicketAction.CALL): TicketStatus.CALLED,
+    (TicketStatus.CALLED, TicketAction.RECALL): TicketStatus.CALLED,
+    (TicketStatus.CALLED, TicketAction.START): TicketStatus.SERVING,
+    (TicketStatus.SERVING, TicketAction.FINISH): TicketStatus.DONE,
+    (TicketStatus.CALLED, TicketAction.NO_SHOW): TicketStatus.NO_SHOW,
+    (TicketStatus.NO_SHOW, TicketAction.REQUEUE): TicketStatus.WAITING,
+    (TicketStatus.CALLED, TicketAction.TRANSFER): TicketStatus.WAITING,
+    (TicketStatus.SERVING, TicketAction.TRANSFER): TicketStatus.WAITING,
+    (TicketStatus.WAITING, TicketAction.CANCEL): TicketStatus.CANCELLED,
+}
+
+# A ticket at a window: called or being served.
+ACTIVE = (TicketStatus.CALLED, TicketStatus.SERVING)
+
+
+def ticket_sources(action: TicketAction) -> tuple[TicketStatus, ...]:
+    """The statuses from which the action is allowed."""
+    return tuple(src for (src, act) in TICKET_TRANSITIONS if act == action)
+
+
+def ticket_target(action: TicketAction) -> TicketStatus:
+    """The status the action leads to."""
+    return next(dst for (_, act), dst in TICKET_TRANSITIONS.items() if act == action)
+
+
+class WindowAction(enum.StrEnum):
+    """What a staff member can do to a window's state."""
+
+    OPEN = "open"
+    PAUSE = "pause"
+    RESUME = "resume"
+    CLOSE = "close"
+
+
+WINDOW_TRANSITIONS: dict[tuple[WindowStatus, WindowAction], WindowStatus] = {
+    (WindowStatus.CLOSED, WindowAction.OPEN): WindowStatus.OPEN,
+    (WindowStatus.OPEN, WindowAction.PAUSE): WindowStatus.PAUSED,
+    (WindowStatus.PAUSED, WindowAction.RESUME): WindowStatus.OPEN,
+    (WindowStatus.OPEN, WindowAction.CLOSE): WindowStatus.CLOSED,
+    (WindowStatus.PAUSED, WindowAction.CLOSE): WindowStatus.CLOSED,
+}
+
+_WINDOW_REFUSALS = {
+    WindowAction.PAUSE: "窗口未在服务中,不能暂停 / the window is not open; it cannot pause",
+    WindowAction.RESUME: "窗口未暂停 / the window is not paused",
+    WindowAction.OPEN: "窗口已开启 / the window is already open",
+    WindowAction.CLOSE: "窗口未开启 / the window is not open",
+}
 
 
 class Queue(Base):
@@ -109,7 +189,9 @@ class Window(Base):
     number: Mapped[str] = mapped_column(String(8))
     name: Mapped[str] = mapped_column(String(60))
     name_en: Mapped[str] = mapped_column(String(60), default="")
-    status: Mapped[str] = mapped_column(String(10), default=WindowStatus.CLOSED)
+    status: Mapped[WindowStatus] = mapped_column(
+        enum_column(WindowStatus, 10), default=WindowStatus.CLOSED
+    )
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     current_ticket_id: Mapped[int | None] = mapped_column(
         ForeignKey("tickets.id", use_alter=True, name="fk_windows_current_ticket")
@@ -129,6 +211,15 @@ class Window(Base):
     def queue_ids(self) -> list[int]:
         """The queues this window serves, first choice first."""
         return [link.queue_id for link in self.links]
+
+    def move(self, action: WindowAction, at: datetime) -> None:
+        """Change the window's status by its state machine; refuse an illegal step (409)."""
+        target = WINDOW_TRANSITIONS.get((WindowStatus(self.status), action))
+        if target is None:
+            code = "window_closed" if self.status == WindowStatus.CLOSED else "invalid_transition"
+            raise Conflict(_WINDOW_REFUSALS[action], code=code)
+        self.status = target
+        self.status_since = at
 
 
 class WindowQueue(Base):
@@ -174,7 +265,9 @@ class Ticket(Base):
     number: Mapped[str] = mapped_column(String(12))
     priority: Mapped[str | None] = mapped_column(String(20), nullable=True)
     source: Mapped[str] = mapped_column(String(20), default="kiosk")
-    status: Mapped[str] = mapped_column(String(12), default=TicketStatus.WAITING)
+    status: Mapped[TicketStatus] = mapped_column(
+        enum_column(TicketStatus, 12), default=TicketStatus.WAITING
+    )
     token: Mapped[str] = mapped_column(String(43), unique=True)
     device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id"))
     issued_at: Mapped[datetime]
@@ -194,6 +287,65 @@ class Ticket(Base):
     matter: Mapped[Matter | None] = relationship()
     window: Mapped[Window | None] = relationship(foreign_keys=[window_id])
     hall: Mapped[Hall] = relationship()
+
+    def can(self, action: TicketAction) -> bool:
+        """Whether the state machine allows the action now."""
+        return (TicketStatus(self.status), action) in TICKET_TRANSITIONS
+
+    def _step(self, action: TicketAction) -> None:
+        target = TICKET_TRANSITIONS.get((TicketStatus(self.status), action))
+        if target is None:
+            raise Conflict(
+                f"票号 {self.number} 当前状态为 {self.status},不能执行此操作 / "
+                f"not allowed while ticket {self.number} is {self.status}",
+                code="invalid_transition",
+            )
+        self.status = target
+
+    def call(self, window_id: int, staff_id: int, at: datetime) -> None:
+        """The ticket is called to a window."""
+        self._step(TicketAction.CALL)
+        self.called_at = at
+        self.first_called_at = self.first_called_at or at
+        self.calls += 1
+        self.window_id = window_id
+        self.staff_id = staff_id
+        self.target_window_id = None
+
+    def recall(self, at: datetime) -> None:
+        """The ticket is called again to the same window."""
+        self._step(TicketAction.RECALL)
+        self.calls += 1
+        self.called_at = at
+
+    def start(self, at: datetime) -> None:
+        """The resident arrived: service starts."""
+        self._step(TicketAction.START)
+        self.started_at = at
+
+    def finish(self, at: datetime) -> None:
+        """Service is done."""
+        self._step(TicketAction.FINISH)
+        self.finished_at = at
+
+    def miss(self, at: datetime) -> None:
+        """The called resident did not come (a no-show)."""
+        self._step(TicketAction.NO_SHOW)
+        self.no_show_at = at
+
+    def requeue(self) -> None:
+        """A no-show back in line at the old place."""
+        self._step(TicketAction.REQUEUE)
+        self.window_id = None
+
+    def transfer(self, *, queue_id: int | None = None, window_id: int | None = None) -> None:
+        """Send the ticket to another queue or window; it keeps its place by issue time."""
+        self._step(TicketAction.TRANSFER)
+        if queue_id is not None:
+            self.queue_id = queue_id
+        if window_id is not None:
+            self.target_window_id = window_id
+        self.window_id = None
 
 
 class TicketStep(Base):
@@ -237,7 +389,9 @@ class PrintJob(Base):
     status_url: Mapped[str] = mapped_column(String(300))
     reprint: Mapped[bool] = mapped_column(Boolean, default=False)
     requested_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
-    state: Mapped[str] = mapped_column(String(10), default=PrintState.PENDING)
+    state: Mapped[PrintState] = mapped_column(
+        enum_column(PrintState, 10), default=PrintState.PENDING
+    )
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime]
     last_error: Mapped[str] = mapped_column(String(300), default="")

@@ -1,64 +1,205 @@
-"""What clients see of the queue: tickets, windows and hall snapshots; presenters only read."""
+"""What clients see of the queue: tickets, windows and hall snapshots; presenters only read.
 
+The answers of the hot path are built after the commit, outside the writer lock, from what
+its statements returned, the reference cache and the queue figures, without a query.
+"""
+
+from datetime import datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from hall import clock
-from hall import printing as print_queue
+from hall import cache, clock
 from hall.admin.models import Device, Hall
 from hall.db import UTCDateTime
-from hall.events import Event, publish
-from hall.queue import services
-from hall.queue.models import Queue, Ticket, TicketStatus, TicketStep, Window, WindowQueue
-from hall.queue.services import average_service_s, serving_windows, staff_label
+from hall.events import current_seq, publish
+from hall.queue.models import (
+    ACTIVE,
+    Queue,
+    Ticket,
+    TicketStatus,
+    TicketStep,
+    Window,
+    WindowQueue,
+)
+from hall.queue.services import Issued, TicketRow, staff_label
 from hall.urls import status_url
 
 
-def ticket_json(session: Session, ticket: Ticket | None) -> dict[str, Any] | None:
-    """A ticket for a staff or device client."""
+def halls(session: Session) -> list[Hall]:
+    """Every hall of the deployment, in the order they were set up."""
+    return list(session.scalars(select(Hall).order_by(Hall.id)))
+
+
+def figures_of(session: Session):
+    """The process's queue figures."""
+    return session.info["hall.figures"]
+
+
+def ticket_dict(
+    ticket: Any,
+    *,
+    hall: Any,
+    queue: Any,
+    matter: Any,
+    window: Any,
+    ahead: int,
+    estimated_wait_s: int,
+    private: bool = True,
+) -> dict[str, Any]:
+    """A ticket as clients see it: no personal data, ever."""
+    data: dict[str, Any] = {
+        "id": ticket.id,
+        "number": ticket.number,
+        "status": ticket.status,
+        "hall": hall.code,
+        "queue": queue.code,
+        "queue_name": queue.name,
+        "queue_name_en": queue.name_en,
+        "matter": matter.code if matter else None,
+        "matter_name": matter.name if matter else None,
+        "matter_name_en": matter.name_en if matter else None,
+        "priority": ticket.priority,
+        "source": ticket.source,
+        "ahead": ahead,
+        "estimated_wait_s": estimated_wait_s,
+        "issued_at": clock.iso_local(ticket.issued_at, hall.timezone),
+        "called_at": clock.iso_local(ticket.called_at, hall.timezone),
+        "calls": ticket.calls,
+        "window": window.number if window else None,
+        "window_name": window.name if window else None,
+    }
+    if private:
+        data["status_url"] = status_url(ticket.token)
+    return data
+
+
+def ahead_of(session: Session, ticket: Ticket) -> int:
+    """Waiting tickets of the same queue that came before this one."""
+    if ticket.status != TicketStatus.WAITING:
+        return 0
+    return session.scalar(
+        select(func.count(Ticket.id)).where(
+            Ticket.queue_id == ticket.queue_id,
+            Ticket.status == TicketStatus.WAITING,
+            or_(
+                Ticket.queued_at < ticket.queued_at,
+                and_(Ticket.queued_at == ticket.queued_at, Ticket.id < ticket.id),
+            ),
+        )
+    )
+
+
+def estimate_wait_s(session: Session, hall: Any, queue_id: int, ahead: int) -> int:
+    """Seconds until a resident with this many ahead is called, from recent service times."""
+    return figures_of(session).estimate_s(hall.id, queue_id, ahead, hall.default_service_s)
+
+
+def ticket_json(
+    session: Session, ticket: Ticket | None, *, private: bool = True
+) -> dict[str, Any] | None:
+    """A stored ticket for a client, with the people ahead counted now."""
     if ticket is None:
         return None
-    return services.to_dict(session, ticket, status_url=status_url(ticket.token))
+    refs = cache.of(session)
+    hall = refs.hall_by_id(ticket.hall_id)
+    ahead = ahead_of(session, ticket)
+    waiting = ticket.status == TicketStatus.WAITING
+    return ticket_dict(
+        ticket,
+        hall=hall,
+        queue=refs.queue(hall.id, ticket.queue_id),
+        matter=refs.matter_by_id(hall.id, ticket.matter_id),
+        window=ticket.window,
+        ahead=ahead,
+        estimated_wait_s=estimate_wait_s(session, hall, ticket.queue_id, ahead) if waiting else 0,
+        private=private,
+    )
 
 
-def window_state(session: Session, window: Window, result: Any) -> dict[str, Any]:
-    """A window and the ticket an action touched (else its current one; None when idle)."""
-    if isinstance(result, Ticket):
-        ticket = result
-    else:
-        current = (
-            session.get(Ticket, window.current_ticket_id) if window.current_ticket_id else None
-        )
-        active = (TicketStatus.CALLED, TicketStatus.SERVING)
-        ticket = current if current is not None and current.status in active else None
+def new_ticket(session: Session, issued: Issued) -> dict[str, Any]:
+    """The answer to a new ticket, after the commit: people ahead from the queue figures."""
+    ticket = issued.ticket
+    refs = cache.of(session)
+    hall = refs.hall_by_id(ticket.hall_id)
+    # The ticket.issued event carries the queue's waiting count right after this ticket.
+    ahead = max(0, issued.events[0].payload["waiting"] - 1)
     return {
-        "window": {
-            "id": window.id,
-            "hall": window.hall.code,
-            "number": window.number,
-            "name": window.name,
-            "status": window.status,
-            "reason": window.pause_reason,
-            "queues": [link.queue.code for link in window.links],
-            "staff": staff_label(window.staff),
-        },
-        "ticket": ticket_json(session, ticket),
+        "ticket": ticket_dict(
+            ticket,
+            hall=hall,
+            queue=refs.queue(hall.id, ticket.queue_id),
+            matter=refs.matter_by_id(hall.id, ticket.matter_id),
+            window=None,
+            ahead=ahead,
+            estimated_wait_s=estimate_wait_s(session, hall, ticket.queue_id, ahead),
+        ),
+        "print": issued.job,
     }
 
 
-def new_ticket(session: Session, ticket: Ticket, device: Device | None) -> dict[str, Any]:
-    """The answer to a new ticket, with its print job stored in the same transaction."""
-    job = print_queue.queue_for(session, ticket, device)
-    return {"ticket": ticket_json(session, ticket), "print": job}
+def announce_new_ticket(session: Session, issued: Issued) -> dict[str, Any]:
+    """After the commit: the answer, the events published, and the printer worker woken."""
+    from hall import printing as print_queue
 
-
-def announce_new_ticket(answer: dict[str, Any], events: list[Event]) -> None:
-    """After the commit: publish the events and wake the printer worker if there is a job."""
-    publish(events)
-    if answer["print"] is not None:
+    answer = new_ticket(session, issued)
+    publish(issued.events)
+    if issued.job is not None:
         print_queue.wake_worker()
+    return answer
+
+
+def _window_dict(window: Any, hall: Any, refs: Any, status: str, reason: str, staff: Any):
+    return {
+        "id": window.id,
+        "hall": hall.code,
+        "number": window.number,
+        "name": window.name,
+        "status": status,
+        "reason": reason,
+        "queues": [refs.queue(hall.id, qid).code for qid in window.queue_ids],
+        "staff": staff_label(staff),
+    }
+
+
+def window_state(session: Session, window: Any, result: Any, staff: Any = None) -> dict[str, Any]:
+    """A window and the ticket an action touched (else its current one; None when idle).
+
+    After the hot path (``result`` a TicketRow) nothing is read: the window is open and held
+    by ``staff``. Otherwise the window row is read as it is now.
+    """
+    refs = cache.of(session)
+    if isinstance(result, TicketRow):
+        hall = refs.hall_by_id(window.hall_id)
+        waiting = result.status == TicketStatus.WAITING
+        ticket = ticket_dict(
+            result,
+            hall=hall,
+            queue=refs.queue(hall.id, result.queue_id),
+            matter=refs.matter_by_id(hall.id, result.matter_id),
+            window=window if result.window_id == window.id else None,
+            ahead=0,
+            estimated_wait_s=0
+            if not waiting
+            else estimate_wait_s(session, hall, result.queue_id, 0),
+        )
+        return {"window": _window_dict(window, hall, refs, "open", "", staff), "ticket": ticket}
+    row = session.get(Window, window.id) if not isinstance(window, Window) else window
+    session.refresh(row)
+    hall = refs.hall_by_id(row.hall_id)
+    if isinstance(result, Ticket):
+        ticket = result
+    else:
+        current = session.get(Ticket, row.current_ticket_id) if row.current_ticket_id else None
+        ticket = current if current is not None and current.status in ACTIVE else None
+    return {
+        "window": _window_dict(
+            refs.window(row.id), hall, refs, row.status, row.pause_reason, row.staff
+        ),
+        "ticket": ticket_json(session, ticket),
+    }
 
 
 RECENT_CALLS = 10
@@ -103,7 +244,7 @@ def queue_summaries(session: Session, hall: Hall) -> list[dict[str, Any]]:
     result = []
     for queue in hall.queues:
         count, oldest = stats.get(queue.id, (0, None))
-        windows = serving_windows(session, queue.id)
+        windows = figures_of(session).open_windows(hall.id, queue.id)
         result.append(
             {
                 "code": queue.code,
@@ -113,9 +254,7 @@ def queue_summaries(session: Session, hall: Hall) -> list[dict[str, Any]]:
                 "waiting": count,
                 "open_windows": windows,
                 "longest_wait_s": _seconds_since(oldest, now),
-                "estimated_wait_s": round(
-                    count * average_service_s(session, hall, queue.id) / max(1, windows)
-                ),
+                "estimated_wait_s": estimate_wait_s(session, hall, queue.id, count),
             }
         )
     return result
@@ -220,11 +359,14 @@ def printer_faults(session: Session, hall: Hall) -> list[dict[str, Any]]:
 
 def hall_snapshot(session: Session, hall: Hall, *, staff_view: bool = False) -> dict[str, Any]:
     """The hall's state for a screen; staff views add the waiting lists."""
+    # The sequence first: an event committed while the rest is read is seen twice at worst
+    # (clients drop what the snapshot's seq covers), never missed.
+    seq = current_seq(session, hall.id)
     data: dict[str, Any] = {
         "hall": hall.code,
         "name": hall.name,
         "name_en": hall.name_en,
-        "seq": hall.event_seq,
+        "seq": seq,
         "now": clock.iso_local(clock.now(), hall.timezone),
         "notice": hall.notice,
         "calls": recent_calls(session, hall),
@@ -235,3 +377,38 @@ def hall_snapshot(session: Session, hall: Hall, *, staff_view: bool = False) -> 
         data["waiting"] = waiting_lists(session, hall)
         data["printer_faults"] = printer_faults(session, hall)
     return data
+
+
+def day_start(window: Window, at: datetime) -> datetime:
+    """Local midnight of the hall's service day, as an aware instant."""
+    tz = ZoneInfo(window.hall.timezone)
+    return datetime.combine(clock.service_date(at, window.hall.timezone), time(0), tzinfo=tz)
+
+
+def window_tally(session: Session, window: Window, at: datetime | None = None) -> dict[str, Any]:
+    """Counts of today's steps at the window and the mean service time of finished tickets."""
+    at = at or clock.now()
+    since = day_start(window, at)
+    counts = dict(
+        session.execute(
+            select(TicketStep.action, func.count(TicketStep.id))
+            .where(TicketStep.window_id == window.id, TicketStep.at >= since)
+            .group_by(TicketStep.action)
+        ).all()
+    )
+    spans = session.execute(
+        select(Ticket.started_at, Ticket.finished_at).where(
+            Ticket.window_id == window.id,
+            Ticket.finished_at >= since,
+            Ticket.started_at.is_not(None),
+        )
+    ).all()
+    seconds = [(done - start) / timedelta(seconds=1) for start, done in spans if start and done]
+    return {
+        "called": counts.get("called", 0),
+        "served": counts.get("finished", 0),
+        "no_show": counts.get("no_show", 0),
+        "transferred": counts.get("transferred", 0),
+        "recalled": counts.get("recalled", 0),
+        "mean_service_s": round(sum(seconds) / len(seconds)) if seconds else None,
+    }

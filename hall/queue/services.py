@@ -1,50 +1,94 @@
-"""Issuing tickets and working windows: the queue's rules, one transaction per action."""
+"""Issuing tickets and working windows: the queue's rules, one transaction per action.
+
+The hot path (issue, call next, start, finish) is written in SQLAlchemy Core: a counter
+upsert, guarded UPDATEs that carry the state machine's rule in their WHERE clause, and
+INSERTs, at most four statements in the write transaction. Every refusal is worked out
+again on the slow path by the models' state machines, which raise the precise error.
+"""
 
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-import chinese_calendar
-from sqlalchemy import and_, case, func, or_, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import and_, case, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from hall import clock
-from hall.admin.models import Hall, Role, Staff
+from hall import access, cache, clock
+from hall.access import Permission
+from hall.cache import HallRef, WindowRef
+from hall.calendar import is_workday
 from hall.errors import BadRequest, Conflict, Forbidden
-from hall.events import Event, record
+from hall.events import FOREVER, Event, counters_upsert, events_scope, make, record
 from hall.queue import lookup
 from hall.queue.models import (
+    ACTIVE,
     DailyCounter,
-    Matter,
+    PrintJob,
+    PrintState,
     Ticket,
+    TicketAction,
     TicketStatus,
     TicketStep,
     Window,
-    WindowQueue,
+    WindowAction,
     WindowStatus,
     WindowStep,
+    ticket_sources,
+    ticket_target,
 )
+from hall.urls import status_url
 
 SOURCES = ("kiosk", "phone", "appointment", "pickup", "counter")
-RECENT_SERVICES = 20
+
+# What the hot path's statements hand back of a ticket, enough to answer without reading it.
+TICKET_COLUMNS = (
+    Ticket.id,
+    Ticket.hall_id,
+    Ticket.queue_id,
+    Ticket.matter_id,
+    Ticket.number,
+    Ticket.priority,
+    Ticket.source,
+    Ticket.status,
+    Ticket.token,
+    Ticket.issued_at,
+    Ticket.called_at,
+    Ticket.started_at,
+    Ticket.finished_at,
+    Ticket.calls,
+    Ticket.window_id,
+)
 
 
-def bump_counter(session: Session, scope: str, day) -> int:
-    """Add one to a daily counter and return its new value (an atomic upsert, never max()+1)."""
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = (
-        insert(DailyCounter)
-        .values(scope=scope, day=day, value=1)
-        .on_conflict_do_update(
-            index_elements=["scope", "day"], set_={"value": DailyCounter.value + 1}
-        )
-        .returning(DailyCounter.value)
-    )
-    return session.execute(stmt).scalar_one()
+@dataclass
+class TicketRow:
+    """A ticket as the hot path's statements returned it (no session needed to read it)."""
+
+    id: int
+    hall_id: int
+    queue_id: int
+    matter_id: int | None
+    number: str
+    priority: str | None
+    source: str
+    status: str
+    token: str
+    issued_at: datetime
+    called_at: datetime | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    calls: int = 0
+    window_id: int | None = None
+
+
+@dataclass
+class Issued:
+    """What issuing made: the ticket, its print job (when its kiosk prints) and the events."""
+
+    ticket: TicketRow
+    job: dict[str, Any] | None
+    events: list[Event]
 
 
 def counter_value(session: Session, scope: str, day) -> int:
@@ -55,16 +99,8 @@ def counter_value(session: Session, scope: str, day) -> int:
     return value or 0
 
 
-def is_workday(day) -> bool:
-    """A Chinese working day (holidays off, make-up workdays on); weekdays beyond the calendar."""
-    try:
-        return chinese_calendar.is_workday(day)
-    except NotImplementedError:
-        return day.weekday() < 5
-
-
-def _periods(hall: Hall, matter: Matter | None, at: datetime) -> list[list[str]] | None:
-    spec = (matter.hours if matter and matter.hours else None) or hall.hours
+def _periods(hall: Any, matter: Any, at: datetime) -> list[list[str]] | None:
+    spec = (matter.hours if matter is not None and matter.hours else None) or hall.hours
     if spec is None:
         return None
     local = clock.local(at, hall.timezone)
@@ -111,7 +147,7 @@ class Availability:
         }
 
 
-def availability(session: Session, hall: Hall, matter: Matter, at: datetime) -> Availability:
+def availability(session: Session, hall: Any, matter: Any, at: datetime) -> Availability:
     """The matter's ticketing state at this instant."""
     periods = _periods(hall, matter, at)
     hhmm = clock.local(at, hall.timezone).strftime("%H:%M")
@@ -121,85 +157,156 @@ def availability(session: Session, hall: Hall, matter: Matter, at: datetime) -> 
     return Availability(is_open, issued, matter.daily_cap, matter.cap_warning, hours_text(periods))
 
 
+def _refs(session: Session, hall: Any) -> HallRef:
+    refs = cache.of(session)
+    return hall if isinstance(hall, HallRef) else refs.hall_by_id(hall.id)
+
+
 def issue(
     session: Session,
-    hall: Hall,
+    hall: Any,
     matter_ref: int | str,
     *,
     priority: str | None = None,
     source: str = "kiosk",
-    device_id: int | None = None,
+    device: Any = None,
     at: datetime | None = None,
     booked: bool = False,
-) -> tuple[Ticket, list[Event]]:
+) -> Issued:
     """Issue the next number of the matter's queue, within hours and under the daily cap.
 
-    ``booked`` tickets (an appointment checked in) were given their place when the slot was
-    booked, so the walk-in cap does not apply to them.
+    ``device`` is the issuing kiosk: its ticket is printed on its printer. ``booked`` tickets
+    (an appointment checked in) were given their place when the slot was booked, so the
+    walk-in cap does not apply to them.
     """
     at = at or clock.now()
-    matter = lookup.matter_in_hall(session, hall, matter_ref)
+    hall = _refs(session, hall)
+    matter = cache.of(session).matter(hall.id, matter_ref)
     if source not in SOURCES:
         raise BadRequest(f"来源无效 / unknown source: {source[:20]}")
     if priority is not None and priority not in hall.priority_classes:
         raise BadRequest(
             f"优先类别无效 / unknown priority class: {priority[:20]}", code="bad_priority"
         )
-    state = availability(session, hall, matter, at)
-    if not state.open:
+    periods = _periods(hall, matter, at)
+    hhmm = clock.local(at, hall.timezone).strftime("%H:%M")
+    if periods is not None and not any(start <= hhmm < end for start, end in periods):
         raise Conflict(
-            f"当前不在取号时间 ({state.hours}) / ticketing is closed now", code="ticketing_closed"
+            f"当前不在取号时间 ({hours_text(periods)}) / ticketing is closed now",
+            code="ticketing_closed",
         )
     day = clock.service_date(at, hall.timezone)
-    if matter.daily_cap is not None and not booked:
-        # The bump is rolled back with the refusal, so a refused resident uses up nothing.
-        if bump_counter(session, f"matter:{matter.id}", day) > matter.daily_cap:
-            raise Conflict(
-                f"今日号源已满 ({matter.daily_cap}) / today's tickets are all taken",
-                code="matter_full",
-            )
-    queue = matter.queue
-    seq = bump_counter(session, f"queue:{queue.id}", day)
-    ticket = Ticket(
+    queue = cache.of(session).queue(hall.id, matter.queue_id)
+    capped = matter.daily_cap is not None and not booked
+    scopes = [(f"queue:{queue.id}", day), (events_scope(hall.id), FOREVER)]
+    if capped:
+        scopes.insert(1, (f"matter:{matter.id}", day))
+    # One statement: the ticket's number, the cap (rolled back with a refusal, so a refused
+    # resident uses up nothing) and the hall's event number.
+    counts = dict(session.execute(counters_upsert(session, scopes)).all())
+    if capped and counts[f"matter:{matter.id}"] > matter.daily_cap:
+        raise Conflict(
+            f"今日号源已满 ({matter.daily_cap}) / today's tickets are all taken",
+            code="matter_full",
+        )
+    seq = counts[f"queue:{queue.id}"]
+    ticket = TicketRow(
+        id=0,
         hall_id=hall.id,
         queue_id=queue.id,
-        queue_prefix_scope=queue.id,
         matter_id=matter.id,
-        service_date=day,
-        seq=seq,
         number=f"{queue.prefix}{seq:03d}",
         priority=priority,
         source=source,
         status=TicketStatus.WAITING,
         token=secrets.token_urlsafe(32),
-        device_id=device_id,
         issued_at=at,
-        queued_at=at,
     )
-    session.add(ticket)
-    session.flush()
-    add_step(session, ticket, "issued", at, detail=source)
-    waiting = waiting_count(session, queue.id)
-    event = record(
+    ticket.id = session.execute(
+        insert(Ticket)
+        .values(
+            hall_id=hall.id,
+            queue_id=queue.id,
+            queue_prefix_scope=queue.id,
+            matter_id=matter.id,
+            service_date=day,
+            seq=seq,
+            number=ticket.number,
+            priority=priority,
+            source=source,
+            status=TicketStatus.WAITING,
+            token=ticket.token,
+            device_id=device.id if device is not None else None,
+            issued_at=at,
+            queued_at=at,
+            calls=0,
+        )
+        .returning(Ticket.id)
+    ).scalar_one()
+    session.execute(
+        insert(TicketStep).values(
+            ticket_id=ticket.id,
+            hall_id=hall.id,
+            action="issued",
+            at=at,
+            queue_id=queue.id,
+            detail=source,
+        )
+    )
+    job = None
+    if device is not None and getattr(device, "printer_url", None):
+        job = _queue_print(session, ticket, device, at)
+    event = make(
         session,
         hall,
         "ticket.issued",
+        counts[events_scope(hall.id)],
         {
             "ticket_id": ticket.id,
             "number": ticket.number,
             "queue": queue.code,
             "matter": matter.code,
             "priority": priority,
-            "waiting": waiting,
+            "waiting": None,
             "at": clock.iso_local(at, hall.timezone),
         },
+        {"waiting": {queue.id: +1}, "report": {"waiting": queue.id}},
     )
-    return ticket, [event]
+    return Issued(ticket, job, [event])
+
+
+def _queue_print(session: Session, ticket: TicketRow, device: Any, at: datetime) -> dict[str, Any]:
+    """Store the new ticket's print job in the issuing transaction: a committed ticket always
+    has its job, and the issue costs one write instead of two."""
+    job_id = session.execute(
+        insert(PrintJob)
+        .values(
+            ticket_id=ticket.id,
+            hall_id=ticket.hall_id,
+            device_id=device.id,
+            printer_url=device.printer_url,
+            status_url=status_url(ticket.token),
+            reprint=False,
+            state=PrintState.PENDING,
+            attempts=0,
+            next_attempt_at=at,
+            last_error="",
+            created_at=at,
+        )
+        .returning(PrintJob.id)
+    ).scalar_one()
+    return {
+        "job_id": job_id,
+        "state": PrintState.PENDING,
+        "attempts": 0,
+        "reprint": False,
+        "reason": None,
+    }
 
 
 def add_step(
     session: Session,
-    ticket: Ticket,
+    ticket: Any,
     action: str,
     at: datetime,
     *,
@@ -208,8 +315,8 @@ def add_step(
     detail: str = "",
 ) -> None:
     """Log one step of the ticket's life."""
-    session.add(
-        TicketStep(
+    session.execute(
+        insert(TicketStep).values(
             ticket_id=ticket.id,
             hall_id=ticket.hall_id,
             action=action,
@@ -222,125 +329,19 @@ def add_step(
     )
 
 
-def waiting_count(session: Session, queue_id: int) -> int:
-    """Tickets waiting in a queue."""
-    return session.scalar(
-        select(func.count(Ticket.id)).where(
-            Ticket.queue_id == queue_id, Ticket.status == TicketStatus.WAITING
-        )
-    )
-
-
-def ahead_of(session: Session, ticket: Ticket) -> int:
-    """Waiting tickets of the same queue that came before this one."""
-    if ticket.status != TicketStatus.WAITING:
-        return 0
-    return session.scalar(
-        select(func.count(Ticket.id)).where(
-            Ticket.queue_id == ticket.queue_id,
-            Ticket.status == TicketStatus.WAITING,
-            or_(
-                Ticket.queued_at < ticket.queued_at,
-                and_(Ticket.queued_at == ticket.queued_at, Ticket.id < ticket.id),
-            ),
-        )
-    )
-
-
-def average_service_s(session: Session, hall: Hall, queue_id: int) -> float:
-    """Mean service time of the queue's recent finished tickets, or the hall's default."""
-    rows = session.execute(
-        select(Ticket.started_at, Ticket.finished_at)
-        .where(
-            Ticket.queue_id == queue_id,
-            Ticket.status == TicketStatus.DONE,
-            Ticket.started_at.is_not(None),
-        )
-        .order_by(Ticket.finished_at.desc())
-        .limit(RECENT_SERVICES)
-    ).all()
-    spans = [(done - start).total_seconds() for start, done in rows if done and start]
-    return sum(spans) / len(spans) if spans else float(hall.default_service_s)
-
-
-def serving_windows(session: Session, queue_id: int) -> int:
-    """Open windows that serve the queue."""
-    return session.scalar(
-        select(func.count(Window.id))
-        .join(WindowQueue, WindowQueue.window_id == Window.id)
-        .where(WindowQueue.queue_id == queue_id, Window.status == WindowStatus.OPEN)
-    )
-
-
-def estimate_wait_s(session: Session, hall: Hall, queue_id: int, ahead: int) -> int:
-    """Seconds until a resident with this many ahead is called, from recent service times."""
-    windows = max(1, serving_windows(session, queue_id))
-    return round(ahead * average_service_s(session, hall, queue_id) / windows)
-
-
-def to_dict(
-    session: Session,
-    ticket: Ticket,
-    *,
-    status_url: str | None = None,
-    private: bool = True,
-    ahead: int | None = None,
-) -> dict[str, Any]:
-    """A ticket as clients see it: no personal data, ever (``ahead`` when already known)."""
-    hall = ticket.hall
-    if ahead is None:
-        ahead = ahead_of(session, ticket)
-    data: dict[str, Any] = {
-        "id": ticket.id,
-        "number": ticket.number,
-        "status": ticket.status,
-        "hall": hall.code,
-        "queue": ticket.queue.code,
-        "queue_name": ticket.queue.name,
-        "queue_name_en": ticket.queue.name_en,
-        "matter": ticket.matter.code if ticket.matter else None,
-        "matter_name": ticket.matter.name if ticket.matter else None,
-        "matter_name_en": ticket.matter.name_en if ticket.matter else None,
-        "priority": ticket.priority,
-        "source": ticket.source,
-        "ahead": ahead,
-        "estimated_wait_s": (
-            estimate_wait_s(session, hall, ticket.queue_id, ahead)
-            if ticket.status == TicketStatus.WAITING
-            else 0
-        ),
-        "issued_at": clock.iso_local(ticket.issued_at, hall.timezone),
-        "called_at": clock.iso_local(ticket.called_at, hall.timezone),
-        "calls": ticket.calls,
-        "window": ticket.window.number if ticket.window else None,
-        "window_name": ticket.window.name if ticket.window else None,
-    }
-    if private:
-        data["status_url"] = status_url
-    return data
-
-
-COUNTER_ROLES = {Role.WINDOW, Role.PICKUP, Role.MANAGER, Role.ADMIN}
-ACTIVE = (TicketStatus.CALLED, TicketStatus.SERVING)
-
-
-def staff_label(staff: Staff | None) -> dict[str, str] | None:
+def staff_label(staff: Any) -> dict[str, str] | None:
     """How a staff member is shown on the window screen: name and staff number."""
     if staff is None:
         return None
     return {"name": staff.name, "staff_no": staff.staff_no}
 
 
-def _check_staff(staff: Staff, window: Window) -> None:
-    if staff.role not in COUNTER_ROLES:
-        raise Forbidden("无窗口操作权限 / this account may not work a window")
-    if staff.hall_id is not None and staff.hall_id != window.hall_id:
-        raise Forbidden("不是本大厅的窗口 / this window belongs to another hall")
+# -- windows: the slow path (ORM, the models' state machines) ---------------------------------
 
 
-def _held(session: Session, window_id: int, staff: Staff) -> Window:
+def _held(session: Session, window_id: int, staff: Any) -> Window:
     window = lookup.window(session, window_id, lock=True)
-    _check_staff(staff, window)
+    access.require(staff, Permission.WORK_WINDOW, hall=window.hall_id)
     if window.status == WindowStatus.CLOSED:
         raise Conflict("窗口未开启 / the window is not open", code="window_closed")
     if window.staff_id != staff.id:
@@ -348,17 +349,13 @@ def _held(session: Session, window_id: int, staff: Staff) -> Window:
     return window
 
 
-def _current(session: Session, window: Window, *states: str) -> Ticket:
+def _current(session: Session, window: Window, action: TicketAction) -> Ticket:
     ticket = session.get(Ticket, window.current_ticket_id) if window.current_ticket_id else None
     if ticket is None or ticket.status not in ACTIVE:
         raise Conflict("窗口当前没有票号 / the window has no current ticket", code="no_current")
-    if ticket.status not in states:
-        raise Conflict(
-            f"票号 {ticket.number} 当前状态为 {ticket.status},不能执行此操作 / "
-            f"not allowed while ticket {ticket.number} is {ticket.status}",
-            code="invalid_transition",
-        )
     session.refresh(ticket, with_for_update=True)
+    if not ticket.can(action):
+        ticket._step(action)  # raises invalid_transition with the ticket's number and status
     return ticket
 
 
@@ -371,10 +368,21 @@ def _idle(session: Session, window: Window) -> None:
         )
 
 
+def _open_for_calls(session: Session, window_id: int, staff: Any) -> Window:
+    window = _held(session, window_id, staff)
+    if window.status != WindowStatus.OPEN:
+        raise Conflict(
+            "窗口暂停中,请先恢复 / the window is paused; resume first", code="window_paused"
+        )
+    _idle(session, window)
+    return window
+
+
 def _window_event(session: Session, window: Window, name: str, at: datetime) -> Event:
+    hall = cache.of(session).hall_by_id(window.hall_id)
     return record(
         session,
-        window.hall,
+        hall,
         name,
         {
             "window_id": window.id,
@@ -383,20 +391,32 @@ def _window_event(session: Session, window: Window, name: str, at: datetime) -> 
             "status": window.status,
             "reason": window.pause_reason,
             "staff": staff_label(window.staff),
-            "at": clock.iso_local(at, window.hall.timezone),
+            "at": clock.iso_local(at, hall.timezone),
         },
+        {"windows": True},
     )
 
 
-def _log_window(session: Session, window: Window, action: str, staff: Staff, at, detail="") -> None:
+def _log_window(session: Session, window: Window, action: str, staff: Any, at, detail="") -> None:
     session.add(
         WindowStep(window_id=window.id, action=action, at=at, staff_id=staff.id, detail=detail)
     )
 
 
-def _ticket_event(session: Session, ticket: Ticket, name: str, at: datetime, **extra: Any) -> Event:
-    hall = ticket.hall
-    window = ticket.window
+def _ticket_event(
+    session: Session,
+    ticket: Any,
+    name: str,
+    at: datetime,
+    window: Any = None,
+    effects: dict[str, Any] | None = None,
+    **extra: Any,
+) -> Event:
+    """A ticket event; its ``waiting`` count is filled in from the queue figures at commit."""
+    refs = cache.of(session)
+    hall = refs.hall_by_id(ticket.hall_id)
+    effects = dict(effects or {})
+    effects.setdefault("report", {})["waiting"] = ticket.queue_id
     return record(
         session,
         hall,
@@ -404,25 +424,26 @@ def _ticket_event(session: Session, ticket: Ticket, name: str, at: datetime, **e
         {
             "ticket_id": ticket.id,
             "number": ticket.number,
-            "queue": ticket.queue.code,
+            "queue": refs.queue(hall.id, ticket.queue_id).code,
             "window": window.number if window else None,
             "window_name": window.name if window else None,
             "status": ticket.status,
             "calls": ticket.calls,
-            "waiting": waiting_count(session, ticket.queue_id),
+            "waiting": None,
             "at": clock.iso_local(at, hall.timezone),
             **extra,
         },
+        effects,
     )
 
 
 def open_window(
-    session: Session, window_id: int, staff: Staff, at: datetime | None = None
+    session: Session, window_id: int, staff: Any, at: datetime | None = None
 ) -> tuple[Window, list[Event]]:
     """The staff member takes the window; opening one's own open window again changes nothing."""
     at = at or clock.now()
     window = lookup.window(session, window_id, lock=True)
-    _check_staff(staff, window)
+    access.require(staff, Permission.WORK_WINDOW, hall=window.hall_id)
     if window.status != WindowStatus.CLOSED:
         if window.staff_id == staff.id:
             return window, []
@@ -437,33 +458,39 @@ def open_window(
             f"您已登录 {other.name},请先关闭 / you already hold {other.name}; close it first",
             code="staff_busy",
         )
-    window.status = WindowStatus.OPEN
+    window.move(WindowAction.OPEN, at)
     window.staff_id = staff.id
-    window.staff = staff
     window.pause_reason = ""
     window.priority_streak = 0
-    window.status_since = at
-    _log_window(session, window, "opened", staff, at)
     session.flush()
+    session.expire(window, ["staff"])
+    _log_window(session, window, "opened", staff, at)
     return window, [_window_event(session, window, "window.opened", at)]
 
 
-def _rank(window: Window, ticket: Ticket) -> tuple[int, int]:
-    order = window.queue_ids
-    position = order.index(ticket.queue_id) if ticket.queue_id in order else len(order)
-    return (0 if ticket.target_window_id == window.id else 1, position)
+# -- windows: the hot path (Core; four statements at most) ------------------------------------
 
 
-def _claim(session: Session, window: Window) -> Ticket | None:
-    """The next ticket for the window: its queue order, then the priority rule, then arrival."""
-    order = window.queue_ids
+def _claim_statement(window: WindowRef, hall: HallRef, staff_id: int, at: datetime):
+    """Call the next ticket for the window in one guarded UPDATE … RETURNING.
+
+    The order: tickets transferred to this window, then the window's queues in its order;
+    within that, the priority rule (priority first, but at most ``priority_streak_max`` in a
+    row, then a normal ticket); then arrival. PostgreSQL: windows calling at once skip each
+    other's locked rows; SQLite: BEGIN IMMEDIATE already serialises writers.
+    """
+    order = list(window.queue_ids)
     position = (
         case(*[(Ticket.queue_id == qid, pos) for pos, qid in enumerate(order)], else_=len(order))
         if order
         else 0
     )
-    base = (
-        select(Ticket)
+    streak = select(Window.priority_streak).where(Window.id == window.id).scalar_subquery()
+    priority_first = case((Ticket.priority.is_not(None), 0), else_=1)
+    normal_first = case((Ticket.priority.is_(None), 0), else_=1)
+    fairness = case((streak < hall.priority_streak_max, priority_first), else_=normal_first)
+    candidate = (
+        select(Ticket.id)
         .where(
             Ticket.hall_id == window.hall_id,
             Ticket.status == TicketStatus.WAITING,
@@ -475,75 +502,146 @@ def _claim(session: Session, window: Window) -> Ticket | None:
         .order_by(
             case((Ticket.target_window_id == window.id, 0), else_=1),
             position,
+            fairness,
             Ticket.queued_at,
             Ticket.id,
         )
         .limit(1)
-        # PostgreSQL: two windows skip each other's locked rows; SQLite: BEGIN IMMEDIATE
-        # already serialises writers, and SQLAlchemy drops the clause there.
         .with_for_update(skip_locked=True)
+        .scalar_subquery()
     )
-    first_priority = session.scalar(base.where(Ticket.priority.is_not(None)))
-    first_normal = session.scalar(base.where(Ticket.priority.is_(None)))
-    if first_priority is None or first_normal is None:
-        return first_priority or first_normal
-    rank_p, rank_n = _rank(window, first_priority), _rank(window, first_normal)
-    if rank_p != rank_n:
-        return first_priority if rank_p < rank_n else first_normal
-    # Fairness: at most N priority tickets in a row, so normal tickets never starve.
-    if window.priority_streak < window.hall.priority_streak_max:
-        return first_priority
-    return first_normal
-
-
-def _call(session: Session, window: Window, ticket: Ticket, staff: Staff, at: datetime) -> Event:
-    ticket.status = TicketStatus.CALLED
-    ticket.called_at = at
-    ticket.first_called_at = ticket.first_called_at or at
-    ticket.calls += 1
-    ticket.window_id = window.id
-    ticket.window = window
-    ticket.staff_id = staff.id
-    ticket.target_window_id = None
-    window.current_ticket_id = ticket.id
-    window.priority_streak = window.priority_streak + 1 if ticket.priority else 0
-    session.flush()
-    add_step(session, ticket, "called", at, staff_id=staff.id, window_id=window.id)
-    return _ticket_event(session, ticket, "ticket.called", at, recall=False)
+    return (
+        update(Ticket)
+        .where(Ticket.id == candidate, Ticket.status.in_(ticket_sources(TicketAction.CALL)))
+        .values(
+            status=ticket_target(TicketAction.CALL),
+            called_at=at,
+            first_called_at=func.coalesce(Ticket.first_called_at, at),
+            calls=Ticket.calls + 1,
+            window_id=window.id,
+            staff_id=staff_id,
+            target_window_id=None,
+        )
+        .returning(*TICKET_COLUMNS)
+    )
 
 
 def call_next(
-    session: Session, window_id: int, staff: Staff, at: datetime | None = None
-) -> tuple[Ticket | None, list[Event]]:
+    session: Session, window_id: int, staff: Any, at: datetime | None = None
+) -> tuple[TicketRow | None, list[Event]]:
     """Give the open window its next ticket, or None when nobody waits."""
     at = at or clock.now()
-    window = _held(session, window_id, staff)
-    if window.status != WindowStatus.OPEN:
-        raise Conflict(
-            "窗口暂停中,请先恢复 / the window is paused; resume first", code="window_paused"
-        )
-    _idle(session, window)
-    ticket = _claim(session, window)
-    if ticket is None:
+    refs = cache.of(session)
+    window = refs.window(window_id)
+    hall = refs.hall_by_id(window.hall_id)
+    access.require(staff, Permission.WORK_WINDOW, hall=hall.id)
+    row = session.execute(_claim_statement(window, hall, staff.id, at)).first()
+    if row is None:
+        _open_for_calls(session, window_id, staff)  # raises when the window cannot call
         return None, []
-    return ticket, [_call(session, window, ticket, staff, at)]
+    ticket = TicketRow(*row)
+    taken = session.execute(
+        update(Window)
+        .where(
+            Window.id == window.id,
+            Window.status == WindowStatus.OPEN,
+            Window.staff_id == staff.id,
+            Window.current_ticket_id.is_(None),
+        )
+        .values(
+            current_ticket_id=ticket.id,
+            priority_streak=Window.priority_streak + 1 if ticket.priority else 0,
+        )
+    )
+    if taken.rowcount != 1:
+        # Rolled back with the claim: say exactly why the window cannot call.
+        _open_for_calls(session, window_id, staff)
+        raise Conflict("窗口状态已变化,请重试 / the window changed; try again", code="window_busy")
+    add_step(session, ticket, "called", at, staff_id=staff.id, window_id=window.id)
+    return ticket, [
+        _ticket_event(
+            session,
+            ticket,
+            "ticket.called",
+            at,
+            window,
+            {"waiting": {ticket.queue_id: -1}},
+            recall=False,
+        )
+    ]
+
+
+def _advance(
+    session: Session,
+    window_id: int,
+    staff: Any,
+    action: TicketAction,
+    at: datetime,
+    **values: Any,
+) -> tuple[TicketRow, WindowRef, HallRef]:
+    """Move the window's current ticket by the state machine in one guarded UPDATE."""
+    refs = cache.of(session)
+    window = refs.window(window_id)
+    hall = refs.hall_by_id(window.hall_id)
+    access.require(staff, Permission.WORK_WINDOW, hall=hall.id)
+    current = (
+        select(Window.current_ticket_id)
+        .where(
+            Window.id == window.id,
+            Window.staff_id == staff.id,
+            Window.status == WindowStatus.OPEN,
+        )
+        .scalar_subquery()
+    )
+    row = session.execute(
+        update(Ticket)
+        .where(Ticket.id == current, Ticket.status.in_(ticket_sources(action)))
+        .values(status=ticket_target(action), **values)
+        .returning(*TICKET_COLUMNS)
+    ).first()
+    if row is None:
+        window_row = _held(session, window_id, staff)
+        _current(session, window_row, action)  # raises the precise refusal
+        raise Conflict("窗口状态已变化,请重试 / the window changed; try again", code="window_busy")
+    return TicketRow(*row), window, hall
+
+
+def start(
+    session: Session, window_id: int, staff: Any, at: datetime | None = None
+) -> tuple[TicketRow, list[Event]]:
+    """The resident arrived at the window: service starts."""
+    at = at or clock.now()
+    ticket, window, _ = _advance(session, window_id, staff, TicketAction.START, at, started_at=at)
+    add_step(session, ticket, "started", at, staff_id=staff.id, window_id=window.id)
+    return ticket, [_ticket_event(session, ticket, "ticket.started", at, window)]
+
+
+def finish(
+    session: Session, window_id: int, staff: Any, at: datetime | None = None
+) -> tuple[TicketRow, list[Event]]:
+    """Service is done; the window is free to call again."""
+    at = at or clock.now()
+    ticket, window, _ = _advance(session, window_id, staff, TicketAction.FINISH, at, finished_at=at)
+    session.execute(update(Window).where(Window.id == window.id).values(current_ticket_id=None))
+    add_step(session, ticket, "finished", at, staff_id=staff.id, window_id=window.id)
+    served = (at - ticket.started_at).total_seconds() if ticket.started_at else None
+    effects = {"service": (ticket.queue_id, served)} if served is not None else {}
+    return ticket, [_ticket_event(session, ticket, "ticket.finished", at, window, effects)]
+
+
+# -- the other window actions: the slow path ---------------------------------------------------
 
 
 def call_ticket(
     session: Session,
     window_id: int,
-    staff: Staff,
+    staff: Any,
     ticket_ref: int | str,
     at: datetime | None = None,
 ) -> tuple[Ticket, list[Event]]:
     """Call a chosen waiting ticket out of order."""
     at = at or clock.now()
-    window = _held(session, window_id, staff)
-    if window.status != WindowStatus.OPEN:
-        raise Conflict(
-            "窗口暂停中,请先恢复 / the window is paused; resume first", code="window_paused"
-        )
-    _idle(session, window)
+    window = _open_for_calls(session, window_id, staff)
     ticket = lookup.ticket(session, ticket_ref, lock=True)
     if ticket.hall_id != window.hall_id:
         raise Conflict("不是本大厅的票号 / the ticket belongs to another hall", code="other_hall")
@@ -559,53 +657,65 @@ def call_ticket(
             f"本窗口不办理票号 {ticket.number} / this window does not serve {ticket.number}",
             code="not_served_here",
         )
-    return ticket, [_call(session, window, ticket, staff, at)]
+    ticket.call(window.id, staff.id, at)
+    window.current_ticket_id = ticket.id
+    window.priority_streak = window.priority_streak + 1 if ticket.priority else 0
+    session.flush()
+    add_step(session, ticket, "called", at, staff_id=staff.id, window_id=window.id)
+    event = _ticket_event(
+        session,
+        ticket,
+        "ticket.called",
+        at,
+        window,
+        {"waiting": {ticket.queue_id: -1}},
+        recall=False,
+    )
+    return ticket, [event]
 
 
 def recall(
-    session: Session, window_id: int, staff: Staff, at: datetime | None = None
+    session: Session, window_id: int, staff: Any, at: datetime | None = None
 ) -> tuple[Ticket, list[Event]]:
     """Call the current ticket again, up to the hall's maximum number of calls."""
     at = at or clock.now()
     window = _held(session, window_id, staff)
-    ticket = _current(session, window, TicketStatus.CALLED)
-    if ticket.calls >= window.hall.max_calls:
+    ticket = _current(session, window, TicketAction.RECALL)
+    hall = cache.of(session).hall_by_id(window.hall_id)
+    if ticket.calls >= hall.max_calls:
         raise Conflict(
             f"已呼叫 {ticket.calls} 次,请标记过号 / called {ticket.calls} times already; "
             "mark it as a no-show",
             code="call_limit",
         )
-    ticket.calls += 1
-    ticket.called_at = at
+    ticket.recall(at)
     add_step(session, ticket, "recalled", at, staff_id=staff.id, window_id=window.id)
-    return ticket, [_ticket_event(session, ticket, "ticket.called", at, recall=True)]
+    return ticket, [_ticket_event(session, ticket, "ticket.called", at, window, recall=True)]
 
 
 def no_show(
-    session: Session, window_id: int, staff: Staff, at: datetime | None = None
+    session: Session, window_id: int, staff: Any, at: datetime | None = None
 ) -> tuple[Ticket, list[Event]]:
     """The called resident did not come: the ticket leaves the window (it may be re-queued)."""
     at = at or clock.now()
     window = _held(session, window_id, staff)
-    ticket = _current(session, window, TicketStatus.CALLED)
-    ticket.status = TicketStatus.NO_SHOW
-    ticket.no_show_at = at
+    ticket = _current(session, window, TicketAction.NO_SHOW)
+    ticket.miss(at)
     window.current_ticket_id = None
     add_step(session, ticket, "no_show", at, staff_id=staff.id, window_id=window.id)
-    return ticket, [_ticket_event(session, ticket, "ticket.no_show", at)]
+    return ticket, [_ticket_event(session, ticket, "ticket.no_show", at, window)]
 
 
 def requeue(
-    session: Session, hall: Hall, ticket_ref: int | str, staff: Staff, at: datetime | None = None
+    session: Session, hall: Any, ticket_ref: int | str, staff: Any, at: datetime | None = None
 ) -> tuple[Ticket, list[Event]]:
     """A no-show resident who turns up within the grace goes back in line at the old place."""
     at = at or clock.now()
     ticket = lookup.ticket(session, ticket_ref, lock=True)
     if ticket.hall_id != hall.id:
         raise Conflict("不是本大厅的票号 / the ticket belongs to another hall", code="other_hall")
-    if staff.role not in COUNTER_ROLES or staff.hall_id not in (None, hall.id):
-        raise Forbidden("无权操作 / this account may not re-queue tickets")
-    if ticket.status != TicketStatus.NO_SHOW:
+    access.require(staff, Permission.REQUEUE, hall=hall.id)
+    if not ticket.can(TicketAction.REQUEUE):
         raise Conflict(
             f"票号 {ticket.number} 未过号 / ticket {ticket.number} is not a no-show",
             code="invalid_transition",
@@ -616,17 +726,18 @@ def requeue(
             f"{hall.no_show_grace_min} minutes passed; please take a new ticket",
             code="grace_expired",
         )
-    ticket.status = TicketStatus.WAITING
-    ticket.window_id = None
-    ticket.window = None
+    ticket.requeue()
     add_step(session, ticket, "requeued", at, staff_id=staff.id)
-    return ticket, [_ticket_event(session, ticket, "ticket.requeued", at)]
+    event = _ticket_event(
+        session, ticket, "ticket.requeued", at, None, {"waiting": {ticket.queue_id: +1}}
+    )
+    return ticket, [event]
 
 
 def transfer(
     session: Session,
     window_id: int,
-    staff: Staff,
+    staff: Any,
     *,
     queue: int | str | None = None,
     to_window: int | None = None,
@@ -637,71 +748,42 @@ def transfer(
     if (queue is None) == (to_window is None):
         raise BadRequest("请指定目标队列或目标窗口之一 / give either a queue or a window")
     window = _held(session, window_id, staff)
-    ticket = _current(session, window, *ACTIVE)
-    from_queue = ticket.queue
+    ticket = _current(session, window, TicketAction.TRANSFER)
+    refs = cache.of(session)
+    from_queue = refs.queue(window.hall_id, ticket.queue_id)
     target = None
     if queue is not None:
         target_queue = lookup.queue_in_hall(session, window.hall_id, queue)
-        ticket.queue_id = target_queue.id
-        ticket.queue = target_queue
+        ticket.transfer(queue_id=target_queue.id)
         detail = f"queue {target_queue.code}"
     else:
         target = lookup.window(session, to_window)
         if target.hall_id != window.hall_id or target.id == window.id:
             raise Conflict("不能转到该窗口 / cannot transfer to that window", code="bad_target")
-        ticket.target_window_id = target.id
+        ticket.transfer(window_id=target.id)
         detail = f"window {target.number}"
-    ticket.status = TicketStatus.WAITING
-    ticket.window_id = None
-    ticket.window = None
     window.current_ticket_id = None
     session.flush()
     add_step(
         session, ticket, "transferred", at, staff_id=staff.id, window_id=window.id, detail=detail
     )
-    return ticket, [
-        _ticket_event(
-            session,
-            ticket,
-            "ticket.transferred",
-            at,
-            from_queue=from_queue.code,
-            from_waiting=waiting_count(session, from_queue.id),
-            from_window=window.number,
-            to_window=target.number if target else None,
-        )
-    ]
-
-
-def start(
-    session: Session, window_id: int, staff: Staff, at: datetime | None = None
-) -> tuple[Ticket, list[Event]]:
-    """The resident arrived at the window: service starts."""
-    at = at or clock.now()
-    window = _held(session, window_id, staff)
-    ticket = _current(session, window, TicketStatus.CALLED)
-    ticket.status = TicketStatus.SERVING
-    ticket.started_at = at
-    add_step(session, ticket, "started", at, staff_id=staff.id, window_id=window.id)
-    return ticket, [_ticket_event(session, ticket, "ticket.started", at)]
-
-
-def finish(
-    session: Session, window_id: int, staff: Staff, at: datetime | None = None
-) -> tuple[Ticket, list[Event]]:
-    """Service is done; the window is free to call again."""
-    at = at or clock.now()
-    window = _held(session, window_id, staff)
-    ticket = _current(session, window, TicketStatus.SERVING)
-    ticket.status = TicketStatus.DONE
-    ticket.finished_at = at
-    window.current_ticket_id = None
-    add_step(session, ticket, "finished", at, staff_id=staff.id, window_id=window.id)
-    return ticket, [_ticket_event(session, ticket, "ticket.finished", at)]
+    event = _ticket_event(
+        session,
+        ticket,
+        "ticket.transferred",
+        at,
+        None,
+        {"waiting": {ticket.queue_id: +1}, "report": {"from_waiting": from_queue.id}},
+        from_queue=from_queue.code,
+        from_waiting=None,
+        from_window=window.number,
+        to_window=target.number if target else None,
+    )
+    return ticket, [event]
 
 
 def pause(
-    session: Session, window_id: int, staff: Staff, reason: str, at: datetime | None = None
+    session: Session, window_id: int, staff: Any, reason: str, at: datetime | None = None
 ) -> tuple[Window, list[Event]]:
     """Pause an idle open window, with a reason residents may see."""
     at = at or clock.now()
@@ -709,41 +791,36 @@ def pause(
     if not reason:
         raise BadRequest("请填写暂停原因 / give a reason for the pause", code="reason_required")
     window = _held(session, window_id, staff)
-    if window.status != WindowStatus.OPEN:
+    if window.status == WindowStatus.PAUSED:
         raise Conflict("窗口已暂停 / the window is already paused", code="invalid_transition")
     _idle(session, window)
-    window.status = WindowStatus.PAUSED
+    window.move(WindowAction.PAUSE, at)
     window.pause_reason = reason[:200]
-    window.status_since = at
     _log_window(session, window, "paused", staff, at, reason[:200])
     return window, [_window_event(session, window, "window.paused", at)]
 
 
 def resume(
-    session: Session, window_id: int, staff: Staff, at: datetime | None = None
+    session: Session, window_id: int, staff: Any, at: datetime | None = None
 ) -> tuple[Window, list[Event]]:
     """Reopen a paused window."""
     at = at or clock.now()
     window = _held(session, window_id, staff)
-    if window.status != WindowStatus.PAUSED:
-        raise Conflict("窗口未暂停 / the window is not paused", code="invalid_transition")
-    window.status = WindowStatus.OPEN
+    window.move(WindowAction.RESUME, at)
     window.pause_reason = ""
-    window.status_since = at
     _log_window(session, window, "resumed", staff, at)
     return window, [_window_event(session, window, "window.resumed", at)]
 
 
 def close(
-    session: Session, window_id: int, staff: Staff, at: datetime | None = None
+    session: Session, window_id: int, staff: Any, at: datetime | None = None
 ) -> tuple[Window, list[Event]]:
     """Close an idle window; the staff member leaves it."""
     at = at or clock.now()
     window = _held(session, window_id, staff)
     _idle(session, window)
-    window.status = WindowStatus.CLOSED
+    window.move(WindowAction.CLOSE, at)
     window.pause_reason = ""
-    window.status_since = at
     _log_window(session, window, "closed", staff, at)
     event = _window_event(session, window, "window.closed", at)
     window.staff_id = None

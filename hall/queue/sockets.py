@@ -6,15 +6,16 @@ from typing import Any
 from flask import session
 from flask_socketio import emit, join_room
 
-from hall import printing
+from hall import access, cache, printing
+from hall.access import Permission
 from hall.admin import services as admin_services
 from hall.admin import services as auth
-from hall.admin.models import Device, Hall, Role, Staff
+from hall.admin.models import Device, Hall, Staff
 from hall.db import unit_of_work
 from hall.errors import HallError, Unauthorized
-from hall.events import publish
+from hall.events import current_seq, publish
 from hall.queue import appointments, lookup, services
-from hall.queue.presenters import announce_new_ticket, new_ticket, ticket_json, window_state
+from hall.queue.presenters import announce_new_ticket, ticket_json, window_state
 from hall.queue.schemas import (
     WINDOW_ACTIONS,
     CheckInIn,
@@ -27,7 +28,7 @@ from hall.queue.schemas import (
 )
 from hall.queue.services import ACTIONS, requeue
 from hall.services import printing as print_jobs
-from hall.sockets import HallNamespace, StaffNamespace, acked, auth_value, refuse
+from hall.sockets import HallNamespace, StaffNamespace, acked, auth_value, current_staff, refuse
 
 
 class DisplayNamespace(HallNamespace):
@@ -58,17 +59,19 @@ class StatusNamespace(HallNamespace):
                 hall = self.identify(db, auth_data)
                 session["hall_id"] = hall.id
                 join_room(f"hall:{hall.id}")
+                seq = current_seq(db, hall.id)
                 data = ticket_json(db, lookup.ticket(db, session["ticket_token"]))
         except HallError as err:
             raise refuse(err) from None
-        emit("ticket", {"seq": hall.event_seq, "ticket": data})
+        emit("ticket", {"seq": seq, "ticket": data})
 
     @acked
     def on_snapshot(self, data: dict) -> dict[str, Any]:
         """The ticket's state now."""
         with unit_of_work(readonly=True) as db:
+            seq = current_seq(db, session["hall_id"])
             ticket = lookup.ticket(db, session["ticket_token"])
-            return {"seq": ticket.hall.event_seq, "ticket": ticket_json(db, ticket)}
+            return {"seq": seq, "ticket": ticket_json(db, ticket)}
 
 
 class KioskNamespace(HallNamespace):
@@ -76,47 +79,51 @@ class KioskNamespace(HallNamespace):
 
     def identify(self, db, auth_data: Any) -> Hall:
         token = auth_value(auth_data, "token")
-        device = auth.device_for_token(db, token) if token else None
-        if device is None or device.kind != "kiosk":
+        device = cache.of(db).who(auth.token_hash(token)) if token else None
+        if not access.is_device(device) or device.kind != "kiosk":
             raise Unauthorized("设备令牌无效 / invalid kiosk token", code="bad_token")
         session["device_id"] = device.id
-        return device.hall
+        session["token_hash"] = auth.token_hash(token)
+        return db.get(Hall, device.hall_id)
+
+    def rooms(self) -> list[str]:
+        """A kiosk hears of its own print jobs."""
+        return [f"device:{session['device_id']}"]
+
+    def _device(self, db) -> Any:
+        device = cache.of(db).who(session.get("token_hash", ""))
+        if not access.is_device(device):
+            raise Unauthorized("设备令牌无效 / invalid kiosk token", code="bad_token")
+        return device
 
     @acked
     def on_check_in(self, data: dict) -> dict[str, Any]:
         """Check in an appointment by its code: a ticket."""
         body = CheckInIn().load(data)
         with unit_of_work() as db:
-            device = db.get(Device, session["device_id"])
-            ticket, events = appointments.check_in(
-                db, device.hall, body["code"], device_id=device.id
-            )
-            answer = new_ticket(db, ticket, device)
-        announce_new_ticket(answer, events)
-        return answer
+            device = self._device(db)
+            hall = cache.of(db).hall_by_id(device.hall_id)
+            issued = appointments.check_in(db, hall, body["code"], device=device)
+        return announce_new_ticket(db, issued)
 
     @acked
     def on_take_ticket(self, data: dict) -> dict[str, Any]:
         """Issue a ticket for a matter."""
         body = TicketIn().load(data)
         with unit_of_work() as db:
-            device = db.get(Device, session["device_id"])
-            ticket, events = services.issue(
-                db,
-                device.hall,
-                body["matter"],
-                priority=body["priority"],
-                source="kiosk",
-                device_id=device.id,
+            device = self._device(db)
+            hall = cache.of(db).hall_by_id(device.hall_id)
+            issued = services.issue(
+                db, hall, body["matter"], priority=body["priority"], source="kiosk", device=device
             )
-            answer = new_ticket(db, ticket, device)
-        announce_new_ticket(answer, events)
-        return answer
+        # Presenting runs after the commit, outside the writer lock.
+        return announce_new_ticket(db, issued)
 
     @acked
     def on_reprint_last(self, data: dict) -> dict[str, Any]:
         """Print the kiosk's last ticket again (within a few minutes of issuing it)."""
         with unit_of_work() as db:
+            self._device(db)
             device = db.get(Device, session["device_id"])
             job = printing.reprint(db, device, print_jobs.last_ticket(db, device))
             answer = {"print": print_jobs.job_json(job)}
@@ -127,28 +134,29 @@ class KioskNamespace(HallNamespace):
 class CounterNamespace(StaffNamespace):
     """Counter staff: every window action, each acked with the window's state."""
 
-    roles = (Role.WINDOW, Role.PICKUP, Role.MANAGER, Role.ADMIN)
+    permission = Permission.WORK_WINDOW
 
     def _act(self, action: str, data: dict, schema=None) -> dict[str, Any]:
         window_id = WindowRef().load({"window": data.get("window")})["window"]
         rest = {k: v for k, v in data.items() if k != "window"}
         body = schema().load(rest) if schema else {}
         with unit_of_work() as db:
-            staff = db.get(Staff, session["staff_id"])
-            if staff is None or not staff.active:
-                raise Unauthorized("账号已停用 / account disabled")
+            staff = current_staff(db)
             result, events = ACTIONS[action](db, window_id, staff, body)
-            answer = window_state(db, lookup.window(db, window_id), result)
+            window = cache.of(db).window(window_id)
+            hot = isinstance(result, services.TicketRow)
+            answer = None if hot else window_state(db, window, result)
         publish(events)
-        return answer
+        # The hot path's answer is built after the commit, from what its statements returned.
+        return window_state(db, window, result, staff) if hot else answer
 
     @acked
     def on_requeue(self, data: dict) -> dict[str, Any]:
         """Put a no-show back in line."""
         ref = TicketRef().load(data)["ticket"]
         with unit_of_work() as db:
-            staff = db.get(Staff, session["staff_id"])
-            hall = db.get(Hall, session["hall_id"])
+            staff = current_staff(db)
+            hall = cache.of(db).hall_by_id(session["hall_id"])
             ticket, events = requeue(db, hall, ref, staff)
             answer = {"ticket": ticket_json(db, ticket)}
         publish(events)
@@ -160,6 +168,7 @@ class CounterNamespace(StaffNamespace):
         body = ReprintIn().load({"device": data.get("device")})
         ref = TicketRef().load({"ticket": data.get("ticket")})["ticket"]
         with unit_of_work() as db:
+            current_staff(db)
             staff = db.get(Staff, session["staff_id"])
             job = printing.reprint(db, staff, lookup.ticket(db, ref), body["device"])
             answer = {"print": print_jobs.job_json(job)}
@@ -184,14 +193,14 @@ for _action in WINDOW_ACTIONS:
 class BoardNamespace(StaffNamespace):
     """Managers' live board: watches the hall and sets its notice; window actions are /counter's."""
 
-    roles = (Role.MANAGER, Role.ADMIN)
+    permission = Permission.WATCH_BOARD
 
     @acked
     def on_set_notice(self, data: dict) -> dict[str, Any]:
         """Replace the notice that scrolls on the hall's displays."""
         body = NoticeIn().load(data)
         with unit_of_work() as db:
-            staff = db.get(Staff, session["staff_id"])
+            staff = current_staff(db)
             hall = db.get(Hall, session["hall_id"])
             events = admin_services.set_notice(db, hall, staff, body["notice"])
             answer = {"notice": hall.notice}

@@ -11,13 +11,13 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from hall import clock
+from hall import access, clock
+from hall.access import Permission
 from hall.admin.models import Device, Hall, Staff
 from hall.errors import Conflict, Forbidden, NotFound
-from hall.events import Event, record
-from hall.queue import services
+from hall.events import Event, notify
+from hall.queue import presenters
 from hall.queue.models import PrintJob, PrintState, Ticket, TicketStatus
-from hall.queue.services import COUNTER_ROLES
 from printers import TicketLayout
 
 OPEN_STATES = (PrintState.PENDING, PrintState.PRINTING)
@@ -146,10 +146,7 @@ def reprint_by_staff(
     at: datetime | None = None,
 ) -> PrintJob:
     """Counter staff print a waiting ticket again (its kiosk's printer, or a named device)."""
-    if staff.role not in COUNTER_ROLES:
-        raise Forbidden("无权补打票号 / your role may not reprint tickets")
-    if staff.hall_id not in (None, ticket.hall_id):
-        raise Forbidden("不是本大厅的票号 / the ticket belongs to another hall", code="other_hall")
+    access.require(staff, Permission.REPRINT, hall=ticket.hall_id)
     _check_waiting(ticket)
     device = _printer_of(session, ticket, device_id)
     return enqueue(session, ticket, device, status_url, reprint=True, staff_id=staff.id, at=at)
@@ -200,8 +197,7 @@ def reprint_by_kiosk(
 
 def _event(session: Session, job: PrintJob, state: str, **extra: Any) -> Event:
     ticket = job.ticket
-    return record(
-        session,
+    return notify(
         session.get(Hall, job.hall_id),
         "print.updated",
         {
@@ -215,6 +211,7 @@ def _event(session: Session, job: PrintJob, state: str, **extra: Any) -> Event:
             "reprint": job.reprint,
             **extra,
         },
+        device_id=job.device_id,
     )
 
 
@@ -270,7 +267,7 @@ def layout_for(session: Session, job: PrintJob) -> TicketLayout:
     """What the printed ticket says, from the ticket as it stands now."""
     ticket = job.ticket
     hall = ticket.hall
-    ahead = services.ahead_of(session, ticket)
+    ahead = presenters.ahead_of(session, ticket)
     queue = ticket.queue
     return TicketLayout(
         hall=hall.name,
@@ -278,7 +275,7 @@ def layout_for(session: Session, job: PrintJob) -> TicketLayout:
         matter=ticket.matter.name if ticket.matter else queue.name,
         queue=f"{queue.name} {queue.name_en}".strip(),
         ahead=ahead,
-        estimated_wait_s=services.estimate_wait_s(session, hall, ticket.queue_id, ahead),
+        estimated_wait_s=presenters.estimate_wait_s(session, hall, ticket.queue_id, ahead),
         issued_at=clock.local(ticket.issued_at, hall.timezone).strftime("%Y-%m-%d %H:%M"),
         status_url=job.status_url,
         notice=REPRINT_NOTICE if job.reprint else DEFAULT_NOTICE,
@@ -347,12 +344,8 @@ def _device_events(session: Session, job: PrintJob, fault: str | None, at: datet
     hall = session.get(Hall, job.hall_id)
     payload = {"device_id": device.id, "device": device.name, "reason": fault}
     if fault is None:
-        return [record(session, hall, "printer.ok", payload)] if was_faulty else []
-    return [
-        record(
-            session, hall, "printer.fault", {**payload, "since": clock.iso_local(at, hall.timezone)}
-        )
-    ]
+        return [notify(hall, "printer.ok", payload)] if was_faulty else []
+    return [notify(hall, "printer.fault", {**payload, "since": clock.iso_local(at, hall.timezone)})]
 
 
 def settle(

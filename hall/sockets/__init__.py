@@ -8,10 +8,12 @@ from flask import Flask, session
 from flask_socketio import ConnectionRefusedError, Namespace, emit, join_room
 from marshmallow import ValidationError
 
+from hall import access, cache
+from hall.access import Permission
 from hall.admin import services as auth
 from hall.admin.models import Hall
 from hall.db import unit_of_work
-from hall.errors import Forbidden, HallError, Unauthorized
+from hall.errors import HallError, Unauthorized
 from hall.extensions import socketio
 from hall.queue import lookup, presenters
 from hall.schemas import describe
@@ -67,10 +69,16 @@ class HallNamespace(Namespace):
                 # Join before reading the snapshot: an event racing the read arrives twice at
                 # worst, and clients drop events whose seq the snapshot already covers.
                 join_room(f"hall:{hall.id}")
+                for room in self.rooms():
+                    join_room(room)
                 snap = presenters.hall_snapshot(db, hall, staff_view=self.staff_view)
         except HallError as err:
             raise refuse(err) from None
         emit("snapshot", snap)
+
+    def rooms(self) -> list[str]:
+        """Rooms besides the hall's that this connection joins (e.g. its device's)."""
+        return []
 
     @acked
     def on_snapshot(self, data: dict) -> dict[str, Any]:
@@ -81,27 +89,39 @@ class HallNamespace(Namespace):
 
 
 class StaffNamespace(HallNamespace):
-    """Staff clients: a staff token, a role, and the staff view of the hall."""
+    """Staff clients: a staff token, a permission of the access policy, the staff view."""
 
     staff_view = True
-    roles: tuple[str, ...] = ()
+    permission: Permission
 
     def identify(self, db, auth_data: Any) -> Hall:
         token = auth_value(auth_data, "token")
-        staff = auth.staff_for_token(db, token) if token else None
-        if staff is None:
+        staff = cache.of(db).who(auth.token_hash(token)) if token else None
+        if not access.is_staff(staff):
             raise Unauthorized("请先登录 / please log in", code="bad_token")
-        if staff.role not in self.roles:
-            raise Forbidden("无权使用此客户端 / your role may not use this client")
+        access.require(staff, self.permission)
         session["staff_id"] = staff.id
+        session["token_hash"] = auth.token_hash(token)
         code = auth_value(auth_data, "hall")
         if code is not None:
             hall = lookup.hall_by_code(db, code)
-            auth.require_staff_in_hall(staff, hall)
-            return hall
-        if staff.hall_id is None:
+        elif staff.hall_id is None:
             raise Unauthorized("请指定大厅 / give auth={'hall': code}", code="hall_required")
-        return db.get(Hall, staff.hall_id)
+        else:
+            hall = db.get(Hall, staff.hall_id)
+        access.require(staff, self.permission, hall=hall.id)
+        return hall
+
+
+def current_staff(db) -> Any:
+    """The staff member of this connection, while their token is valid: checked on every
+    message, so a logout, an expiry or a disabled account stops an open socket at once."""
+    staff = cache.of(db).who(session.get("token_hash", ""))
+    if not access.is_staff(staff):
+        raise Unauthorized(
+            "登录已失效,请重新登录 / your login has ended; log in again", code="bad_token"
+        )
+    return staff
 
 
 def init_app(app: Flask) -> None:

@@ -32,7 +32,7 @@ def book(app, matter="re-01", hall_code="kuancheng", starts_at=SLOT):
 
 def check_in(app, code, at, hall_code="kuancheng"):
     with app.app_context(), db.unit_of_work() as s:
-        ticket, _ = appointments.check_in(s, f.hall(s, hall_code), code, at=at)
+        ticket = appointments.check_in(s, f.hall(s, hall_code), code, at=at).ticket
         return ticket.number, ticket.priority, ticket.source
 
 

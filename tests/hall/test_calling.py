@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import select
 
 from hall import db
-from hall.admin.models import Hall
 from hall.errors import BadRequest, Conflict, Forbidden
+from hall.events import current_seq
 from hall.queue import services
 from hall.queue.models import Ticket, TicketStep
 from tests import factories as f
@@ -28,7 +28,7 @@ class Hall_:
 
     def issue(self, matter="samr-01", priority=None) -> str:
         with self.app.app_context(), db.unit_of_work() as s:
-            ticket, _ = services.issue(s, f.hall(s), matter, priority=priority, at=self.tick())
+            ticket = services.issue(s, f.hall(s), matter, priority=priority, at=self.tick()).ticket
             return ticket.number
 
     def act(self, action, window="1", clerk="window1", **kwargs):
@@ -55,7 +55,7 @@ class Hall_:
 
     def seq(self) -> int:
         with self.app.app_context(), db.unit_of_work(readonly=True) as s:
-            return s.scalar(select(Hall.event_seq).where(Hall.code == "kuancheng"))
+            return current_seq(s, f.hall(s).id)
 
 
 @pytest.fixture

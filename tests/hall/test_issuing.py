@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from hall import db
 from hall.errors import BadRequest, Conflict
-from hall.queue import services
+from hall.queue import presenters, services
 from hall.queue.models import DailyCounter, Ticket
 from tests import factories as f
 from tests.conftest import KIOSK
@@ -15,7 +15,7 @@ from tests.conftest import KIOSK
 
 def issue(app, matter="samr-01", hall_code="kuancheng", **kwargs):
     with app.app_context(), db.unit_of_work() as session:
-        ticket, _ = services.issue(session, f.hall(session, hall_code), matter, **kwargs)
+        ticket = services.issue(session, f.hall(session, hall_code), matter, **kwargs).ticket
         return ticket.number
 
 
@@ -70,7 +70,7 @@ def test_estimate_uses_recent_service_times_and_open_windows(app):
         services.finish(session, w1.id, clerk1, at=t0 + timedelta(minutes=3))  # 120 s
     with app.app_context(), db.unit_of_work(readonly=True) as session:
         last = f.tickets(session)[-1]
-        data = services.to_dict(session, last)
+        data = presenters.ticket_json(session, last)
         # 3 ahead × 120 s ÷ 2 open windows serving A
         assert data["ahead"] == 3
         assert data["estimated_wait_s"] == 180

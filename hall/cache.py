@@ -1,0 +1,412 @@
+"""Reference data kept in the process: halls, queues, matters, windows, device and staff tokens.
+
+The hot path (issue a ticket, call the next one) reads these on every request and they
+change rarely, so reading them from the database each time was most of its statements.
+Entries are plain frozen records, never ORM objects, so no session is needed to read them.
+
+They are dropped when they change: a service that changes reference data marks its session
+(``changed(session)``); after the commit this process forgets what it holds and, when the
+hub runs several processes, tells the others through Redis. A time limit (``REFERENCE_TTL_S``,
+``TOKEN_TTL_S``) bounds what a change made outside any hub process (the command line on a
+hub without a message queue) can leave behind.
+"""
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from hall import clock
+from hall.errors import NotFound
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "hall:reference-changed"
+
+
+@dataclass(frozen=True)
+class HallRef:
+    """A hall's settings."""
+
+    id: int
+    code: str
+    name: str
+    name_en: str
+    timezone: str
+    allow_phone_tickets: bool
+    hours: dict[str, Any] | None
+    workdays_only: bool
+    priority_classes: tuple[str, ...]
+    priority_streak_max: int
+    max_calls: int
+    no_show_grace_min: int
+    default_service_s: int
+    notice: str
+
+
+@dataclass(frozen=True)
+class QueueRef:
+    """A queue of a hall."""
+
+    id: int
+    hall_id: int
+    code: str
+    prefix: str
+    name: str
+    name_en: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class MatterRef:
+    """A matter of a hall, with the ticketing rules the hot path needs."""
+
+    id: int
+    hall_id: int
+    queue_id: int
+    code: str
+    name: str
+    name_en: str
+    daily_cap: int | None
+    cap_warning: int | None
+    hours: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class WindowRef:
+    """A window's fixed part: its hall, number, name and the queues it serves in order."""
+
+    id: int
+    hall_id: int
+    number: str
+    name: str
+    name_en: str
+    queue_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class StaffRef:
+    """A staff member as a token names them."""
+
+    id: int
+    username: str
+    name: str
+    staff_no: str
+    role: str
+    hall_id: int | None
+    department_id: int | None
+    active: bool
+
+
+@dataclass(frozen=True)
+class DeviceRef:
+    """A device as its token names it."""
+
+    id: int
+    hall_id: int
+    kind: str
+    name: str
+    printer_url: str | None
+
+
+@dataclass
+class _HallData:
+    hall: HallRef
+    queues: dict[int, QueueRef]
+    matters_by_id: dict[int, MatterRef]
+    matters_by_code: dict[str, MatterRef]
+    loaded: float
+
+
+class ReferenceCache:
+    """The process's copy of reference data; see the module's docstring."""
+
+    def __init__(self, factory: sessionmaker, *, reference_ttl_s: float, token_ttl_s: float):
+        self._factory = factory
+        self._reference_ttl_s = reference_ttl_s
+        self._token_ttl_s = token_ttl_s
+        self._lock = threading.Lock()
+        self._halls: dict[int, _HallData] = {}
+        self._hall_ids: dict[str, int] = {}
+        self._windows: dict[int, tuple[WindowRef, float]] = {}
+        self._tokens: dict[str, tuple[StaffRef | DeviceRef, datetime | None, float]] = {}
+        self.broadcaster: Any = None  # set when several processes share a message queue
+
+    # -- halls, queues, matters, windows --------------------------------------------------
+
+    def hall(self, code: str) -> HallRef:
+        """The hall with this code (404 ``hall_not_found`` when there is none)."""
+        hall_id = self._hall_ids.get(code)
+        data = self._halls.get(hall_id) if hall_id is not None else None
+        if data is None or self._stale(data.loaded, self._reference_ttl_s):
+            data = self._load_hall(code=code)
+        return data.hall
+
+    def hall_by_id(self, hall_id: int) -> HallRef:
+        """The hall with this id."""
+        return self._hall_data(hall_id).hall
+
+    def queue(self, hall_id: int, queue_id: int) -> QueueRef:
+        """A queue of the hall."""
+        return self._hall_data(hall_id).queues[queue_id]
+
+    def queues(self, hall_id: int) -> list[QueueRef]:
+        """The hall's queues by code."""
+        return sorted(self._hall_data(hall_id).queues.values(), key=lambda q: q.code)
+
+    def matter(self, hall_id: int, ref: int | str) -> MatterRef:
+        """An active matter of the hall by id or code (404 ``matter_not_found``)."""
+        data = self._hall_data(hall_id)
+        if isinstance(ref, int) or ref.isdigit():
+            matter = data.matters_by_id.get(int(ref))
+        else:
+            matter = data.matters_by_code.get(ref)
+        if matter is None:
+            raise NotFound(f"事项不存在 / no such matter: {str(ref)[:40]}", code="matter_not_found")
+        return matter
+
+    def matter_by_id(self, hall_id: int, matter_id: int | None) -> MatterRef | None:
+        """A matter of the hall by id, retired ones included (old tickets name them)."""
+        if matter_id is None:
+            return None
+        found = self._hall_data(hall_id).matters_by_id.get(matter_id)
+        return found or self._load_matter(matter_id)
+
+    def window(self, window_id: int) -> WindowRef:
+        """A window by id (404 ``window_not_found``)."""
+        entry = self._windows.get(window_id)
+        if entry is None or self._stale(entry[1], self._reference_ttl_s):
+            entry = (self._load_window(window_id), time.monotonic())
+            self._windows[window_id] = entry
+        return entry[0]
+
+    # -- tokens ----------------------------------------------------------------------------
+
+    def who(self, token_hash: str) -> StaffRef | DeviceRef | None:
+        """The staff member (valid, unexpired token, active account) or device of a token."""
+        entry = self._tokens.get(token_hash)
+        if entry is None or self._stale(entry[2], self._token_ttl_s):
+            found = self._load_token(token_hash)
+            if found is None:
+                self._tokens.pop(token_hash, None)
+                return None
+            entry = (*found, time.monotonic())
+            self._tokens[token_hash] = entry
+        who, expires_at, _ = entry
+        if expires_at is not None and expires_at < clock.now():
+            return None
+        return who
+
+    def forget_token(self, token_hash: str) -> None:
+        """Drop one token (this process), e.g. at logout."""
+        self._tokens.pop(token_hash, None)
+
+    # -- invalidation ----------------------------------------------------------------------
+
+    def clear(self) -> None:
+        """Forget everything this process holds."""
+        with self._lock:
+            self._halls.clear()
+            self._hall_ids.clear()
+            self._windows.clear()
+            self._tokens.clear()
+
+    def changed(self) -> None:
+        """Reference data changed and was committed: forget it here and in every process."""
+        self.clear()
+        if self.broadcaster is not None:
+            self.broadcaster.send()
+
+    # -- loading ---------------------------------------------------------------------------
+
+    @staticmethod
+    def _stale(loaded: float, ttl: float) -> bool:
+        return time.monotonic() - loaded > ttl
+
+    def _hall_data(self, hall_id: int) -> _HallData:
+        data = self._halls.get(hall_id)
+        if data is None or self._stale(data.loaded, self._reference_ttl_s):
+            data = self._load_hall(hall_id=hall_id)
+        return data
+
+    def _session(self) -> Session:
+        session = self._factory()
+        session.connection(execution_options={"readonly": True})
+        return session
+
+    def _load_hall(self, *, code: str | None = None, hall_id: int | None = None) -> _HallData:
+        from hall.admin.models import Hall
+        from hall.queue.models import Matter, Queue
+
+        with self._session() as session:
+            query = select(Hall).where(
+                Hall.code == code if code is not None else Hall.id == hall_id
+            )
+            hall = session.scalar(query)
+            if hall is None:
+                shown = code if code is not None else str(hall_id)
+                raise NotFound(f"大厅不存在 / no such hall: {shown[:40]}", code="hall_not_found")
+            queues = session.scalars(select(Queue).where(Queue.hall_id == hall.id)).all()
+            matters = session.scalars(
+                select(Matter).where(Matter.hall_id == hall.id, Matter.active.is_(True))
+            ).all()
+            data = _HallData(
+                hall=_hall_ref(hall),
+                queues={q.id: _queue_ref(q) for q in queues},
+                matters_by_id={m.id: _matter_ref(m) for m in matters},
+                matters_by_code={m.code: _matter_ref(m) for m in matters},
+                loaded=time.monotonic(),
+            )
+        with self._lock:
+            self._halls[data.hall.id] = data
+            self._hall_ids[data.hall.code] = data.hall.id
+        return data
+
+    def _load_matter(self, matter_id: int) -> MatterRef | None:
+        from hall.queue.models import Matter
+
+        with self._session() as session:
+            matter = session.get(Matter, matter_id)
+            return _matter_ref(matter) if matter is not None else None
+
+    def _load_window(self, window_id: int) -> WindowRef:
+        from hall.queue.models import Window
+
+        with self._session() as session:
+            window = session.get(Window, window_id)
+            if window is None:
+                raise NotFound(f"窗口不存在 / no such window: {window_id}", code="window_not_found")
+            return WindowRef(
+                id=window.id,
+                hall_id=window.hall_id,
+                number=window.number,
+                name=window.name,
+                name_en=window.name_en,
+                queue_ids=tuple(window.queue_ids),
+            )
+
+    def _load_token(self, token_hash: str) -> tuple[StaffRef | DeviceRef, datetime | None] | None:
+        from hall.admin.models import AuthToken, Device, Staff
+
+        with self._session() as session:
+            row = session.execute(
+                select(AuthToken.expires_at, Staff)
+                .join(Staff, Staff.id == AuthToken.staff_id)
+                .where(AuthToken.token_hash == token_hash)
+            ).first()
+            if row is not None:
+                expires_at, staff = row
+                return (staff_ref(staff), expires_at) if staff.active else None
+            device = session.scalar(select(Device).where(Device.token_hash == token_hash))
+            if device is None:
+                return None
+            return DeviceRef(
+                device.id, device.hall_id, device.kind, device.name, device.printer_url
+            ), None
+
+
+def _hall_ref(hall: Any) -> HallRef:
+    return HallRef(
+        id=hall.id,
+        code=hall.code,
+        name=hall.name,
+        name_en=hall.name_en,
+        timezone=hall.timezone,
+        allow_phone_tickets=hall.allow_phone_tickets,
+        hours=hall.hours,
+        workdays_only=hall.workdays_only,
+        priority_classes=tuple(hall.priority_classes or ()),
+        priority_streak_max=hall.priority_streak_max,
+        max_calls=hall.max_calls,
+        no_show_grace_min=hall.no_show_grace_min,
+        default_service_s=hall.default_service_s,
+        notice=hall.notice,
+    )
+
+
+def _queue_ref(queue: Any) -> QueueRef:
+    return QueueRef(
+        queue.id, queue.hall_id, queue.code, queue.prefix, queue.name, queue.name_en, queue.kind
+    )
+
+
+def _matter_ref(matter: Any) -> MatterRef:
+    return MatterRef(
+        id=matter.id,
+        hall_id=matter.hall_id,
+        queue_id=matter.queue_id,
+        code=matter.code,
+        name=matter.name,
+        name_en=matter.name_en,
+        daily_cap=matter.daily_cap,
+        cap_warning=matter.cap_warning,
+        hours=matter.hours,
+    )
+
+
+def staff_ref(staff: Any) -> StaffRef:
+    """The record of a staff row."""
+    return StaffRef(
+        id=staff.id,
+        username=staff.username,
+        name=staff.name,
+        staff_no=staff.staff_no,
+        role=staff.role,
+        hall_id=staff.hall_id,
+        department_id=staff.department_id,
+        active=staff.active,
+    )
+
+
+class RedisBroadcaster:
+    """Tells every hub process sharing a Redis that reference data changed."""
+
+    def __init__(self, url: str, cache: ReferenceCache) -> None:
+        import redis
+
+        self._redis = redis.Redis.from_url(url)
+        self._cache = cache
+        self._thread: threading.Thread | None = None
+
+    def send(self) -> None:
+        """Publish a change (every subscriber, this process included, forgets its copy)."""
+        try:
+            self._redis.publish(CHANNEL, b"1")
+        except Exception:  # the broker is down: the time limits still bound staleness
+            log.exception("could not announce a reference change")
+
+    def listen(self) -> None:
+        """Start the subscriber thread once."""
+        if self._thread is not None and self._thread.is_alive():
+            return
+        self._thread = threading.Thread(target=self._run, name="hall-reference", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            try:
+                pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
+                pubsub.subscribe(CHANNEL)
+                # Anything may have changed while we were not subscribed.
+                self._cache.clear()
+                for message in pubsub.listen():
+                    if message.get("type") == "message":
+                        self._cache.clear()
+            except Exception:
+                log.exception("reference change subscriber failed; retrying")
+                time.sleep(1.0)
+
+
+def changed(session: Session) -> None:
+    """Mark the session: it changes reference data, to be forgotten after the commit."""
+    session.info["hall.reference_changed"] = True
+
+
+def of(session: Session) -> ReferenceCache:
+    """The reference cache of the session's app."""
+    return session.info["hall.cache"]

@@ -1,15 +1,16 @@
 // The managers' board: queue lengths, longest waits, windows and alerts, read-only over /board.
-import { connectHub, h, hallClock, label, minutes } from "hub";
-import { forgetLogin, loginForm, savedLogin } from "staff";
+// The hall's state is the shared reducer's (state.js): each event updates it in place of a
+// fresh snapshot, which comes only after a gap in seq or a reconnect.
+import { followHall, h, hallClock, label, minutes } from "hub";
+import { forgetLogin, loginForm, matterNames, savedLogin } from "staff";
 
 const WAIT_ALERT_S = 30 * 60; // a resident waiting half an hour is worth a manager's look
 const config = document.getElementById("board-config").dataset;
 const $ = (id) => document.getElementById(id);
-const faults = new Map();
 let snap = null;
+let matters = new Map();
 let clock = hallClock(null);
 let hub = null;
-let refreshTimer = null;
 
 function show(view) {
   $("login").hidden = view !== "login";
@@ -30,7 +31,7 @@ function render() {
       h("th", { scope: "row" }, `${q.code} · ${q.name}`, q.name_en ? h("span", { class: "en" }, ` ${q.name_en}`) : null),
       h("td", { class: "num" }, String(q.waiting)),
       h("td", { class: "num" }, q.waiting ? minutes(q.longest).part(0) : "—"),
-      h("td", { class: "num" }, q.waiting ? minutes(q.estimated_wait_s).part(0) : "—"),
+      h("td", { class: "num" }, q.waiting && q.estimated_wait_s != null ? minutes(q.estimated_wait_s).part(0) : "—"),
       h("td", { class: "num" }, String(q.open_windows)),
     )));
   const all = Object.entries(waitingLists)
@@ -38,7 +39,7 @@ function render() {
     .sort((a, b) => Date.parse(a.queued_at) - Date.parse(b.queued_at))
     .slice(0, 8);
   $("longest").replaceChildren(...all.map((x) =>
-    h("tr", {}, h("th", { scope: "row" }, x.number), h("td", {}, x.code), h("td", {}, x.matter || ""),
+    h("tr", {}, h("th", { scope: "row" }, x.number), h("td", {}, x.code), h("td", {}, x.matter || matters.get(x.matter_code) || ""),
       h("td", { class: "num" }, minutes(clock.since(x.queued_at)).part(0)))));
   $("windows").replaceChildren(...snap.windows.map((w) =>
     h("li", { class: `win is-${w.status}`, dataset: { window: w.number } },
@@ -70,7 +71,7 @@ function renderAlerts(queues) {
     if (w.status === "paused") items.push(["warn", label("paused_window", { w: w.name, r: w.reason })]);
   }
   for (const p of snap.printer_faults || []) items.push(["bad", label("printer_down", { d: p.device, r: p.fault })]);
-  for (const [number, reason] of faults) items.push(["bad", label("print_fault", { n: number, r: reason })]);
+  for (const p of snap.print_faults || []) items.push(["bad", label("print_fault", { n: p.number, r: p.reason })]);
   $("alerts").replaceChildren(
     ...(items.length
       ? items.map(([level, text]) => h("li", { class: `alert is-${level}` }, text))
@@ -92,29 +93,27 @@ $("notice-form").addEventListener("submit", async (event) => {
   $("notice-text").blur();
 });
 
-function onEvent(name, ev) {
-  if (name === "print.updated") {
-    if (ev.state === "printed") faults.delete(ev.number);
-    else if (ev.reason) faults.set(ev.number, ev.reason);
-  }
-  clearTimeout(refreshTimer);
-  refreshTimer = setTimeout(() => hub.resync(), 400);
-}
-
 function connect(login) {
   $("who").textContent = login.staff.name;
   const auth = { token: login.token };
   if (config.hall) auth.hall = config.hall;
-  hub = connectHub({
+  hub = followHall({
     namespace: "/board",
     auth,
-    onSnapshot(s) {
-      snap = s;
-      clock = hallClock(s.now);
-      show("main");
+    onChange(state, { snapshot, first }) {
+      snap = state;
+      if (snapshot) {
+        clock = hallClock(snapshot.now);
+        if (first) {
+          matterNames(config.api, snapshot.hall).then((names) => {
+            matters = names;
+            render();
+          });
+        }
+        show("main");
+      }
       render();
     },
-    onEvent,
     onRefused(error) {
       hub.socket.disconnect();
       forgetLogin();

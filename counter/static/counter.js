@@ -1,14 +1,20 @@
 // The counter: sign in, take a window, call and serve; every action is the hub's to refuse.
-import { connectHub, h, hallClock, label, minutes, t } from "hub";
-import { forgetLogin, getJson, loginForm, savedLogin } from "staff";
+// The hall (windows, queues, waiting lists) is the shared reducer's state (state.js), kept
+// from events; a snapshot comes only after a gap in seq or a reconnect.
+import { followHall, h, hallClock, label, minutes, t } from "hub";
+import { applyToTicket } from "state";
+import { forgetLogin, getJson, loginForm, matterNames, savedLogin } from "staff";
 
 const WINDOW_KEY = "onewindow.counter.window";
+const ACTIVE = ["called", "serving"];
 const config = document.getElementById("counter-config").dataset;
 const $ = (id) => document.getElementById(id);
-const state = { login: null, snap: null, windowId: null, window: null, ticket: null, busy: false };
+// snap: the hall's state; ticket: the window's current ticket as the hub answered it;
+// left: tickets that left this window by our own actions (a late event must not bring one back).
+const state = { login: null, snap: null, windowId: null, window: null, ticket: null, busy: false, left: new Set() };
 let hub = null;
 let clock = hallClock(null);
-let refreshTimer = null;
+let matters = new Map();
 
 function show(view) {
   for (const id of ["login", "pick", "work"]) $(id).hidden = id !== view;
@@ -50,11 +56,14 @@ function connect() {
   for (const el of document.querySelectorAll("[data-who]")) el.textContent = state.login.staff.name;
   const auth = { token: state.login.token };
   if (config.hall) auth.hall = config.hall;
-  hub = connectHub({
+  hub = followHall({
     namespace: "/counter",
     auth,
-    onSnapshot,
-    onEvent,
+    onChange(snap, change) {
+      state.snap = snap;
+      if (change.snapshot) onSnapshot(change.snapshot, change.first);
+      else onEvent(change.name, change.payload, change.before);
+    },
     onRefused(error) {
       hub.socket.disconnect();
       forgetLogin();
@@ -66,9 +75,14 @@ function connect() {
   });
 }
 
-function onSnapshot(snap) {
-  state.snap = snap;
+function onSnapshot(snap, first) {
   clock = hallClock(snap.now);
+  if (first) {
+    matterNames(config.api, snap.hall).then((names) => {
+      matters = names;
+      renderQueues();
+    });
+  }
   for (const el of document.querySelectorAll("[data-hall-name]")) el.textContent = snap.name;
   const saved = Number(sessionStorage.getItem(WINDOW_KEY)) || null;
   if (!state.windowId && saved) {
@@ -84,12 +98,55 @@ function onSnapshot(snap) {
   }
 }
 
-function onEvent(name, ev) {
-  // Lists and counts come from a fresh snapshot (a counter is one of few staff screens).
-  clearTimeout(refreshTimer);
-  refreshTimer = setTimeout(() => hub.resync(), 250);
-  const mine = state.window && (ev.window_id === state.windowId || ev.window === state.window.number || ev.from_window === state.window.number);
-  if (mine) refreshWindow();
+function onEvent(name, ev, before) {
+  if (!state.windowId) {
+    if (name.startsWith("window.")) renderPicker();
+    return;
+  }
+  if (state.window && name.startsWith("window.") && ev.window_id === state.windowId) {
+    applyWindow({ window: { ...state.window, status: ev.status, reason: ev.reason, staff: ev.staff }, ticket: state.ticket });
+  } else if (state.ticket && ev.ticket_id === state.ticket.id) {
+    if (!stale(state.ticket, name, ev)) setTicket(applyToTicket(state.ticket, name, ev));
+  } else if (name === "ticket.called" && state.window && ev.window === state.window.number && !state.left.has(ev.ticket_id)) {
+    calledHere(ev, before);
+  }
+  renderQueues();
+}
+
+// Our own action's answer may overtake its event (a message queue between hub processes):
+// an event that would take the ticket back a step is older than what we show.
+function stale(ticket, name, ev) {
+  return ev.calls < ticket.calls || (name === "ticket.called" && ticket.status === "serving");
+}
+
+// This window called a ticket from another tab or device of ours: what the lists knew of it.
+function calledHere(ev, before) {
+  const known = before?.known?.[ev.ticket_id];
+  if (!known) {
+    refreshWindow(); // called before our snapshot and never listed: only the hub knows it
+    return;
+  }
+  setTicket({
+    id: ev.ticket_id,
+    number: ev.number,
+    status: ev.status,
+    queue: ev.queue,
+    priority: known.priority,
+    matter_name: known.matter || matters.get(known.matter_code) || null,
+    matter_name_en: null,
+    calls: ev.calls,
+    issued_at: known.queued_at,
+    called_at: ev.at,
+    window: ev.window,
+    window_name: ev.window_name,
+  });
+}
+
+function setTicket(ticket) {
+  const active = ticket && ACTIVE.includes(ticket.status);
+  if (ticket && !active) state.left.add(ticket.id);
+  state.ticket = active ? ticket : null;
+  renderCurrent();
 }
 
 // ---- window picker ------------------------------------------------------------------------
@@ -150,7 +207,8 @@ async function refreshWindow() {
 function applyWindow({ window, ticket }) {
   if (!window) return;
   state.window = window;
-  const active = ticket && (ticket.status === "called" || ticket.status === "serving");
+  const active = ticket && ACTIVE.includes(ticket.status);
+  if (ticket && !active) state.left.add(ticket.id);
   state.ticket = active ? ticket : null;
   if (window.status === "closed") {
     sessionStorage.removeItem(WINDOW_KEY);
@@ -235,7 +293,7 @@ async function loadTally() {
 function renderQueues() {
   if (!state.snap || !state.window) return;
   const served = state.window.queues;
-  const byCode = new Map(state.snap.queues.map((q) => [q.code, q]));
+  const byCode = new Map(state.snap.queues.map((q) => [q.code, { ...q, longest_wait_s: longestWait(state.snap.waiting?.[q.code]) }]));
   const lists = state.snap.waiting || {};
   const targeted = Object.values(lists).flat().filter((x) => x.target_window === state.windowId);
   const blocks = [];
@@ -245,6 +303,12 @@ function renderQueues() {
     if (queue) blocks.push(queueBlock(queue, (lists[code] || []).filter((x) => !x.target_window)));
   }
   $("queues").replaceChildren(...blocks);
+}
+
+// The longest wait now, from the oldest waiting entry (the hub's figure is as of the snapshot).
+function longestWait(list) {
+  const oldest = (list || []).find((x) => x.status === "waiting");
+  return oldest ? clock.since(oldest.queued_at) : 0;
 }
 
 function queueBlock(queue, tickets) {
@@ -265,7 +329,7 @@ function ticketRow(x) {
   const noShow = x.status === "no_show";
   return h("li", { class: `row is-${x.status}`, dataset: { ticket: x.id, number: x.number } },
     h("strong", { class: "row-number" }, x.number),
-    h("span", { class: "row-matter" }, x.matter || ""),
+    h("span", { class: "row-matter" }, x.matter || matters.get(x.matter_code) || ""),
     x.priority ? h("span", { class: "row-priority" }, label(x.priority)) : h("span", {}),
     h("span", { class: "row-wait" }, noShow ? label("no_show") : minutes(clock.since(x.queued_at)).part(0)),
     noShow

@@ -1,5 +1,5 @@
 // The hall board: newest call large, recent calls, windows, people waiting, clock, notice.
-import { connectHub, h, hallClock, label } from "hub";
+import { followHall, h, hallClock, label } from "hub";
 import { Announcer } from "./announcer.js";
 
 const FLASH_MS = 10000;
@@ -89,71 +89,24 @@ function announce(call) {
   announcer.add(call.number, call.window);
 }
 
-function onSnapshot(snap, { first }) {
-  clock = hallClock(snap.now);
-  // Calls made while we were away: show and speak them (oldest first), never silently skip.
-  const missed = first ? [] : snap.calls.filter((c) => !seen.has(callKey(c))).reverse();
-  snap.calls.forEach((c) => seen.add(callKey(c)));
-  Object.assign(state, { calls: snap.calls, windows: snap.windows, queues: snap.queues, notice: snap.notice || "" });
-  render();
-  missed.forEach(announce);
-}
-
-function setWaiting(code, waiting) {
-  const queue = state.queues.find((q) => q.code === code);
-  if (queue && typeof waiting === "number") queue.waiting = waiting;
-}
-
-function setWindow(number, changes) {
-  const win = state.windows.find((w) => w.number === number);
-  if (win) Object.assign(win, changes);
-}
-
-function onEvent(name, ev) {
-  switch (name) {
-    case "ticket.called": {
-      const call = { number: ev.number, window: ev.window, window_name: ev.window_name, queue: ev.queue, recall: ev.recall, at: ev.at };
-      seen.add(callKey(call));
-      state.calls = [call, ...state.calls].slice(0, 20);
-      setWindow(ev.window, { current: ev.number, current_status: "called" });
-      setWaiting(ev.queue, ev.waiting);
-      render();
-      announce(call);
-      return;
-    }
-    case "ticket.started":
-      setWindow(ev.window, { current: ev.number, current_status: "serving" });
-      break;
-    case "ticket.finished":
-    case "ticket.no_show":
-      setWindow(ev.window, { current: null, current_status: null });
-      setWaiting(ev.queue, ev.waiting);
-      break;
-    case "ticket.transferred":
-      setWindow(ev.from_window, { current: null, current_status: null });
-      setWaiting(ev.from_queue, ev.from_waiting);
-      setWaiting(ev.queue, ev.waiting);
-      break;
-    case "hall.notice":
-      state.notice = ev.notice || "";
-      break;
-    case "ticket.issued":
-    case "ticket.requeued":
-      setWaiting(ev.queue, ev.waiting);
-      break;
-    case "window.opened":
-    case "window.paused":
-    case "window.resumed":
-    case "window.closed": {
-      const win = state.windows.find((w) => w.id === ev.window_id);
-      if (win) Object.assign(win, { status: ev.status, reason: ev.reason, staff: ev.staff });
-      if (win && ev.status === "closed") Object.assign(win, { current: null, current_status: null });
-      break;
-    }
-    default:
-      return;
+// The hall's state is the shared reducer's; a call is flashed and spoken as it comes, and
+// calls made while we were away are found in the next snapshot.
+function onChange(next, { snapshot, first, name }) {
+  Object.assign(state, { calls: next.calls, windows: next.windows, queues: next.queues, notice: next.notice });
+  if (snapshot) {
+    clock = hallClock(snapshot.now);
+    // Calls made while we were away: show and speak them (oldest first), never silently skip.
+    const missed = first ? [] : next.calls.filter((c) => !seen.has(callKey(c))).reverse();
+    next.calls.forEach((c) => seen.add(callKey(c)));
+    render();
+    missed.forEach(announce);
+    return;
   }
   render();
+  if (name === "ticket.called") {
+    seen.add(callKey(next.calls[0]));
+    announce(next.calls[0]);
+  }
 }
 
 function tick() {
@@ -172,9 +125,8 @@ function tick() {
 setInterval(tick, 1000);
 tick();
 
-connectHub({
+followHall({
   namespace: "/display",
   auth: { hall: root.dataset.hall },
-  onSnapshot,
-  onEvent,
+  onChange,
 });

@@ -1,5 +1,5 @@
 // The screen above one window: its current number, its state and who serves there.
-import { connectHub, h, label } from "hub";
+import { followHall, h, label } from "hub";
 
 const FLASH_MS = 10000;
 const root = document.querySelector(".screen");
@@ -35,30 +35,13 @@ function flash() {
   flashTimer = setTimeout(() => el.classList.remove("flash"), FLASH_MS);
 }
 
-function onEvent(name, ev) {
-  if (!win) return;
-  if (name.startsWith("window.") && ev.window_id === windowId) {
-    Object.assign(win, { status: ev.status, reason: ev.reason, staff: ev.staff });
-  } else if (name === "ticket.called" && ev.window === number) {
-    Object.assign(win, { current: ev.number, current_status: "called" });
-    flash();
-  } else if (name === "ticket.started" && ev.window === number) {
-    Object.assign(win, { current: ev.number, current_status: "serving" });
-  } else if (
-    (name === "ticket.finished" || name === "ticket.no_show") && ev.window === number ||
-    name === "ticket.transferred" && ev.from_window === number
-  ) {
-    Object.assign(win, { current: null, current_status: null });
-  } else return;
-  render();
-}
-
-connectHub({
+// This window's row of the hall's state (the shared reducer's); a new call flashes.
+followHall({
   namespace: "/display",
   auth: { hall: root.dataset.hall },
-  onSnapshot(snap) {
-    win = snap.windows.find((w) => w.id === windowId) || null;
+  onChange(state, { name, payload }) {
+    win = state.windows.find((w) => w.id === windowId) || null;
     render();
+    if (name === "ticket.called" && payload.window === number) flash();
   },
-  onEvent,
 });

@@ -1,14 +1,15 @@
-// The resident's status page: one ticket, followed live over the /status namespace.
-// Any hall event that may move this ticket (its queue, its window) makes the page ask the
-// hub for the ticket again; the hub's answer is the only truth shown.
-import { io } from "socket.io-client";
-import { label, t } from "hub";
+// The resident's status page: one ticket, followed live over the /status namespace through
+// the shared connection (hub.js: the ticket first, then events in seq order, a gap or a
+// reconnect reads it again). An event about this ticket changes it at once (state.js); one
+// that may move the people ahead (its queue, a window) makes the page ask the hub for the
+// ticket again, since events do not say who was ahead of whom.
+import { connectHub, label, t } from "hub";
+import { applyToTicket } from "state";
 
 const $ = (id) => document.getElementById(id);
 const app = $("status-app");
 const near = Number(app.dataset.near);
 let ticket = JSON.parse($("ticket-data").textContent);
-let seq = -1;
 let refreshTimer = null;
 let pollTimer = null;
 
@@ -88,19 +89,8 @@ $("enable-alerts").addEventListener("click", async () => {
   showAlertsState();
 });
 
-async function refresh() {
-  if (socket.connected) {
-    try {
-      const ack = await socket.timeout(8000).emitWithAck("snapshot", {});
-      if (ack?.ticket) {
-        seq = Math.max(seq, ack.seq ?? seq);
-        render(ack.ticket);
-        return;
-      }
-    } catch {
-      // Fall through to the REST read below.
-    }
-  }
+// Offline: read the ticket over plain HTTP now and then, until the socket is back.
+async function poll() {
   try {
     const response = await fetch(app.dataset.api, { cache: "no-store" });
     if (response.ok) render((await response.json()).ticket);
@@ -109,47 +99,43 @@ async function refresh() {
   }
 }
 
-function refreshSoon() {
-  clearTimeout(refreshTimer);
-  refreshTimer = setTimeout(refresh, 150);
-}
-
-// Which events may change this ticket or the people ahead of it.
-function concerns(name, ev) {
-  if (ev?.ticket_id === ticket.id) return true;
+// Which events may change the people ahead of this ticket or its estimate.
+function movesLine(name, ev) {
+  if (ticket.status !== "waiting") return false;
   if (name.startsWith("window.")) return true;
-  return ev?.queue === ticket.queue || ev?.from_queue === ticket.queue;
+  return ev.queue === ticket.queue || ev.from_queue === ticket.queue;
 }
 
-const socket = io("/status", {
+const hub = connectHub({
+  namespace: "/status",
   auth: { ticket: app.dataset.token },
-  reconnectionDelay: 500,
+  // The namespace sends the ticket first ("ticket" {seq, ticket}) and answers "snapshot" alike.
+  snapshotEvent: "ticket",
+  snapshotOf: (ack) => (ack?.ticket ? { seq: ack.seq, ticket: ack.ticket } : null),
+  // A phone may sit behind a proxy that refuses websockets: long-polling first, then upgrade.
+  transports: ["polling", "websocket"],
   reconnectionDelayMax: 5000,
+  onOnline(online) {
+    // While the socket is away, read the ticket now and then over plain HTTP.
+    if (online) {
+      clearInterval(pollTimer);
+      pollTimer = null;
+    } else if (!pollTimer) pollTimer = setInterval(poll, 15000);
+  },
+  onSnapshot(data) {
+    render(data.ticket);
+  },
+  onEvent(name, ev) {
+    const next = applyToTicket(ticket, name, ev);
+    const recount = movesLine(name, ev) || (next !== ticket && next.status === "waiting");
+    if (next !== ticket) render(next);
+    if (recount) {
+      clearTimeout(refreshTimer);
+      refreshTimer = setTimeout(() => hub.resync(), 150);
+    }
+  },
 });
 
-function setOnline(online) {
-  document.documentElement.dataset.hub = online ? "online" : "offline";
-  const banner = $("hub-banner");
-  if (banner) banner.hidden = online;
-  // While the socket is away, read the ticket now and then over plain HTTP.
-  clearInterval(pollTimer);
-  if (!online) pollTimer = setInterval(refresh, 15000);
-}
-
-socket.on("connect", () => setOnline(true));
-socket.on("disconnect", () => setOnline(false));
-socket.on("connect_error", () => setOnline(false));
-socket.on("ticket", (data) => {
-  seq = data.seq;
-  render(data.ticket);
-});
-socket.onAny((name, ev) => {
-  if (name === "ticket" || name === "snapshot" || typeof ev?.seq !== "number") return;
-  const gap = seq >= 0 && ev.seq > seq + 1;
-  seq = Math.max(seq, ev.seq);
-  if (gap || concerns(name, ev)) refreshSoon();
-});
 
 render(ticket, false);
 showAlertsState();
-setOnline(false);

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from hall import create_app, db, demo, migrate
 from hall.admin.models import Hall, Staff
 from hall.queue import services
-from tests.conftest import KIOSK, LiveServer
+from tests.conftest import KIOSK, LiveServer, login
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [
@@ -305,3 +305,103 @@ def test_kiosk_and_counter_reprint_a_ticket(hub, open_page):
         ).all()
     db.engine(app).dispose()
     assert jobs == [False, True, True]  # the first print, the kiosk's and the counter's
+
+
+class Wire:
+    """What a page sends and receives: Socket.IO frames and HTTP requests, counted."""
+
+    def __init__(self, page) -> None:
+        self.sent: list[str] = []
+        self.received: list[str] = []
+        self.requests: list[str] = []
+        page.on("websocket", self._socket)
+        page.on("request", lambda request: self.requests.append(request.url))
+
+    def _socket(self, ws) -> None:
+        ws.on("framesent", lambda payload: self.sent.append(str(payload)))
+        ws.on("framereceived", lambda payload: self.received.append(str(payload)))
+
+    def asked_for_snapshot(self) -> int:
+        """`snapshot` requests the page sent (a Socket.IO message, e.g. 42/counter,3["snapshot",{}])."""
+        return sum(1 for f in self.sent if f.startswith("42/") and '["snapshot"' in f)
+
+    def snapshots_pushed(self) -> int:
+        """Snapshots the hub sent on connect."""
+        return sum(1 for f in self.received if f.startswith("42/") and '["snapshot"' in f)
+
+    def fetched(self, part: str) -> int:
+        return sum(1 for url in self.requests if part in url)
+
+
+def test_counter_and_board_follow_events_without_asking_for_snapshots(lite_server, open_page):
+    url = lite_server.url
+    counter = open_page(f"{url}/counter/?hall=kuancheng")
+    counter_wire = Wire(counter)
+    counter.fill("input[name=username]", "window7")
+    counter.fill("input[name=password]", "demo123")
+    counter.click("#login-form button[type=submit]")
+    counter.click("[data-window='7']")
+    counter.wait_for_selector("#work:not([hidden])")
+    board = open_page(f"{url}/board/?hall=kuancheng")
+    board_wire = Wire(board)
+    board.fill("input[name=username]", "manager")
+    board.fill("input[name=password]", "demo123")
+    board.click("#login-form button[type=submit]")
+    board.wait_for_selector("#main:not([hidden])")
+    online(counter)
+    online(board)
+    assert board.text_content("[data-window='7'] .win-status").startswith("开放")
+    b_count = "#queues tr[data-queue='B'] td:nth-child(2)"
+    matters = requests.get(f"{url}/api/v1/halls/kuancheng/matters", timeout=10).json()["matters"]
+    re01 = next(m["name"] for m in matters if m["code"] == "re-01")
+
+    # A resident takes a ticket at a kiosk: both pages list it from the event alone.
+    started = time.monotonic()
+    issued = requests.post(
+        f"{url}/api/v1/halls/kuancheng/tickets", json={"matter": "re-01"}, headers=KIOSK, timeout=10
+    ).json()["ticket"]
+    row = f"[data-queue='B'] [data-number='{issued['number']}']"
+    counter.wait_for_selector(row, timeout=2000)
+    board.wait_for_function(f"document.querySelector(\"{b_count}\").textContent === '1'")
+    listed_s = time.monotonic() - started
+    counter.wait_for_function(
+        f'document.querySelector("{row} .row-matter").textContent === {re01!r}'
+    )
+    assert counter.get_attribute("[data-queue='B'] .count", "data-count") == "1"
+
+    # The counter calls, serves and finishes it.
+    counter.click("[data-action='call_next']")
+    counter.wait_for_selector(f"#current[data-number='{issued['number']}']")
+    counter.wait_for_selector(row, state="detached")
+    board.wait_for_selector(f"[data-window='7'] .win-current:has-text('{issued['number']}')")
+    board.wait_for_function(f"document.querySelector(\"{b_count}\").textContent === '0'")
+    counter.click("[data-action='start']")
+    counter.wait_for_selector("#current[data-status='serving']")
+    board.wait_for_selector("[data-window='7'] .win-current:has-text('办理中')")
+    counter.click("[data-action='finish']")
+    counter.wait_for_selector("#current[data-status='idle']")
+    board.wait_for_selector("[data-window='7'] .win-current:text-is('—')")
+
+    # Another window opens and calls the next ticket of the same queue (over REST): the
+    # counter's list and the board follow that window's events too.
+    other = requests.post(
+        f"{url}/api/v1/halls/kuancheng/tickets", json={"matter": "re-01"}, headers=KIOSK, timeout=10
+    ).json()["ticket"]
+    other_row = f"[data-queue='B'] [data-number='{other['number']}']"
+    counter.wait_for_selector(other_row)
+    staff = login(url, "window5")
+    requests.post(f"{url}/api/v1/windows/5/open", headers=staff, timeout=10)
+    called = requests.post(f"{url}/api/v1/windows/5/call-next", headers=staff, timeout=10)
+    assert called.json()["ticket"]["number"] == other["number"]
+    counter.wait_for_selector(other_row, state="detached")
+    board.wait_for_selector(f"[data-window='5'] .win-current:has-text('{other['number']}')")
+    assert counter.text_content("#current-number") == "—"
+
+    counter.wait_for_timeout(600)  # the old pages asked for a snapshot 250-400 ms after events
+    for name, wire in (("counter", counter_wire), ("board", board_wire)):
+        assert wire.snapshots_pushed() == 1, name
+        assert wire.asked_for_snapshot() == 0, (name, [f for f in wire.sent if "snapshot" in f])
+    # Nor does the counter read its window or the hall over REST after the events.
+    assert counter_wire.fetched("/api/v1/windows/") == 0
+    assert counter_wire.fetched("/matters") == 1
+    assert listed_s < 2.0

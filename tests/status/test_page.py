@@ -95,7 +95,8 @@ def test_status_page_follows_the_ticket_until_called(browser, lite_server):
     page.set_default_timeout(10000)
     try:
         page.goto(ticket["status_url"])
-        page.wait_for_selector("html[data-hub=online]")
+        # hub.js's connection: the ticket first (data-seq is its place in the hall's events).
+        page.wait_for_selector("html[data-hub=online][data-seq]")
         assert page.inner_text("#number") == ticket["number"]
         assert page.inner_text("#ahead") == "1"
         assert "前面只有 1 人" in page.inner_text("#notice")

@@ -1,6 +1,7 @@
 // The connection every client shares: snapshot first, then events in seq order; a gap or a
 // reconnect brings a fresh snapshot; a banner and disabled actions while the hub is away.
 import { io } from "socket.io-client";
+import { apply, fromSnapshot } from "state";
 
 const strings = JSON.parse(document.getElementById("strings")?.textContent || "{}");
 
@@ -125,20 +126,38 @@ function setOnline(online) {
  * Connect to a hub namespace.
  * onSnapshot(snapshot, {first}) gets every snapshot (on connect, after a gap, on request);
  * onEvent(name, payload) gets each event exactly once, in order; onRefused(error) gets the
- * hub's refusal of the connection (bad token, unknown hall).
+ * hub's refusal of the connection (bad token, unknown hall). A namespace whose first message
+ * is not called "snapshot" names it (snapshotEvent), and snapshotOf(ack) reads the snapshot
+ * out of the answer to a "snapshot" request (the hall namespaces answer {snapshot});
+ * onOnline(online) hears the connection come and go.
  */
-export function connectHub({ namespace, auth, onSnapshot, onEvent, onRefused }) {
+export function connectHub({
+  namespace,
+  auth,
+  onSnapshot,
+  onEvent,
+  onRefused,
+  onOnline,
+  snapshotEvent = "snapshot",
+  snapshotOf = (ack) => ack?.snapshot,
+  transports = ["websocket"],
+  reconnectionDelayMax = 3000,
+}) {
   let seq = null;
   let snapshots = 0;
   let pending = [];
   let asking = false;
   const socket = io(namespace, {
     auth,
-    transports: ["websocket"],
+    transports,
     reconnectionDelay: 500,
-    reconnectionDelayMax: 3000,
+    reconnectionDelayMax,
   });
-  setOnline(false);
+  const online = (value) => {
+    setOnline(value);
+    onOnline?.(value);
+  };
+  online(false);
 
   function takeSnapshot(snap) {
     seq = snap.seq;
@@ -151,6 +170,12 @@ export function connectHub({ namespace, auth, onSnapshot, onEvent, onRefused }) 
   }
 
   function deliver(name, payload) {
+    // Notifications (print jobs, printers) are outside the hall's sequence: each carries the
+    // whole state of its job or printer, and a snapshot recovers any that were missed.
+    if (payload && typeof payload === "object" && !("seq" in payload)) {
+      onEvent?.(name, payload);
+      return;
+    }
     if (seq === null || asking) {
       pending.push([name, payload]);
       return;
@@ -171,28 +196,29 @@ export function connectHub({ namespace, auth, onSnapshot, onEvent, onRefused }) 
     try {
       const ack = await socket.timeout(8000).emitWithAck("snapshot", {});
       asking = false;
-      if (ack?.snapshot) takeSnapshot(ack.snapshot);
+      const snap = snapshotOf(ack);
+      if (snap) takeSnapshot(snap);
     } catch {
       asking = false;
     }
   }
 
-  socket.on("connect", () => setOnline(true));
-  socket.on("snapshot", (snap) => {
+  socket.on("connect", () => online(true));
+  socket.on(snapshotEvent, (snap) => {
     asking = false;
     takeSnapshot(snap);
   });
   socket.onAny((name, payload) => {
-    if (name !== "snapshot") deliver(name, payload);
+    if (name !== snapshotEvent) deliver(name, payload);
   });
   socket.on("disconnect", (reason) => {
-    setOnline(false);
+    online(false);
     seq = null;
     // The hub dropped us on purpose (e.g. a restart): the client will not retry by itself.
     if (reason === "io server disconnect") setTimeout(() => socket.connect(), 1000);
   });
   socket.on("connect_error", (err) => {
-    setOnline(false);
+    online(false);
     // A refusal by the hub (bad token, unknown hall) ends the retries; a lost hub does not.
     if (!socket.active) onRefused?.(refusal(err));
   });
@@ -213,6 +239,40 @@ export function connectHub({ namespace, auth, onSnapshot, onEvent, onRefused }) 
       } catch {
         return { error: { code: "timeout", message: t("The hub did not answer; try again.") } };
       }
+    },
+  };
+}
+
+/**
+ * Follow a hall through connectHub, keeping its state with the shared reducer (state.js):
+ * onChange(state, change) after the first snapshot and after every event or later snapshot,
+ * where change is {snapshot, first} or {name, payload}, with the state before it as `before`.
+ * Only a gap in seq or a reconnect brings a snapshot; events are applied as they come.
+ */
+export function followHall({ onChange, ...options }) {
+  let state = null;
+  const hub = connectHub({
+    ...options,
+    onSnapshot(snapshot, { first }) {
+      const before = state;
+      state = fromSnapshot(snapshot, state);
+      onChange?.(state, { snapshot, first, before });
+    },
+    onEvent(name, payload) {
+      const before = state;
+      state = apply(state, name, payload);
+      if (state !== before) onChange?.(state, { name, payload, before });
+    },
+  });
+  return {
+    socket: hub.socket,
+    resync: hub.resync,
+    request: hub.request,
+    get online() {
+      return hub.online;
+    },
+    get state() {
+      return state;
     },
   };
 }

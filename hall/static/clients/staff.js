@@ -57,3 +57,17 @@ export function loginForm(form, apiBase, offlineMessage, onLogin) {
     onLogin(result);
   });
 }
+
+/**
+ * The hall's matter names by code, read once from the public catalogue: ticket.issued names
+ * its matter by code, waiting lists show the name. Resolves to an empty Map when unreachable.
+ */
+export async function matterNames(apiBase, hall) {
+  try {
+    const response = await fetch(`${apiBase}/halls/${encodeURIComponent(hall)}/matters`);
+    const { matters } = await response.json();
+    return new Map((matters || []).map((m) => [m.code, m.name]));
+  } catch {
+    return new Map();
+  }
+}

@@ -39,19 +39,13 @@ def create_app(config: dict[str, Any] | None = None) -> APIFlask:
     app.json.ensure_ascii = False
     app.security_schemes = {"BearerAuth": {"type": "http", "scheme": "bearer"}}
 
-    from hall import api, db, i18n, pages, printing, sockets
-    from hall.extensions import limiter, socketio
+    from hall import api, db, i18n, limits, pages, printing, sockets
+    from hall.extensions import socketio
 
-    queue = app.config["MESSAGE_QUEUE"] or ""
     # The extension outlives an app: forget a message queue a previous app configured.
     socketio.server_options.pop("client_manager", None)
-    # Limits are shared between processes through Redis when the hub runs several.
-    app.config.setdefault(
-        "RATELIMIT_STORAGE_URI", queue if queue.startswith("redis") else "memory://"
-    )
-    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     db.init_app(app)
-    limiter.init_app(app)
+    limits.init_app(app)
     i18n.init_app(app)
     socketio.init_app(
         app,
@@ -71,7 +65,7 @@ def create_app(config: dict[str, Any] | None = None) -> APIFlask:
 def _register_errors(app: APIFlask) -> None:
     @app.errorhandler(HallError)
     def domain_error(err: HallError):
-        return err.to_dict(), err.status
+        return err.to_dict(), err.status, getattr(err, "headers", None) or {}
 
     @app.error_processor
     def http_error(err: HTTPError):

@@ -3,7 +3,7 @@
 from flask import current_app, request
 from sqlalchemy.orm import Session
 
-from hall import access, cache
+from hall import access, cache, limits
 from hall.access import Permission
 from hall.admin import services as auth
 from hall.admin.schemas import TokenIn
@@ -11,7 +11,6 @@ from hall.api import bp
 from hall.cache import DeviceRef, StaffRef
 from hall.db import unit_of_work
 from hall.errors import Unauthorized
-from hall.extensions import limiter
 
 
 def bearer() -> str | None:
@@ -40,11 +39,11 @@ def require(session: Session, permission: Permission, **scope: int | None) -> St
 
 
 @bp.post("/auth/token")
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT"])
 @bp.input(TokenIn, arg_name="body")
 @bp.doc(summary="Log in: a bearer token for a staff member")
 def login(body: dict) -> dict:
     """Exchange a username and password for a bearer token."""
+    limits.check("login", "LOGIN_LIMIT")
     with unit_of_work() as session:
         token, staff = auth.login(
             session, body["username"], body["password"], current_app.config["TOKEN_TTL_HOURS"]

@@ -3,19 +3,18 @@
 from datetime import date
 from typing import Any
 
-from flask import current_app, request
+from flask import request
 from sqlalchemy import select
 
-from hall import access, cache, clock
+from hall import access, cache, clock, limits
 from hall.access import Permission
 from hall.admin import services as admin_services
-from hall.admin.api import bearer, caller, require
+from hall.admin.api import caller, require
 from hall.admin.models import Hall
 from hall.api import bp
 from hall.db import unit_of_work
 from hall.errors import BadRequest, Forbidden, Unauthorized
 from hall.events import publish
-from hall.extensions import limiter
 from hall.queue import appointments, lookup, presenters, services
 from hall.queue.models import Matter
 from hall.queue.presenters import announce_new_ticket, window_state
@@ -153,9 +152,6 @@ def set_notice(code: str, body: dict) -> dict:
 
 
 @bp.post("/halls/<code>/tickets")
-@limiter.limit(
-    lambda: current_app.config["PHONE_TICKET_LIMIT"], exempt_when=lambda: bearer() is not None
-)
 @bp.input(TicketIn, arg_name="body")
 @bp.doc(
     summary="Take a ticket (kiosk token, staff token, or no token where the hall allows phones)",
@@ -175,6 +171,7 @@ def take_ticket(code: str, body: dict) -> tuple[dict, int]:
             access.require(who, Permission.ISSUE_TICKET, hall=hall.id)
             source = "counter"
         elif hall.allow_phone_tickets:
+            limits.check("phone-ticket", "PHONE_TICKET_LIMIT")
             source = "phone"
         else:
             raise Unauthorized("本大厅不支持手机取号 / this hall issues tickets at kiosks only")

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, insert, or_, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hall import access, cache, clock
@@ -19,46 +19,24 @@ from hall.access import Permission
 from hall.cache import HallRef, WindowRef
 from hall.calendar import is_workday
 from hall.errors import BadRequest, Conflict, Forbidden
-from hall.events import FOREVER, Event, counters_upsert, events_scope, make, record
+from hall.events import FOREVER, Event, bump, events_scope, make, record
 from hall.queue import lookup
+from hall.queue import statements as sql
 from hall.queue.models import (
     ACTIVE,
     DailyCounter,
-    PrintJob,
     PrintState,
     Ticket,
     TicketAction,
     TicketStatus,
-    TicketStep,
     Window,
     WindowAction,
     WindowStatus,
     WindowStep,
-    ticket_sources,
-    ticket_target,
 )
 from hall.urls import status_url
 
 SOURCES = ("kiosk", "phone", "appointment", "pickup", "counter")
-
-# What the hot path's statements hand back of a ticket, enough to answer without reading it.
-TICKET_COLUMNS = (
-    Ticket.id,
-    Ticket.hall_id,
-    Ticket.queue_id,
-    Ticket.matter_id,
-    Ticket.number,
-    Ticket.priority,
-    Ticket.source,
-    Ticket.status,
-    Ticket.token,
-    Ticket.issued_at,
-    Ticket.called_at,
-    Ticket.started_at,
-    Ticket.finished_at,
-    Ticket.calls,
-    Ticket.window_id,
-)
 
 
 @dataclass
@@ -80,6 +58,7 @@ class TicketRow:
     finished_at: datetime | None = None
     calls: int = 0
     window_id: int | None = None
+    queued_at: datetime | None = None
 
 
 @dataclass
@@ -203,7 +182,7 @@ def issue(
         scopes.insert(1, (f"matter:{matter.id}", day))
     # One statement: the ticket's number, the cap (rolled back with a refusal, so a refused
     # resident uses up nothing) and the hall's event number.
-    counts = dict(session.execute(counters_upsert(session, scopes)).all())
+    counts = bump(session, scopes)
     if capped and counts[f"matter:{matter.id}"] > matter.daily_cap:
         raise Conflict(
             f"今日号源已满 ({matter.daily_cap}) / today's tickets are all taken",
@@ -221,38 +200,30 @@ def issue(
         status=TicketStatus.WAITING,
         token=secrets.token_urlsafe(32),
         issued_at=at,
+        queued_at=at,
     )
-    ticket.id = session.execute(
-        insert(Ticket)
-        .values(
-            hall_id=hall.id,
-            queue_id=queue.id,
-            queue_prefix_scope=queue.id,
-            matter_id=matter.id,
-            service_date=day,
-            seq=seq,
-            number=ticket.number,
-            priority=priority,
-            source=source,
-            status=TicketStatus.WAITING,
-            token=ticket.token,
-            device_id=device.id if device is not None else None,
-            issued_at=at,
-            queued_at=at,
-            calls=0,
-        )
-        .returning(Ticket.id)
+    connection = session.connection()
+    ticket.id = connection.execute(
+        sql.INSERT_TICKET,
+        {
+            "hall_id": hall.id,
+            "queue_id": queue.id,
+            "queue_prefix_scope": queue.id,
+            "matter_id": matter.id,
+            "service_date": day,
+            "seq": seq,
+            "number": ticket.number,
+            "priority": priority,
+            "source": source,
+            "status": TicketStatus.WAITING,
+            "token": ticket.token,
+            "device_id": device.id if device is not None else None,
+            "issued_at": at,
+            "queued_at": at,
+            "calls": 0,
+        },
     ).scalar_one()
-    session.execute(
-        insert(TicketStep).values(
-            ticket_id=ticket.id,
-            hall_id=hall.id,
-            action="issued",
-            at=at,
-            queue_id=queue.id,
-            detail=source,
-        )
-    )
+    add_step(session, ticket, "issued", at, detail=source)
     job = None
     if device is not None and getattr(device, "printer_url", None):
         job = _queue_print(session, ticket, device, at)
@@ -266,7 +237,9 @@ def issue(
             "number": ticket.number,
             "queue": queue.code,
             "matter": matter.code,
+            "matter_name": matter.name,
             "priority": priority,
+            "queued_at": clock.iso_local(at, hall.timezone),
             "waiting": None,
             "at": clock.iso_local(at, hall.timezone),
         },
@@ -278,23 +251,29 @@ def issue(
 def _queue_print(session: Session, ticket: TicketRow, device: Any, at: datetime) -> dict[str, Any]:
     """Store the new ticket's print job in the issuing transaction: a committed ticket always
     has its job, and the issue costs one write instead of two."""
-    job_id = session.execute(
-        insert(PrintJob)
-        .values(
-            ticket_id=ticket.id,
-            hall_id=ticket.hall_id,
-            device_id=device.id,
-            printer_url=device.printer_url,
-            status_url=status_url(ticket.token),
-            reprint=False,
-            state=PrintState.PENDING,
-            attempts=0,
-            next_attempt_at=at,
-            last_error="",
-            created_at=at,
+    job_id = (
+        session.connection()
+        .execute(
+            sql.INSERT_JOB,
+            {
+                "ticket_id": ticket.id,
+                "hall_id": ticket.hall_id,
+                "device_id": device.id,
+                "printer_url": device.printer_url,
+                "status_url": status_url(ticket.token),
+                "reprint": False,
+                "state": PrintState.PENDING,
+                "attempts": 0,
+                "next_attempt_at": at,
+                "last_error": "",
+                "created_at": at,
+                "requested_by": None,
+                "claimed_at": None,
+                "finished_at": None,
+            },
         )
-        .returning(PrintJob.id)
-    ).scalar_one()
+        .scalar_one()
+    )
     return {
         "job_id": job_id,
         "state": PrintState.PENDING,
@@ -315,17 +294,18 @@ def add_step(
     detail: str = "",
 ) -> None:
     """Log one step of the ticket's life."""
-    session.execute(
-        insert(TicketStep).values(
-            ticket_id=ticket.id,
-            hall_id=ticket.hall_id,
-            action=action,
-            at=at,
-            staff_id=staff_id,
-            window_id=window_id,
-            queue_id=ticket.queue_id,
-            detail=detail[:200],
-        )
+    session.connection().execute(
+        sql.INSERT_STEP,
+        {
+            "ticket_id": ticket.id,
+            "hall_id": ticket.hall_id,
+            "action": action,
+            "at": at,
+            "staff_id": staff_id,
+            "window_id": window_id,
+            "queue_id": ticket.queue_id,
+            "detail": detail[:200],
+        },
     )
 
 
@@ -415,6 +395,7 @@ def _ticket_event(
     """A ticket event; its ``waiting`` count is filled in from the queue figures at commit."""
     refs = cache.of(session)
     hall = refs.hall_by_id(ticket.hall_id)
+    matter = refs.matter_by_id(hall.id, ticket.matter_id)
     effects = dict(effects or {})
     effects.setdefault("report", {})["waiting"] = ticket.queue_id
     return record(
@@ -429,6 +410,9 @@ def _ticket_event(
             "window_name": window.name if window else None,
             "status": ticket.status,
             "calls": ticket.calls,
+            "priority": ticket.priority,
+            "matter_name": matter.name if matter else None,
+            "queued_at": clock.iso_local(ticket.queued_at, hall.timezone),
             "waiting": None,
             "at": clock.iso_local(at, hall.timezone),
             **extra,
@@ -471,61 +455,6 @@ def open_window(
 # -- windows: the hot path (Core; four statements at most) ------------------------------------
 
 
-def _claim_statement(window: WindowRef, hall: HallRef, staff_id: int, at: datetime):
-    """Call the next ticket for the window in one guarded UPDATE … RETURNING.
-
-    The order: tickets transferred to this window, then the window's queues in its order;
-    within that, the priority rule (priority first, but at most ``priority_streak_max`` in a
-    row, then a normal ticket); then arrival. PostgreSQL: windows calling at once skip each
-    other's locked rows; SQLite: BEGIN IMMEDIATE already serialises writers.
-    """
-    order = list(window.queue_ids)
-    position = (
-        case(*[(Ticket.queue_id == qid, pos) for pos, qid in enumerate(order)], else_=len(order))
-        if order
-        else 0
-    )
-    streak = select(Window.priority_streak).where(Window.id == window.id).scalar_subquery()
-    priority_first = case((Ticket.priority.is_not(None), 0), else_=1)
-    normal_first = case((Ticket.priority.is_(None), 0), else_=1)
-    fairness = case((streak < hall.priority_streak_max, priority_first), else_=normal_first)
-    candidate = (
-        select(Ticket.id)
-        .where(
-            Ticket.hall_id == window.hall_id,
-            Ticket.status == TicketStatus.WAITING,
-            or_(
-                Ticket.target_window_id == window.id,
-                and_(Ticket.target_window_id.is_(None), Ticket.queue_id.in_(order)),
-            ),
-        )
-        .order_by(
-            case((Ticket.target_window_id == window.id, 0), else_=1),
-            position,
-            fairness,
-            Ticket.queued_at,
-            Ticket.id,
-        )
-        .limit(1)
-        .with_for_update(skip_locked=True)
-        .scalar_subquery()
-    )
-    return (
-        update(Ticket)
-        .where(Ticket.id == candidate, Ticket.status.in_(ticket_sources(TicketAction.CALL)))
-        .values(
-            status=ticket_target(TicketAction.CALL),
-            called_at=at,
-            first_called_at=func.coalesce(Ticket.first_called_at, at),
-            calls=Ticket.calls + 1,
-            window_id=window.id,
-            staff_id=staff_id,
-            target_window_id=None,
-        )
-        .returning(*TICKET_COLUMNS)
-    )
-
-
 def call_next(
     session: Session, window_id: int, staff: Any, at: datetime | None = None
 ) -> tuple[TicketRow | None, list[Event]]:
@@ -535,23 +464,16 @@ def call_next(
     window = refs.window(window_id)
     hall = refs.hall_by_id(window.hall_id)
     access.require(staff, Permission.WORK_WINDOW, hall=hall.id)
-    row = session.execute(_claim_statement(window, hall, staff.id, at)).first()
+    connection = session.connection()
+    claim = sql.claim(window.id, window.queue_ids, hall.priority_streak_max)
+    row = connection.execute(claim, {"p_hall": hall.id, "p_at": at, "p_staff": staff.id}).first()
     if row is None:
         _open_for_calls(session, window_id, staff)  # raises when the window cannot call
         return None, []
     ticket = TicketRow(*row)
-    taken = session.execute(
-        update(Window)
-        .where(
-            Window.id == window.id,
-            Window.status == WindowStatus.OPEN,
-            Window.staff_id == staff.id,
-            Window.current_ticket_id.is_(None),
-        )
-        .values(
-            current_ticket_id=ticket.id,
-            priority_streak=Window.priority_streak + 1 if ticket.priority else 0,
-        )
+    taken = connection.execute(
+        sql.take_window(ticket.priority is not None),
+        {"p_window": window.id, "p_staff": staff.id, "p_ticket": ticket.id},
     )
     if taken.rowcount != 1:
         # Rolled back with the claim: say exactly why the window cannot call.
@@ -577,28 +499,21 @@ def _advance(
     staff: Any,
     action: TicketAction,
     at: datetime,
-    **values: Any,
 ) -> tuple[TicketRow, WindowRef, HallRef]:
     """Move the window's current ticket by the state machine in one guarded UPDATE."""
     refs = cache.of(session)
     window = refs.window(window_id)
     hall = refs.hall_by_id(window.hall_id)
     access.require(staff, Permission.WORK_WINDOW, hall=hall.id)
-    current = (
-        select(Window.current_ticket_id)
-        .where(
-            Window.id == window.id,
-            Window.staff_id == staff.id,
-            Window.status == WindowStatus.OPEN,
+    stamp = {TicketAction.START: "started_at", TicketAction.FINISH: "finished_at"}[action]
+    row = (
+        session.connection()
+        .execute(
+            sql.advance(action, stamp),
+            {"p_window": window.id, "p_staff": staff.id, "p_at": at},
         )
-        .scalar_subquery()
+        .first()
     )
-    row = session.execute(
-        update(Ticket)
-        .where(Ticket.id == current, Ticket.status.in_(ticket_sources(action)))
-        .values(status=ticket_target(action), **values)
-        .returning(*TICKET_COLUMNS)
-    ).first()
     if row is None:
         window_row = _held(session, window_id, staff)
         _current(session, window_row, action)  # raises the precise refusal
@@ -611,7 +526,7 @@ def start(
 ) -> tuple[TicketRow, list[Event]]:
     """The resident arrived at the window: service starts."""
     at = at or clock.now()
-    ticket, window, _ = _advance(session, window_id, staff, TicketAction.START, at, started_at=at)
+    ticket, window, _ = _advance(session, window_id, staff, TicketAction.START, at)
     add_step(session, ticket, "started", at, staff_id=staff.id, window_id=window.id)
     return ticket, [_ticket_event(session, ticket, "ticket.started", at, window)]
 
@@ -621,8 +536,8 @@ def finish(
 ) -> tuple[TicketRow, list[Event]]:
     """Service is done; the window is free to call again."""
     at = at or clock.now()
-    ticket, window, _ = _advance(session, window_id, staff, TicketAction.FINISH, at, finished_at=at)
-    session.execute(update(Window).where(Window.id == window.id).values(current_ticket_id=None))
+    ticket, window, _ = _advance(session, window_id, staff, TicketAction.FINISH, at)
+    session.connection().execute(sql.FREE_WINDOW, {"p_window": window.id})
     add_step(session, ticket, "finished", at, staff_id=staff.id, window_id=window.id)
     served = (at - ticket.started_at).total_seconds() if ticket.started_at else None
     effects = {"service": (ticket.queue_id, served)} if served is not None else {}

@@ -276,7 +276,8 @@ def serve_command(server: Server) -> list[str] | None:
     """The gunicorn command line `hall serve` runs: the topmost gunicorn in its tree."""
     for pid in server.pids():
         argv = cmdline(pid)
-        if any(Path(a).name.startswith("gunicorn") for a in argv[:3]):
+        # `python -m gunicorn ...`, `.../bin/gunicorn ...` or `python .../bin/gunicorn ...`
+        if any(re.fullmatch(r"(\S*/)?gunicorn", a) for a in argv[:3]):
             return argv
     return None
 
@@ -1267,8 +1268,9 @@ def run_database(args, database: str, url: str, workdir: Path) -> dict[str, Any]
             reached = False
     finally:
         run.hub.stop()
-        if "Traceback" in run.hub.tail:  # keep the server's errors with the results
-            report["server_log_tail"] = run.hub.tail
+        report["server_log_tail"] = run.hub.tail  # the hub's errors, if any, with the figures
+        if "Traceback" in run.hub.tail:
+            log(f"  the hub logged a traceback: see server_log_tail in the {database} JSON")
     report["correct"] = bool(correct and reached)
     report["reached_correctness_checks"] = reached
     report["loadavg_after"] = Path("/proc/loadavg").read_text().split()[:3]
@@ -1500,7 +1502,7 @@ def print_statements(report: dict) -> None:
             f"transactions: {m['transactions']}"
         )
         for s in m["statements"]:
-            print(f"    [{s['where']}] {s['sql'][:400]}")
+            print(f"    [{s['where']}] {s['sql']}")
 
 
 # --------------------------------------------------------------------------- main

@@ -177,8 +177,14 @@ class Server:
 
     def start(self, probe: str, timeout: float = 60.0) -> None:
         self.logfile = open(self.log, "w")  # noqa: SIM115 - closed in stop()
+        # Not from the checkout: `python -m gunicorn` puts its working directory first on
+        # sys.path, which would import the working tree's hall/ ahead of a --ref export.
         self.proc = subprocess.Popen(
-            self.argv, env=self.env, stdout=self.logfile, stderr=subprocess.STDOUT, cwd=ROOT
+            self.argv,
+            env=self.env,
+            stdout=self.logfile,
+            stderr=subprocess.STDOUT,
+            cwd=self.log.parent,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -301,8 +307,9 @@ def mirror_command(argv: list[str], port: int) -> list[str] | None:
     return [*out, f"--bind={HOST}:{port}", "bare_app:create_app()"]
 
 
-def bare_server(hub: Server, port: int, log_path: Path, threads: int | None) -> Server:
-    argv = mirror_command(serve_command(hub) or [], port)
+def bare_server(hub: Server | None, port: int, log_path: Path, threads: int | None) -> Server:
+    """The bare app under the hub's own gunicorn command (hub None: the gthread fallback)."""
+    argv = mirror_command(serve_command(hub) or [], port) if hub else None
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(BENCH), env.get("PYTHONPATH")]))
     server = Server("bare", argv or [], port, env, log_path)
@@ -1216,7 +1223,16 @@ def run_database(args, database: str, url: str, workdir: Path) -> dict[str, Any]
     try:
         windows = None
         try:
-            bare.start("/healthz")
+            try:
+                bare.start("/healthz")
+            except RuntimeError as err:
+                # The hub's command did not serve the bare app: the gthread fallback, said so.
+                report["phase_errors"]["bare endpoint, mirrored"] = str(err)
+                bare.stop()
+                bare = bare_server(None, bare.port, workdir / "bare-fallback.log", args.threads)
+                report["serve"]["bare_command"] = " ".join(bare.argv)
+                report["serve"]["bare_mirrors_hall_serve"] = False
+                bare.start("/healthz")
             phase("tickets per second, hub and bare endpoint", issue_rates, run, bare)
             run.step(f"up to {args.concurrent_tickets} tickets from 8 threads")
             try:

@@ -549,11 +549,13 @@ class Displays:
         self.deadline = deadline
         self.inbox: queue.Queue = queue.Queue()
         self.procs: list[subprocess.Popen] = []
+        self.logs: list[Path] = []
         shares = [
             count // processes + (1 if k < count % processes else 0) for k in range(processes)
         ]
         for k, share in enumerate(s for s in shares if s):
-            errlog = open(run.workdir / f"swarm-{count}-{k}.log", "w")  # noqa: SIM115
+            self.logs.append(run.workdir / f"swarm-{count}-{k}.log")
+            errlog = open(self.logs[-1], "w")  # noqa: SIM115
             proc = subprocess.Popen(
                 [
                     sys.executable,
@@ -597,6 +599,11 @@ class Displays:
         errors: Counter[str] = Counter()
         for r in reports:
             errors.update(r["errors"])
+        if len(reports) < len(self.procs):  # a client process died: keep why
+            for path in self.logs:
+                tail = path.read_text(errors="replace").strip()[-300:]
+                if tail:
+                    errors[f"{path.name}: {tail}"] += 1
         return {
             "requested": self.count,
             "connected": sum(r["connected"] for r in reports),

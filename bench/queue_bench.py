@@ -1478,7 +1478,10 @@ def print_table(reports: list[dict], skipped: dict[str, str], summary: dict) -> 
     widths = [max([len(cell(db, k)) for k in order] + [len(db)]) for db in dbs]
     line = "-" * (w0 + w1 + sum(widths) + 4 * len(dbs) + 2)
     print()
-    print(f"OneWindow queue bench - hub {summary['commit']} ({summary['source']})")
+    print(
+        f"OneWindow queue bench - {summary['commit']} ({summary['source']}; hall/ last "
+        f"changed in {summary['hall_last_changed_in']})"
+    )
     for r in reports:
         s = r.get("serve", {})
         print(f"  {r['database']}: {s.get('server_command', '?')}")
@@ -1616,6 +1619,13 @@ def main() -> int:
         check=True,
     )
     summary["commit"] = commit.stdout.strip()
+    hub_commit = subprocess.run(
+        ["git", "log", "-1", "--format=%h", args.ref or "HEAD", "--", "hall"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    summary["hall_last_changed_in"] = hub_commit.stdout.strip()
     if args.ref:
         summary["source"] = f"git archive {args.ref}"
     else:

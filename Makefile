@@ -1,4 +1,5 @@
-# OneWindow (一窗通): `make run` serves the demo hall, `make test` runs the whole suite.
+# OneWindow (一窗通): `make run` serves the demo hall, `make test` runs the whole suite,
+# `make bench` measures the hub on SQLite and PostgreSQL (options: BENCH_ARGS="--help").
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -39,7 +40,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check hall kiosk counter display board status printers tests bench
 
 bench: $(STAMP)
-	$(BIN)/python bench/queue_bench.py
+	$(BIN)/python bench/queue_bench.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) instance *.egg-info

@@ -1,6 +1,6 @@
 """Public addresses the hub hands out (the status page a ticket's QR code opens)."""
 
-from flask import current_app, has_request_context, request
+from flask import current_app, g, has_request_context, request
 
 
 def base_url() -> str:
@@ -9,7 +9,10 @@ def base_url() -> str:
     if configured:
         return configured.rstrip("/")
     if has_request_context():
-        return request.host_url.rstrip("/")
+        # Worked out once per request: werkzeug rebuilds the host URL on every access.
+        if "hall_base_url" not in g:
+            g.hall_base_url = request.host_url.rstrip("/")
+        return g.hall_base_url
     return "http://127.0.0.1:5000"
 
 

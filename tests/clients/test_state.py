@@ -123,7 +123,7 @@ def ev(seq: int, **payload) -> dict:
 
 
 def ticket_ev(seq, ticket_id, number, queue, window, status, calls, waiting, at, **extra):
-    """A ticket event's payload, as calling._ticket_event builds it."""
+    """A ticket event's payload, as hall.queue.services._ticket_event builds it."""
     return ev(
         seq,
         ticket_id=ticket_id,
@@ -140,7 +140,7 @@ def ticket_ev(seq, ticket_id, number, queue, window, status, calls, waiting, at,
 
 
 def window_ev(seq, window_id, number, status, reason="", staff=STAFF):
-    """A window event's payload, as calling._window_event builds it."""
+    """A window event's payload, as hall.queue.services._window_event builds it."""
     return ev(
         seq,
         window_id=window_id,

@@ -7,6 +7,7 @@ bp = APIBlueprint("api", __name__, url_prefix="/api/v1", tag="OneWindow")
 
 def init_app(app) -> None:
     """Register the API blueprint and its views."""
-    from hall.api import appointments, halls, identity, printing, tickets, windows  # noqa: F401
+    from hall.api import appointments, halls, identity, tickets, windows  # noqa: F401
+    from hall.printing import api as printing_api  # noqa: F401
 
     app.register_blueprint(bp)

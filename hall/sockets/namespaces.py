@@ -14,6 +14,7 @@ from hall.errors import Forbidden, HallError, Unauthorized
 from hall.events import publish
 from hall.models import Device, Hall, Role, Staff
 from hall.presenters import announce_new_ticket, new_ticket, ticket_json, window_state
+from hall.printing import services as print_jobs
 from hall.schemas import (
     WINDOW_ACTIONS,
     CheckInIn,
@@ -26,7 +27,6 @@ from hall.schemas import (
     describe,
 )
 from hall.services import appointments, auth, lookup, notices, snapshots, tickets
-from hall.services import printing as print_jobs
 from hall.services.calling import ACTIONS, requeue
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from hall import db
 from hall.models import Ticket
-from hall.printing import run_due
+from hall.printing.worker import run_due
 from tests.conftest import login
 from tests.printers.escpos_decode import chinese_runs, qr_payloads
 

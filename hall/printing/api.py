@@ -5,9 +5,9 @@ from hall.api.identity import caller, require_staff
 from hall.db import unit_of_work
 from hall.errors import NotFound
 from hall.models import Role
-from hall.printing import reprint, wake_worker
+from hall.printing import reprint, services, wake_worker
 from hall.schemas import ReprintIn
-from hall.services import lookup, printing
+from hall.services import lookup
 
 
 @bp.post("/tickets/<int:ticket_id>/reprint")
@@ -22,7 +22,7 @@ def reprint_ticket(ticket_id: int, body: dict) -> tuple[dict, int]:
     with unit_of_work() as session:
         who = caller(session)
         job = reprint(session, who, lookup.ticket(session, ticket_id), body["device"])
-        answer = {"print": printing.job_json(job)}
+        answer = {"print": services.job_json(job)}
     wake_worker()
     return answer, 201
 
@@ -36,4 +36,4 @@ def hall_printers(code: str) -> dict:
         hall = lookup.hall_by_code(session, code)
         if staff.hall_id not in (None, hall.id):
             raise NotFound(f"大厅不存在 / no such hall: {code[:40]}", code="hall_not_found")
-        return {"printers": printing.printers_in_hall(session, hall)}
+        return {"printers": services.printers_in_hall(session, hall)}

@@ -27,6 +27,7 @@ ENV_KEYS = (
     "PHONE_TICKET_LIMIT",
     "LOGIN_LIMIT",
     "PRINT_WORKER",
+    "PRINT_POLL_S",
 )
 FALSE = ("0", "false", "no", "off")
 
@@ -39,6 +40,8 @@ def load(config: dict[str, Any] | None) -> dict[str, Any]:
         if value:
             if key == "TOKEN_TTL_HOURS":
                 merged[key] = int(value)
+            elif key == "PRINT_POLL_S":
+                merged[key] = float(value)
             elif key == "PRINT_WORKER":
                 merged[key] = value.strip().lower() not in FALSE
             else:

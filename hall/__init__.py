@@ -49,7 +49,7 @@ def create_app(config: dict[str, Any] | None = None) -> APIFlask:
     i18n.init_app(app)
     socketio.init_app(
         app,
-        async_mode="threading",
+        async_mode=settings.async_mode(),
         message_queue=app.config["MESSAGE_QUEUE"],
         cors_allowed_origins=[],
         max_http_buffer_size=64 * 1024,

@@ -1,4 +1,4 @@
-"""The `hall` command: init, serve, user add, device add."""
+"""The `hall` command: init, serve, print-worker, user add, device add, printer, appointment."""
 
 import sys
 
@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from hall import create_app, db, migrate
 from hall.errors import HallError
-from hall.printer_cli import printer
+from hall.printing.cli import print_worker, printer
 
 
 def _app(**config):
@@ -25,7 +25,7 @@ def main() -> None:
 )
 def init(demo: bool) -> None:
     """Create or upgrade the schema, and optionally the demo data."""
-    app = _app(PRINT_WORKER=False)
+    app = _app()
     migrate.upgrade(db.engine(app))
     click.echo(f"数据库已就绪 / database ready: {_safe_url(app.config['DATABASE_URL'])}")
     if demo:
@@ -50,17 +50,48 @@ def _safe_url(url: str) -> str:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option(
+    "--worker",
+    type=click.Choice(["gevent", "threads"]),
+    default="gevent",
+    show_default=True,
+    help="Serving model: gevent (a greenlet per connection) or threads (one per websocket).",
+)
+@click.option(
     "--threads",
     default=200,
     show_default=True,
     type=int,
-    help="Worker threads; each open websocket holds one.",
+    help="With --worker threads: worker threads; each open websocket holds one.",
 )
-def serve(host: str, port: int, threads: int) -> None:
-    """Run the hub under gunicorn (one threaded worker; add processes behind a sticky proxy)."""
+@click.option(
+    "--connections",
+    default=2000,
+    show_default=True,
+    type=int,
+    help="Open connections the process accepts (websockets and HTTP alike).",
+)
+@click.option(
+    "--print-worker/--no-print-worker",
+    default=None,
+    help="Start `hall print-worker` as a child process [default: HALL_PRINT_WORKER, else yes].",
+)
+def serve(
+    host: str, port: int, worker: str, threads: int, connections: int, print_worker: bool | None
+) -> None:
+    """Run the hub under gunicorn, with the print worker as a child process."""
+    from hall import config
     from hall.server import run
 
-    run(host=host, port=port, threads=threads)
+    if print_worker is None:
+        print_worker = config.load(None)["PRINT_WORKER"]
+    run(
+        host=host,
+        port=port,
+        worker=worker,
+        threads=threads,
+        connections=connections,
+        print_worker=print_worker,
+    )
 
 
 @main.group()
@@ -86,7 +117,7 @@ def user_add(username, password, role, hall_code, department_code, name, staff_n
     from hall.admin.models import Department
     from hall.queue import lookup
 
-    app = _app(PRINT_WORKER=False)
+    app = _app()
     try:
         with app.app_context(), db.unit_of_work() as session:
             hall = lookup.hall_by_code(session, hall_code) if hall_code else None
@@ -129,7 +160,7 @@ def device_add(kind, hall_code, name, printer_url) -> None:
     from hall.admin import services as auth
     from hall.queue import lookup
 
-    app = _app(PRINT_WORKER=False)
+    app = _app()
     try:
         with app.app_context(), db.unit_of_work() as session:
             hall = lookup.hall_by_code(session, hall_code)
@@ -141,6 +172,7 @@ def device_add(kind, hall_code, name, printer_url) -> None:
 
 
 main.add_command(printer)
+main.add_command(print_worker)
 
 
 @main.group()
@@ -164,7 +196,7 @@ def appointment_add(hall_code: str, matter: str, starts_at: str) -> None:
 
     from hall.queue import appointments, lookup
 
-    app = _app(PRINT_WORKER=False)
+    app = _app()
     try:
         with app.app_context(), db.unit_of_work() as session:
             hall = lookup.hall_by_code(session, hall_code)

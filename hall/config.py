@@ -12,7 +12,7 @@ DEFAULTS: dict[str, Any] = {
     "TOKEN_TTL_HOURS": 12,
     "MAX_CONTENT_LENGTH": 64 * 1024,
     "BABEL_DEFAULT_LOCALE": "zh",
-    "PRINT_WORKER": True,  # start the background print worker with the app
+    "PRINT_WORKER": True,  # `hall serve` starts `hall print-worker` as a child process
     # Per client address: phones taking tickets without a token, and password guessing.
     "PHONE_TICKET_LIMIT": "20 per minute;200 per hour",
     "LOGIN_LIMIT": "30 per minute",
@@ -32,7 +32,10 @@ ENV_KEYS = (
     "TOKEN_TTL_HOURS",
     "PHONE_TICKET_LIMIT",
     "LOGIN_LIMIT",
+    "PRINT_WORKER",
+    "PRINT_POLL_S",
 )
+FALSE = ("0", "false", "no", "off")
 
 
 def load(config: dict[str, Any] | None) -> dict[str, Any]:
@@ -41,7 +44,14 @@ def load(config: dict[str, Any] | None) -> dict[str, Any]:
     for key in ENV_KEYS:
         value = os.environ.get(f"HALL_{key}")
         if value:
-            merged[key] = int(value) if key == "TOKEN_TTL_HOURS" else value
+            if key == "TOKEN_TTL_HOURS":
+                merged[key] = int(value)
+            elif key == "PRINT_POLL_S":
+                merged[key] = float(value)
+            elif key == "PRINT_WORKER":
+                merged[key] = value.strip().lower() not in FALSE
+            else:
+                merged[key] = value
     merged.update(config or {})
     return merged
 
@@ -56,3 +66,11 @@ def instance_secret(instance_path: str) -> str:
             out.write(secrets.token_urlsafe(48))
     with open(path) as key:
         return key.read().strip()
+
+
+def async_mode() -> str:
+    """Flask-SocketIO's async mode for this process: gevent where gevent patched it."""
+    import sys
+
+    monkey = sys.modules.get("gevent.monkey")
+    return "gevent" if monkey is not None and monkey.is_module_patched("socket") else "threading"

@@ -123,7 +123,11 @@ def init_app(app: Flask) -> None:
     app.extensions["hall.figures"] = figures
     # SQLite has one writer: queue this process's writers on a lock that wakes the next one
     # at once, rather than in SQLite's busy handler, which sleeps in steps of up to 100 ms.
-    # Other processes (the CLI, a second hub) still meet the busy timeout.
+    # Other processes (the CLI, the print worker, a second hub) still meet the busy timeout.
+    # Under gunicorn's gevent worker this is gevent's patched lock, as it must be: a waiting
+    # greenlet yields to the others instead of blocking the one thread they all run on (an
+    # OS lock held by a greenlet that yields would deadlock the process). SQLite's own calls
+    # never yield, so the holder finishes its transaction without letting anyone in between.
     app.extensions["hall.write_lock"] = (
         threading.Lock() if engine.dialect.name == "sqlite" else contextlib.nullcontext()
     )

@@ -11,7 +11,7 @@ sees a gap for a message it was never meant to get.
 """
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -136,18 +136,26 @@ def notify(hall: Any, name: str, payload: dict[str, Any], device_id: int | None 
     return Event(name, hall.id, {"hall": hall.code, **payload}, device_id=device_id)
 
 
-def publish(events: Iterable[Event]) -> None:
+def routes(ev: Event) -> list[tuple[str, str]]:
+    """The (namespace, room) pairs an event goes to."""
+    namespaces = NOTIFIED if ev.seq is None else SEQUENCED
+    pairs = [(namespace, f"hall:{ev.hall_id}") for namespace in namespaces]
+    if ev.seq is None and ev.device_id is not None:
+        pairs.append(("/kiosk", f"device:{ev.device_id}"))
+    return pairs
+
+
+def publish(events: Iterable[Event], emit: Callable[..., Any] | None = None) -> None:
     """Send committed events to the namespaces that show them, in the rooms of their scope.
 
-    The change is already committed: if the message queue is down, the request still
-    succeeds, and screens catch up from a snapshot when they see the gap in ``seq``.
+    ``emit`` is this process's Socket.IO server unless given (the print worker passes a
+    write-only emitter on the message queue). The change is already committed: if the
+    message queue is down, the request still succeeds, and screens catch up from a snapshot.
     """
+    emit = emit or socketio.emit
     for ev in events:
-        routes = [(ns, f"hall:{ev.hall_id}") for ns in (NOTIFIED if ev.seq is None else SEQUENCED)]
-        if ev.seq is None and ev.device_id is not None:
-            routes.append(("/kiosk", f"device:{ev.device_id}"))
-        for namespace, room in routes:
+        for namespace, room in routes(ev):
             try:
-                socketio.emit(ev.name, ev.payload, namespace=namespace, to=room)
+                emit(ev.name, ev.payload, namespace=namespace, to=room)
             except Exception:  # a broker outage must not turn a committed change into a 500
                 log.exception("could not publish %s #%s to %s", ev.name, ev.seq, namespace)

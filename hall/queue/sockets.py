@@ -14,6 +14,7 @@ from hall.admin.models import Device, Hall, Staff
 from hall.db import unit_of_work
 from hall.errors import HallError, Unauthorized
 from hall.events import current_seq, publish
+from hall.printing import services as print_jobs
 from hall.queue import appointments, lookup, services
 from hall.queue.presenters import announce_new_ticket, ticket_json, window_state
 from hall.queue.schemas import (
@@ -27,7 +28,6 @@ from hall.queue.schemas import (
     WindowRef,
 )
 from hall.queue.services import ACTIONS, requeue
-from hall.services import printing as print_jobs
 from hall.sockets import HallNamespace, StaffNamespace, acked, auth_value, current_staff, refuse
 
 

@@ -5,9 +5,9 @@ import time
 from datetime import timedelta
 
 from hall import clock, db
-from hall.printing import run_due
-from hall.services import printing
-from hall.services.printing import STALE_REASON
+from hall.printing import services as printing
+from hall.printing.services import STALE_REASON
+from hall.printing.worker import PrintWorker, run_due
 from tests.conftest import build_app, login
 from tests.printers.escpos_decode import chinese_runs, contains_cut, qr_payloads, text_lines
 
@@ -188,8 +188,9 @@ def test_job_of_a_dead_worker_fails_and_is_never_retried(lite_app, printer):
     assert fake.wait_for(timeout=0.3) == b""
 
 
-def test_worker_thread_prints_after_the_printer_comes_back(sqlite_url, printer):
-    app = build_app(sqlite_url, PRINT_WORKER=True, PRINT_POLL_S=0.1, **FAST)
+def test_worker_loop_prints_after_the_printer_comes_back(sqlite_url, printer):
+    app = build_app(sqlite_url, PRINT_POLL_S=0.1, **FAST)
+    worker = PrintWorker(app).start()
     url, port = offline_url()
     _, token = add_kiosk(app, url)
     kiosk = socket_client(app, "/kiosk", {"token": token})
@@ -209,7 +210,7 @@ def test_worker_thread_prints_after_the_printer_comes_back(sqlite_url, printer):
         time.sleep(1)
         data = fake.wait_for()
     finally:
-        app.extensions["hall.print_worker"].stop()
+        worker.stop()
         db.engine(app).dispose()
 
     assert states[0] == "pending"

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 
 from hall import db
-from hall.printing import run_due
+from hall.printing.worker import run_due
 from hall.queue.models import Ticket
 from tests.conftest import login
 from tests.printers.escpos_decode import chinese_runs, qr_payloads

@@ -1,4 +1,6 @@
-"""`hall printer …`: try a printer by its URL and set a device's printer."""
+"""`hall printer …` (try a printer, set a device's printer) and `hall print-worker`."""
+
+import logging
 
 import click
 
@@ -76,7 +78,7 @@ def printer_set(device_id, url, paper, raster, require_ready) -> None:
             printers.parse_printer_url(url)
         except printers.PrinterError as err:
             raise click.ClickException(str(err)) from None
-    app = create_app({"PRINT_WORKER": False})
+    app = create_app()
     try:
         with app.app_context(), db.unit_of_work() as session:
             device = session.get(Device, device_id)
@@ -92,3 +94,20 @@ def printer_set(device_id, url, paper, raster, require_ready) -> None:
             click.echo(f"{device.kind} #{device.id} {device.name}: {device.printer_url} {options}")
     except HallError as err:
         raise click.ClickException(err.message) from None
+
+
+@click.command("print-worker")
+def print_worker() -> None:
+    """Run the print queue in this process until SIGTERM (`hall serve` starts one itself).
+
+    Run it alone where `hall serve --no-print-worker` (or HALL_PRINT_WORKER=0) serves: on
+    another machine with HALL_MESSAGE_QUEUE set, or under a supervisor of its own.
+    """
+    from hall import create_app
+    from hall.printing.worker import run_process
+
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(asctime)s print-worker[%(process)d] %(levelname)s %(name)s: %(message)s",
+    )
+    run_process(create_app())

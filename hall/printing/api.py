@@ -5,10 +5,9 @@ from hall.access import Permission
 from hall.admin.api import caller
 from hall.api import bp
 from hall.db import unit_of_work
-from hall.printing import reprint, wake_worker
+from hall.printing import reprint, services, wake_worker
 from hall.queue import lookup
 from hall.queue.schemas import ReprintIn
-from hall.services import printing
 
 
 @bp.post("/tickets/<int:ticket_id>/reprint")
@@ -23,7 +22,7 @@ def reprint_ticket(ticket_id: int, body: dict) -> tuple[dict, int]:
     with unit_of_work() as session:
         who = caller(session)
         job = reprint(session, who, lookup.ticket(session, ticket_id), body["device"])
-        answer = {"print": printing.job_json(job)}
+        answer = {"print": services.job_json(job)}
     wake_worker()
     return answer, 201
 
@@ -35,4 +34,4 @@ def hall_printers(code: str) -> dict:
     with unit_of_work(readonly=True) as session:
         hall = lookup.hall_by_code(session, code)
         access.require(caller(session), Permission.REPRINT, hall=hall.id)
-        return {"printers": printing.printers_in_hall(session, hall)}
+        return {"printers": services.printers_in_hall(session, hall)}

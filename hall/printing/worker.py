@@ -1,0 +1,192 @@
+"""The print worker: claims due jobs, sends each to its printer, settles the outcome.
+
+It runs in a process of its own (`hall print-worker`, started by `hall serve` as a child),
+never in the serving process: printing must not share the hub's interpreter lock or its
+event loop. A request stores a job and wakes the worker (``hall.printing.channels``); the
+worker claims due jobs, sends each with a short timeout outside any transaction, and
+records the outcome in a transaction of its own. It also polls every PRINT_POLL_S, so a
+lost wake-up or a job queued while it was down is printed all the same.
+"""
+
+import logging
+import signal
+import threading
+import time
+from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+
+from flask import Flask
+
+import printers
+from hall import clock
+from hall.db import unit_of_work
+from hall.events import publish as publish_here
+from hall.printing import services as printing
+from hall.printing.channels import Publish, listen_for_wakeups, worker_publisher
+from hall.printing.services import Outcome, PrintOrder
+from printers.layout import paper_for
+
+log = logging.getLogger(__name__)
+
+
+def send(order: PrintOrder, timeout: float) -> Outcome:
+    """Print one claimed job; only a failure that sent nothing may be retried."""
+    try:
+        printers.print_ticket(
+            order.printer_url,
+            order.layout,
+            paper_mm=order.paper_mm,
+            raster_text=order.raster_text,
+            timeout=timeout,
+            require_ready=order.require_ready,
+        )
+    except printers.PrintInterrupted as err:
+        return Outcome(printed=False, error=str(err), retry=False)
+    except printers.PrinterError as err:
+        return Outcome(printed=False, error=str(err), retry=_set_up_right(order))
+    return Outcome(printed=True)
+
+
+def _set_up_right(order: PrintOrder) -> bool:
+    """Whether the printer's settings are valid, so that trying again may help."""
+    try:
+        printers.parse_printer_url(order.printer_url)
+        paper_for(order.paper_mm)
+    except printers.PrinterError:
+        return False
+    return True
+
+
+def _settle(app: Flask, order: PrintOrder, outcome: Outcome, publish: Publish) -> bool:
+    with unit_of_work(app=app) as session:
+        events = printing.settle(
+            session,
+            order.job_id,
+            outcome,
+            clock.now(),
+            retry_base_s=app.config["PRINT_RETRY_BASE_S"],
+            retry_max_s=app.config["PRINT_RETRY_MAX_S"],
+        )
+    publish(events)
+    return outcome.printed
+
+
+def _send_to_printer(app: Flask, orders: list[PrintOrder], publish: Publish) -> None:
+    """Send one printer's jobs in order; after a failure hand the rest back untried."""
+    with app.app_context():
+        for index, order in enumerate(orders):
+            outcome = send(order, app.config["PRINT_TIMEOUT_S"])
+            if _settle(app, order, outcome, publish) or not outcome.retry:
+                continue
+            with unit_of_work(app=app) as session:
+                for rest in orders[index + 1 :]:
+                    printing.release(session, rest.job_id, clock.now())
+            return
+
+
+def run_due(
+    app: Flask,
+    at: datetime | None = None,
+    *,
+    sweep: bool = True,
+    publish: Publish = publish_here,
+) -> int:
+    """One pass of the worker: expire (when ``sweep``), claim and send due jobs.
+
+    Returns the number of jobs claimed. Events go out through ``publish`` (by default to
+    this process's Socket.IO server, which is what tests driving a pass in-process want).
+    """
+    at = at or clock.now()
+    if sweep:
+        with unit_of_work(app=app) as session:
+            events = printing.sweep(
+                session,
+                at,
+                give_up_s=app.config["PRINT_GIVE_UP_S"],
+                stale_s=app.config["PRINT_STALE_S"],
+            )
+        publish(events)
+    with unit_of_work(app=app) as session:
+        orders = printing.claim_due(session, at, limit=app.config["PRINT_BATCH"])
+    by_printer: dict[str, list[PrintOrder]] = defaultdict(list)
+    for order in orders:
+        by_printer[order.printer_url].append(order)
+    if len(by_printer) <= 1:
+        for group in by_printer.values():
+            _send_to_printer(app, group, publish)
+    else:
+        workers = min(len(by_printer), app.config["PRINT_THREADS"])
+        with ThreadPoolExecutor(workers, thread_name_prefix="hall-print") as pool:
+            for future in [
+                pool.submit(_send_to_printer, app, g, publish) for g in by_printer.values()
+            ]:
+                future.result()
+    return len(orders)
+
+
+class PrintWorker:
+    """The worker's loop: a pass on every wake-up, and at least every PRINT_POLL_S."""
+
+    def __init__(self, app: Flask, publish: Publish = publish_here) -> None:
+        self.app = app
+        self.publish = publish
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def wake(self) -> None:
+        """Look for due jobs now instead of at the next poll."""
+        self._wake.set()
+
+    def stop_soon(self) -> None:
+        """End the loop after the pass under way (a ticket being sent is finished)."""
+        self._stop.set()
+        self._wake.set()
+
+    def run(self) -> None:
+        """Run passes until stopped; the first one at once (jobs left while we were down)."""
+        last_sweep = 0.0
+        while not self._stop.is_set():
+            self._wake.clear()
+            # Expiring old jobs is a write transaction: once in a while, not on every wake-up
+            # (each new ticket wakes the worker, and SQLite has one writer at a time).
+            now = time.monotonic()
+            sweep = now - last_sweep >= self.app.config["PRINT_SWEEP_S"]
+            try:
+                run_due(self.app, sweep=sweep, publish=self.publish)
+                if sweep:
+                    last_sweep = now
+            except Exception:  # a database outage must not end the worker: try again later
+                log.exception("print worker pass failed")
+            self._wake.wait(self.app.config["PRINT_POLL_S"])
+
+    def start(self) -> "PrintWorker":
+        """Run the loop in a thread of this process (tests; the process runs it in main)."""
+        self._thread = threading.Thread(target=self.run, name="hall-print-worker", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop the loop's thread, waiting for the pass under way."""
+        self.stop_soon()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+
+def run_process(app: Flask) -> None:
+    """`hall print-worker`: run the print queue in this process until SIGTERM or SIGINT."""
+    worker = PrintWorker(app, publish=worker_publisher(app))
+    stopping = threading.Event()
+
+    def on_signal(signum, _frame) -> None:
+        log.info("print worker: signal %s, stopping", signum)
+        stopping.set()
+        worker.stop_soon()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    listen_for_wakeups(app, worker.wake, stopping)
+    log.info("print worker running (poll every %s s)", app.config["PRINT_POLL_S"])
+    worker.run()

@@ -1,1 +1,0 @@
-"""Domain operations: plain functions taking a session and plain values, returning events."""

@@ -2,6 +2,7 @@
 
 import contextlib
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -10,8 +11,11 @@ from typing import Any
 
 from flask import Flask, current_app
 from sqlalchemy import JSON, DateTime, Engine, create_engine, event
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+from hall.config import async_mode
 
 
 class UTCDateTime(TypeDecorator):
@@ -54,6 +58,9 @@ def load_models() -> type[Base]:
     return Base
 
 
+BUSY_TIMEOUT_S = 30.0  # how long a writer waits for another process's writer
+
+
 def make_engine(url: str) -> Engine:
     """Build the engine; SQLite gets WAL, a busy timeout and BEGIN IMMEDIATE for writers."""
     if not url.startswith("sqlite"):
@@ -74,18 +81,48 @@ def make_engine(url: str) -> Engine:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
         cursor.close()
+
+    cooperative = async_mode() == "gevent"
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn) -> None:
         # One writer at a time: two windows calling at once queue here instead of racing.
         if conn.get_execution_options().get("readonly"):
             conn.exec_driver_sql("BEGIN")
+        elif cooperative:
+            _begin_yielding(conn)
         else:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+def _begin_yielding(conn) -> None:
+    """BEGIN IMMEDIATE that waits for another process's writer without holding the loop.
+
+    Under gevent one process serves every socket on one thread: SQLite's busy handler would
+    sleep in C (steps of up to 100 ms) with every socket stalled while the print worker or the
+    command line holds the write lock. Instead try without waiting, and sleep cooperatively
+    (``time.sleep`` is gevent's once patched) between tries, up to the usual 30 s.
+    """
+    raw = conn.connection.dbapi_connection
+    raw.execute("PRAGMA busy_timeout=0")
+    try:
+        deadline = time.monotonic() + BUSY_TIMEOUT_S
+        delay = 0.0005
+        while True:
+            try:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+                return
+            except OperationalError as err:
+                if "locked" not in str(err.orig) or time.monotonic() > deadline:
+                    raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.01)
+    finally:
+        raw.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
 
 
 def default_url(app: Flask) -> str:

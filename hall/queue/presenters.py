@@ -187,7 +187,6 @@ def window_state(session: Session, window: Any, result: Any, staff: Any = None) 
         )
         return {"window": _window_dict(window, hall, refs, "open", "", staff), "ticket": ticket}
     row = session.get(Window, window.id) if not isinstance(window, Window) else window
-    session.refresh(row)
     hall = refs.hall_by_id(row.hall_id)
     if isinstance(result, Ticket):
         ticket = result

@@ -218,3 +218,22 @@ def test_staff_of_another_hall_cannot_read_its_waiting_list(client):
     # One outcome everywhere (hall/access.py): staff outside the hall get 403 other_hall.
     assert_error(client.get("/api/v1/halls/kuancheng/waiting", headers=staff), 403, "other_hall")
     assert client.get("/api/v1/halls/xinfa/waiting", headers=staff).status_code == 200
+
+
+def test_a_window_calls_again_after_every_way_a_ticket_leaves_it(client):
+    """REST answers are built from the rows the action changed: none of them is lost."""
+    staff = login(client, "window1")
+    for _ in range(4):
+        client.post("/api/v1/halls/kuancheng/tickets", json={"matter": "samr-01"}, headers=KIOSK)
+    assert client.post("/api/v1/windows/1/open", headers=staff).status_code == 200
+    seen = []
+    for leave in (["no-show"], ["start", "finish"], ["transfer"], ["recall", "no-show"]):
+        called = client.post("/api/v1/windows/1/call-next", headers=staff)
+        assert called.status_code == 200, called.json
+        seen.append(called.json["ticket"]["number"])
+        for action in leave:
+            body = {"queue": "B"} if action == "transfer" else None
+            answer = client.post(f"/api/v1/windows/1/{action}", json=body, headers=staff)
+            assert answer.status_code == 200, (action, answer.json)
+        assert client.get("/api/v1/windows/1").json["ticket"] is None
+    assert seen == ["A001", "A002", "A003", "A004"]

@@ -111,7 +111,7 @@ def _begin_yielding(conn) -> None:
     raw.execute("PRAGMA busy_timeout=0")
     try:
         deadline = time.monotonic() + BUSY_TIMEOUT_S
-        delay = 0.0005
+        delay = 0.0002
         while True:
             try:
                 conn.exec_driver_sql("BEGIN IMMEDIATE")
@@ -120,7 +120,7 @@ def _begin_yielding(conn) -> None:
                 if "locked" not in str(err.orig) or time.monotonic() > deadline:
                     raise
             time.sleep(delay)
-            delay = min(delay * 2, 0.01)
+            delay = min(delay * 2, 0.002)
     finally:
         raw.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
 

@@ -26,6 +26,7 @@ DEFAULTS: dict[str, Any] = {
     "PRINT_GIVE_UP_S": 600.0,  # a ticket nobody collected for 10 minutes is not printed
     "PRINT_STALE_S": 120.0,  # a job "printing" this long belonged to a worker that died
     "PRINT_POLL_S": 1.0,  # how often the worker looks for jobs without a wake-up
+    "PRINT_GATHER_S": 0.05,  # after a wake-up, wait this long to claim a burst at once
     "PRINT_SWEEP_S": 5.0,  # how often it expires jobs of tickets no longer waiting
     "PRINT_THREADS": 4,  # printers served at once; jobs of one printer go one by one
     "PRINT_BATCH": 20,  # jobs claimed per pass

@@ -148,6 +148,11 @@ class PrintWorker:
         """Run passes until stopped; the first one at once (jobs left while we were down)."""
         last_sweep = 0.0
         while not self._stop.is_set():
+            # A wake-up comes with every ticket: wait a moment so that a burst of tickets is
+            # claimed in one write transaction, not one each (SQLite has one writer, and the
+            # hub's requests wait for it).
+            if self._wake.is_set():
+                self._stop.wait(self.app.config["PRINT_GATHER_S"])
             self._wake.clear()
             # Expiring old jobs is a write transaction: once in a while, not on every wake-up
             # (each new ticket wakes the worker, and SQLite has one writer at a time).

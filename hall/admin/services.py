@@ -82,20 +82,6 @@ def logout(session: Session, token: str) -> None:
     cache.changed(session)
 
 
-def staff_for_token(session: Session, token: str, at: datetime | None = None) -> Staff | None:
-    """The staff member a token belongs to, if it is valid and unexpired."""
-    at = at or clock.now()
-    row = session.scalar(select(AuthToken).where(AuthToken.token_hash == token_hash(token)))
-    if row is None or row.expires_at < at or not row.staff.active:
-        return None
-    return row.staff
-
-
-def device_for_token(session: Session, token: str) -> Device | None:
-    """The device a token belongs to."""
-    return session.scalar(select(Device).where(Device.token_hash == token_hash(token)))
-
-
 def add_device(
     session: Session,
     kind: str,

@@ -126,11 +126,16 @@ class Availability:
         }
 
 
-def availability(session: Session, hall: Any, matter: Any, at: datetime) -> Availability:
-    """The matter's ticketing state at this instant."""
+def _open_now(hall: Any, matter: Any, at: datetime) -> tuple[bool, list[list[str]] | None]:
+    """Whether tickets for the matter can be taken at this instant, and today's periods."""
     periods = _periods(hall, matter, at)
     hhmm = clock.local(at, hall.timezone).strftime("%H:%M")
-    is_open = periods is None or any(start <= hhmm < end for start, end in periods)
+    return periods is None or any(start <= hhmm < end for start, end in periods), periods
+
+
+def availability(session: Session, hall: Any, matter: Any, at: datetime) -> Availability:
+    """The matter's ticketing state at this instant."""
+    is_open, periods = _open_now(hall, matter, at)
     day = clock.service_date(at, hall.timezone)
     issued = counter_value(session, f"matter:{matter.id}", day) if matter.daily_cap else 0
     return Availability(is_open, issued, matter.daily_cap, matter.cap_warning, hours_text(periods))
@@ -167,9 +172,8 @@ def issue(
         raise BadRequest(
             f"优先类别无效 / unknown priority class: {priority[:20]}", code="bad_priority"
         )
-    periods = _periods(hall, matter, at)
-    hhmm = clock.local(at, hall.timezone).strftime("%H:%M")
-    if periods is not None and not any(start <= hhmm < end for start, end in periods):
+    is_open, periods = _open_now(hall, matter, at)
+    if not is_open:
         raise Conflict(
             f"当前不在取号时间 ({hours_text(periods)}) / ticketing is closed now",
             code="ticketing_closed",

@@ -30,6 +30,7 @@ DEFAULTS: dict[str, Any] = {
     "PRINT_SWEEP_S": 5.0,  # how often it expires jobs of tickets no longer waiting
     "PRINT_THREADS": 4,  # printers served at once; jobs of one printer go one by one
     "PRINT_BATCH": 20,  # jobs claimed per pass
+    "PRINT_SETTLE_S": 0.25,  # printed jobs are recorded together, at least this often
     "PRINT_REPRINT_WINDOW_S": 180.0,  # a kiosk may reprint its last ticket this long
 }
 

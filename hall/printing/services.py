@@ -8,17 +8,22 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from hall import access, clock
+from hall import access, cache, clock
 from hall.access import Permission
 from hall.admin.models import Device, Hall, Staff
+from hall.db import UTCDateTime
 from hall.errors import Conflict, Forbidden, NotFound
 from hall.events import Event, notify
 from hall.queue import presenters
 from hall.queue.models import PrintJob, PrintState, Ticket, TicketStatus
 from printers import TicketLayout
+
+JOBS = PrintJob.__table__
+TICKETS = Ticket.__table__
+DEVICES = Device.__table__
 
 OPEN_STATES = (PrintState.PENDING, PrintState.PRINTING)
 KIOSK_REPRINTS = 3  # a kiosk may print a ticket at most this many times more
@@ -48,6 +53,12 @@ class PrintOrder:
     paper_mm: int = 80
     raster_text: bool = False
     require_ready: bool = False
+    # Enough of the job to settle a printed batch without reading it again.
+    hall_id: int = 0
+    ticket_id: int = 0
+    device_id: int | None = None
+    attempts: int = 0
+    reprint: bool = False
 
 
 @dataclass(frozen=True)
@@ -266,37 +277,109 @@ def sweep(session: Session, at: datetime, *, give_up_s: float, stale_s: float) -
 def layout_for(session: Session, job: PrintJob) -> TicketLayout:
     """What the printed ticket says, from the ticket as it stands now."""
     ticket = job.ticket
-    hall = ticket.hall
-    ahead = presenters.ahead_of(session, ticket)
-    queue = ticket.queue
+    return _layout(
+        session,
+        hall_id=ticket.hall_id,
+        ticket_id=ticket.id,
+        number=ticket.number,
+        queue_id=ticket.queue_id,
+        matter_id=ticket.matter_id,
+        priority=ticket.priority,
+        issued_at=ticket.issued_at,
+        queued_at=ticket.queued_at,
+        waiting=ticket.status == TicketStatus.WAITING,
+        status_url=job.status_url,
+        reprint=job.reprint,
+    )
+
+
+def _layout(
+    session: Session,
+    *,
+    hall_id: int,
+    ticket_id: int,
+    number: str,
+    queue_id: int,
+    matter_id: int | None,
+    priority: str | None,
+    issued_at: datetime,
+    queued_at: datetime,
+    waiting: bool,
+    status_url: str,
+    reprint: bool,
+) -> TicketLayout:
+    refs = cache.of(session)
+    hall = refs.hall_by_id(hall_id)
+    queue = refs.queue(hall_id, queue_id)
+    matter = refs.matter_by_id(hall_id, matter_id)
+    ahead = (
+        session.connection()
+        .execute(AHEAD, {"queue_id": queue_id, "queued_at": queued_at, "ticket_id": ticket_id})
+        .scalar_one()
+        if waiting
+        else 0
+    )
     return TicketLayout(
         hall=hall.name,
-        number=ticket.number,
-        matter=ticket.matter.name if ticket.matter else queue.name,
+        number=number,
+        matter=matter.name if matter else queue.name,
         queue=f"{queue.name} {queue.name_en}".strip(),
         ahead=ahead,
-        estimated_wait_s=presenters.estimate_wait_s(session, hall, ticket.queue_id, ahead),
-        issued_at=clock.local(ticket.issued_at, hall.timezone).strftime("%Y-%m-%d %H:%M"),
-        status_url=job.status_url,
-        notice=REPRINT_NOTICE if job.reprint else DEFAULT_NOTICE,
-        priority=PRIORITY_LABELS.get(ticket.priority, ticket.priority) if ticket.priority else None,
+        estimated_wait_s=presenters.estimate_wait_s(session, hall, queue_id, ahead),
+        issued_at=clock.local(issued_at, hall.timezone).strftime("%Y-%m-%d %H:%M"),
+        status_url=status_url,
+        notice=REPRINT_NOTICE if reprint else DEFAULT_NOTICE,
+        priority=PRIORITY_LABELS.get(priority, priority) if priority else None,
     )
 
 
-def _order(session: Session, job: PrintJob) -> PrintOrder:
-    options = (job.device.printer_options if job.device else None) or {}
-    return PrintOrder(
-        job_id=job.id,
-        printer_url=job.printer_url,
-        layout=layout_for(session, job),
-        paper_mm=int(options.get("paper_mm", 80)),
-        raster_text=bool(options.get("raster_text", False)),
-        require_ready=bool(options.get("require_ready", False)),
+# Waiting tickets of the same queue that came before this one (what presenters.ahead_of
+# counts), as one statement built once: the worker lays out every ticket it prints.
+AHEAD = select(func.count(TICKETS.c.id)).where(
+    TICKETS.c.queue_id == bindparam("queue_id"),
+    TICKETS.c.status == TicketStatus.WAITING,
+    or_(
+        TICKETS.c.queued_at < bindparam("queued_at", type_=UTCDateTime()),
+        and_(
+            TICKETS.c.queued_at == bindparam("queued_at", type_=UTCDateTime()),
+            TICKETS.c.id < bindparam("ticket_id"),
+        ),
+    ),
+)
+
+# The claimed jobs with what their tickets say, read in one statement.
+CLAIMED = (
+    select(
+        JOBS.c.id,
+        JOBS.c.hall_id,
+        JOBS.c.device_id,
+        JOBS.c.printer_url,
+        JOBS.c.status_url,
+        JOBS.c.reprint,
+        JOBS.c.attempts,
+        TICKETS.c.id.label("ticket_id"),
+        TICKETS.c.number,
+        TICKETS.c.queue_id,
+        TICKETS.c.matter_id,
+        TICKETS.c.priority,
+        TICKETS.c.issued_at,
+        TICKETS.c.queued_at,
+        TICKETS.c.status,
+        DEVICES.c.printer_options,
     )
+    .join_from(JOBS, TICKETS, TICKETS.c.id == JOBS.c.ticket_id)
+    .outerjoin(DEVICES, DEVICES.c.id == JOBS.c.device_id)
+    .where(JOBS.c.id.in_(bindparam("ids", expanding=True)))
+    .order_by(JOBS.c.id)
+)
 
 
 def claim_due(session: Session, at: datetime, *, limit: int = 20) -> list[PrintOrder]:
-    """Claim due jobs of waiting tickets for this worker; each is claimed by one worker only."""
+    """Claim due jobs of waiting tickets for this worker; each is claimed by one worker only.
+
+    Three statements whatever the batch: pick the candidates, claim them with one guarded
+    UPDATE (only rows still pending move, so two workers never share a job), read them.
+    """
     candidates = session.scalars(
         select(PrintJob.id)
         .join(Ticket, Ticket.id == PrintJob.ticket_id)
@@ -311,17 +394,52 @@ def claim_due(session: Session, at: datetime, *, limit: int = 20) -> list[PrintO
         # UPDATE below is what makes a claim unique on SQLite (and everywhere).
         .with_for_update(skip_locked=True, of=PrintJob)
     ).all()
-    orders = []
-    for job_id in candidates:
-        claimed = session.execute(
-            update(PrintJob)
-            .where(PrintJob.id == job_id, PrintJob.state == PrintState.PENDING)
+    if not candidates:
+        return []
+    connection = session.connection()
+    claimed = (
+        connection.execute(
+            update(JOBS)
+            .where(JOBS.c.id.in_(candidates), JOBS.c.state == PrintState.PENDING)
             .values(state=PrintState.PRINTING, claimed_at=at)
+            .returning(JOBS.c.id)
         )
-        if claimed.rowcount == 1:
-            job = session.get(PrintJob, job_id)
-            session.refresh(job)
-            orders.append(_order(session, job))
+        .scalars()
+        .all()
+    )
+    if not claimed:
+        return []
+    orders = []
+    for row in connection.execute(CLAIMED, {"ids": list(claimed)}):
+        options = row.printer_options or {}
+        orders.append(
+            PrintOrder(
+                job_id=row.id,
+                printer_url=row.printer_url,
+                layout=_layout(
+                    session,
+                    hall_id=row.hall_id,
+                    ticket_id=row.ticket_id,
+                    number=row.number,
+                    queue_id=row.queue_id,
+                    matter_id=row.matter_id,
+                    priority=row.priority,
+                    issued_at=row.issued_at,
+                    queued_at=row.queued_at,
+                    waiting=row.status == TicketStatus.WAITING,
+                    status_url=row.status_url,
+                    reprint=row.reprint,
+                ),
+                paper_mm=int(options.get("paper_mm", 80)),
+                raster_text=bool(options.get("raster_text", False)),
+                require_ready=bool(options.get("require_ready", False)),
+                hall_id=row.hall_id,
+                ticket_id=row.ticket_id,
+                device_id=row.device_id,
+                attempts=row.attempts,
+                reprint=row.reprint,
+            )
+        )
     return orders
 
 
@@ -332,6 +450,58 @@ def release(session: Session, job_id: int, at: datetime) -> None:
         .where(PrintJob.id == job_id, PrintJob.state == PrintState.PRINTING)
         .values(state=PrintState.PENDING, claimed_at=None, next_attempt_at=at)
     )
+
+
+def settle_printed(session: Session, orders: list[PrintOrder], at: datetime) -> list[Event]:
+    """Record a batch of jobs that printed, in one guarded UPDATE; a printer that was at
+    fault and has just printed is reported well again."""
+    if not orders:
+        return []
+    connection = session.connection()
+    done = set(
+        connection.execute(
+            update(JOBS)
+            .where(JOBS.c.id.in_([o.job_id for o in orders]), JOBS.c.state == PrintState.PRINTING)
+            .values(
+                state=PrintState.PRINTED,
+                attempts=JOBS.c.attempts + 1,
+                claimed_at=None,
+                last_error="",
+                finished_at=at,
+            )
+            .returning(JOBS.c.id)
+        ).scalars()
+    )
+    refs = cache.of(session)
+    events = [
+        notify(
+            refs.hall_by_id(order.hall_id),
+            "print.updated",
+            {
+                "job_id": order.job_id,
+                "ticket_id": order.ticket_id,
+                "number": order.layout.number,
+                "device_id": order.device_id,
+                "state": PrintState.PRINTED,
+                "reason": None,
+                "attempts": order.attempts + 1,
+                "reprint": order.reprint,
+            },
+            device_id=order.device_id,
+        )
+        for order in orders
+        if order.job_id in done  # else the sweep already failed it as interrupted
+    ]
+    device_ids = {o.device_id for o in orders if o.job_id in done and o.device_id is not None}
+    if device_ids:
+        for device in session.scalars(
+            select(Device).where(Device.id.in_(device_ids), Device.printer_fault.is_not(None))
+        ):
+            hall = refs.hall_by_id(device.hall_id)
+            device.printer_fault, device.printer_fault_since = None, None
+            payload = {"device_id": device.id, "device": device.name, "reason": None}
+            events.append(notify(hall, "printer.ok", payload))
+    return events
 
 
 def _device_events(session: Session, job: PrintJob, fault: str | None, at: datetime) -> list[Event]:

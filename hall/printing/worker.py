@@ -72,17 +72,41 @@ def _settle(app: Flask, order: PrintOrder, outcome: Outcome, publish: Publish) -
     return outcome.printed
 
 
+def _settle_printed(app: Flask, orders: list[PrintOrder], publish: Publish) -> None:
+    if not orders:
+        return
+    with unit_of_work(app=app) as session:
+        events = printing.settle_printed(session, orders, clock.now())
+    publish(events)
+
+
 def _send_to_printer(app: Flask, orders: list[PrintOrder], publish: Publish) -> None:
-    """Send one printer's jobs in order; after a failure hand the rest back untried."""
+    """Send one printer's jobs in order; after a failure hand the rest back untried.
+
+    Printed jobs are recorded together, in one write transaction per PRINT_SETTLE_S (on
+    SQLite the hub's requests wait for every write), not one each.
+    """
+    printed: list[PrintOrder] = []
+    since = time.monotonic()
     with app.app_context():
         for index, order in enumerate(orders):
             outcome = send(order, app.config["PRINT_TIMEOUT_S"])
+            if outcome.printed:
+                printed.append(order)
+                if time.monotonic() - since >= app.config["PRINT_SETTLE_S"]:
+                    _settle_printed(app, printed, publish)
+                    printed, since = [], time.monotonic()
+                continue
+            _settle_printed(app, printed, publish)
+            printed = []
             if _settle(app, order, outcome, publish) or not outcome.retry:
+                since = time.monotonic()
                 continue
             with unit_of_work(app=app) as session:
                 for rest in orders[index + 1 :]:
                     printing.release(session, rest.job_id, clock.now())
             return
+        _settle_printed(app, printed, publish)
 
 
 def run_due(

@@ -17,6 +17,7 @@ from .conftest import (
     device,
     jobs,
     offline_url,
+    printed,
     received,
     socket_client,
     take,
@@ -215,3 +216,38 @@ def test_worker_loop_prints_after_the_printer_comes_back(sqlite_url, printer):
 
     assert states[0] == "pending"
     assert qr_payloads(data) == [answer["ticket"]["status_url"]]
+
+
+def test_a_burst_is_claimed_and_recorded_together(app, printer):
+    fake = printer()
+    device_id, token = add_kiosk(app, fake.url)
+    kiosk = socket_client(app, "/kiosk", {"token": token})
+    kiosk.get_received("/kiosk")
+    client = app.test_client()
+
+    tickets = [take(client, token)["ticket"] for _ in range(5)]
+    app.config["PRINT_SETTLE_S"] = 60.0  # one write records the whole burst
+    assert run_due(app, sweep=False) == 5
+
+    data = printed(fake, 5)
+    # (The fake printer serves each connection in a thread of its own, so their bytes may
+    # interleave: compare as sets.)
+    assert sorted(qr_payloads(data)) == sorted(t["status_url"] for t in tickets)
+    # Each ticket says how many came before it, as its answer did.
+    lines = text_lines(data)
+    for ticket in tickets:
+        assert any(
+            f"{ticket['ahead']} {'person' if ticket['ahead'] == 1 else 'people'} ahead" in line
+            for line in lines
+        )
+    assert [t["ahead"] for t in tickets] == [0, 1, 2, 3, 4]
+    assert [(job.state, job.attempts, job.claimed_at) for job in jobs(app)] == [
+        ("printed", 1, None)
+    ] * 5
+    updates = received(kiosk, "/kiosk")["print.updated"]
+    assert [(u["ticket_id"], u["device_id"], u["state"], u["attempts"]) for u in updates] == [
+        (t["id"], device_id, "printed", 1) for t in tickets
+    ]
+    # Nothing is left to claim, and a second pass prints nothing twice.
+    assert run_due(app, sweep=False) == 0
+    assert len(qr_payloads(fake.wait_for(1, timeout=0.1))) == 5

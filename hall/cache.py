@@ -176,8 +176,11 @@ class ReferenceCache:
     def matter(self, hall_id: int, ref: int | str) -> MatterRef:
         """An active matter of the hall by id or code (404 ``matter_not_found``)."""
         data = self._hall_data(hall_id)
-        if isinstance(ref, int) or ref.isdigit():
-            matter = data.matters_by_id.get(int(ref))
+        from hall.schemas import as_id
+
+        number = as_id(ref)
+        if number is not None:
+            matter = data.matters_by_id.get(number)
         else:
             matter = data.matters_by_code.get(ref)
         if matter is None:

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hall import access, cache, clock
+from hall import access, audit, cache, clock
 from hall.access import Permission
 from hall.cache import HallRef, WindowRef
 from hall.calendar import is_workday
@@ -385,6 +385,16 @@ def _log_window(session: Session, window: Window, action: str, staff: Any, at, d
     session.add(
         WindowStep(window_id=window.id, action=action, at=at, staff_id=staff.id, detail=detail)
     )
+    audit.record(
+        session,
+        staff,
+        f"window.{action}",
+        f"window:{window.id} {window.number}",
+        hall_id=window.hall_id,
+        window_id=window.id,
+        after={"status": str(window.status), "detail": detail} if detail else None,
+        at=at,
+    )
 
 
 def _ticket_event(
@@ -432,6 +442,7 @@ def open_window(
     at = at or clock.now()
     window = lookup.window(session, window_id, lock=True)
     access.require(staff, Permission.WORK_WINDOW, hall=window.hall_id)
+    access.require_window_role(staff, window.roles)
     if window.status != WindowStatus.CLOSED:
         if window.staff_id == staff.id:
             return window, []

@@ -75,6 +75,7 @@ def login(body: dict) -> dict:
             "token": token,
             "staff": {
                 "id": staff.id,
+                "username": staff.username,
                 "name": staff.name,
                 "role": staff.role,
                 "hall_id": staff.hall_id,

@@ -13,8 +13,8 @@
 import base64
 import hashlib
 import json
-import re
 import logging
+import re
 from collections.abc import Callable
 from typing import Any
 

@@ -3,7 +3,7 @@
 from collections.abc import Callable
 from typing import Any
 
-from flask import request, session
+from flask import session
 from flask_socketio import emit, join_room
 
 from hall import access, cache, printing
@@ -30,12 +30,12 @@ from hall.queue.schemas import (
 from hall.queue.services import ACTIONS, requeue
 from hall.schemas import as_id
 from hall.sockets import (
-    LIVE,
     HallNamespace,
     StaffNamespace,
     acked,
     auth_value,
     current_staff,
+    forget,
     refuse,
     track,
 )
@@ -105,7 +105,7 @@ class KioskNamespace(HallNamespace):
         track(self.namespace)
 
     def on_disconnect(self, *args: Any) -> None:
-        LIVE.pop((self.namespace, request.sid), None)
+        forget(self.namespace)
 
     def _device(self, db) -> Any:
         device = cache.of(db).who(session.get("token_hash", ""))

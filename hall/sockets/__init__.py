@@ -172,7 +172,7 @@ class StaffNamespace(HallNamespace):
         track(self.namespace)
 
     def on_disconnect(self, *args: Any) -> None:
-        LIVE.pop((self.namespace, request.sid), None)
+        forget(self.namespace)
 
 
 def current_staff(db) -> Any:
@@ -186,9 +186,6 @@ def current_staff(db) -> Any:
     return staff
 
 
-# The staff and kiosk sockets open in this process: (namespace, sid) -> token hash.
-LIVE: dict[tuple[str, str], str] = {}
-
 ENDED = {
     "code": "bad_token",
     "message": "登录已失效,请重新登录 / your login has ended; log in again",
@@ -196,17 +193,29 @@ ENDED = {
 
 
 SWEEP_EVERY_S = 30.0  # expired and idle tokens: their sockets are cut within this long
-_sweeper: list[Any] = []
 
 
 def track(namespace: str) -> None:
-    """Note this connection's token; start the process's sweeper once (expiry, idle)."""
+    """Note this connection's token; start the app's sweeper once (expiry, idle)."""
     from flask import current_app
 
-    LIVE[(namespace, request.sid)] = session["token_hash"]
-    if not _sweeper:
-        app = current_app._get_current_object()
-        _sweeper.append(socketio.start_background_task(_sweep_forever, app))
+    app = current_app._get_current_object()
+    live(app)[(namespace, request.sid)] = session["token_hash"]
+    # Tests build many short-lived apps: their sockets are checked on every message instead.
+    if "hall.sweeper" not in app.extensions and not app.config.get("TESTING"):
+        app.extensions["hall.sweeper"] = socketio.start_background_task(_sweep_forever, app)
+
+
+def live(app: Flask) -> dict[tuple[str, str], str]:
+    """The staff and kiosk sockets open in this process: (namespace, sid) -> token hash."""
+    return app.extensions.setdefault("hall.live", {})
+
+
+def forget(namespace: str) -> None:
+    """A tracked socket closed."""
+    from flask import current_app
+
+    live(current_app).pop((namespace, request.sid), None)
 
 
 def _sweep_forever(app: Flask) -> None:
@@ -223,15 +232,16 @@ def cut_dead_sockets(app: Flask) -> int:
     """Disconnect this process's sockets whose token died (logout, disabled, revoked,
     expired), telling each first with ``session_ended``; how many were cut."""
     refs = app.extensions["hall.cache"]
+    tracked = live(app)
     cut = 0
-    for (namespace, sid), token_hash in list(LIVE.items()):
+    for (namespace, sid), token_hash in list(tracked.items()):
         try:
             alive = refs.who(token_hash) is not None
         except Exception:  # the database is away: judge again at the next sweep
             continue
         if alive:
             continue
-        LIVE.pop((namespace, sid), None)
+        tracked.pop((namespace, sid), None)
         socketio.emit("session_ended", ENDED, to=sid, namespace=namespace)
         socketio.server.disconnect(sid, namespace=namespace)
         cut += 1

@@ -46,6 +46,14 @@ MAX_DEPTH = 20  # nesting of JSON bodies
 MAX_ID = 2**31 - 1
 
 MAINTENANCE = "系统维护中,请稍候 / the service is under maintenance; please wait a moment"
+PAGE_TYPE = "text/html; charset=utf-8"
+MAINTENANCE_PAGE = """<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8"><meta http-equiv="refresh" content="10">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>系统维护中 / Under maintenance</title></head>
+<body><main><h1>系统维护中,请稍候</h1><p lang="en">Under maintenance; please wait a moment.
+This page tries again by itself.</p></main></body></html>
+"""
 
 
 class ServiceUnavailable(HallError):
@@ -210,6 +218,8 @@ def init_app(app: Flask) -> None:
             raise err  # handled by their own handlers
         if _is_db_failure(err):
             log.warning("database unavailable: %s", type(err).__name__)
+            if not request.path.startswith("/api/"):  # a page: a calm one that retries
+                return MAINTENANCE_PAGE, 503, {"Retry-After": "5", "Content-Type": PAGE_TYPE}
             return ServiceUnavailable(MAINTENANCE).to_dict(), 503, {"Retry-After": "5"}
         if isinstance(err, RecursionError):
             return _deep().to_dict(), 400

@@ -75,6 +75,10 @@ function connect() {
 // Ask for the password again; the window stays held and is taken up again after sign-in.
 function reauth(message) {
   hub?.socket.disconnect();
+  // The window stays held on the hub and its id in sessionStorage: the next snapshot after
+  // signing in takes it up again (opening one's own open window changes nothing).
+  state.windowId = null;
+  state.window = null;
   const username = state.login?.staff?.username;
   forgetLogin();
   show("login");

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from hall import access, audit, cache, clock
@@ -690,6 +690,11 @@ def transfer(
         target = lookup.window(session, to_window)
         if target.hall_id != window.hall_id or target.id == window.id:
             raise Conflict("不能转到该窗口 / cannot transfer to that window", code="bad_target")
+        if target.status == WindowStatus.CLOSED:
+            raise Conflict(
+                f"{target.name}未开启,不能转入 / {target.name} is closed; it takes no transfers",
+                code="window_closed",
+            )
         ticket.transfer(window_id=target.id)
         detail = f"window {target.number}"
     window.current_ticket_id = None
@@ -751,8 +756,16 @@ def close(
     _idle(session, window)
     window.move(WindowAction.CLOSE, at)
     window.pause_reason = ""
+    # Tickets transferred to this window and still waiting go back to their queue, keeping
+    # their place (by issue time); the board hears it with the window's event.
+    returned = session.execute(
+        update(Ticket)
+        .where(Ticket.target_window_id == window.id, Ticket.status == TicketStatus.WAITING)
+        .values(target_window_id=None)
+    ).rowcount
     _log_window(session, window, "closed", staff, at)
     event = _window_event(session, window, "window.closed", at)
+    event.payload["returned"] = returned
     window.staff_id = None
     window.staff = None
     event.payload["staff"] = None

@@ -164,6 +164,32 @@ def test_counter_shows_the_hubs_refusal(hub, open_page):
     assert "the window has no current ticket" in error.text_content()
 
 
+def test_counter_asks_for_the_password_again_and_keeps_its_window(hub, open_page):
+    """Issue 11: the login ends (here: logged out elsewhere); the hub cuts the socket, the
+    counter asks for the password, and after it the same window is in hand again."""
+    counter = counter_at(open_page, hub.url, "window12", 12)
+    counter.wait_for_selector("#window-name:not(:empty)")
+    name = counter.text_content("#window-name")
+    saved = counter.evaluate("JSON.parse(sessionStorage.getItem('onewindow.staff.login'))")
+    token = saved["token"] if saved else None
+    if token is None:  # the key's name is the page's business: find the saved login
+        token = counter.evaluate(
+            "Object.values(sessionStorage).map(v => { try { return JSON.parse(v).token } "
+            "catch { return null } }).find(Boolean)"
+        )
+    headers = {"Authorization": f"Bearer {token}"}
+    assert requests.post(f"{hub.url}/api/v1/auth/logout", headers=headers, timeout=10).ok
+    counter.wait_for_selector("#login:not([hidden])")
+    assert "重新登录" in counter.text_content("#login-form [role=alert]")
+    assert counter.input_value("input[name=username]") == "window12"
+    counter.fill("input[name=password]", "demo123")
+    counter.click("#login-form button[type=submit]")
+    counter.wait_for_selector("#work:not([hidden])")
+    assert counter.text_content("#window-name") == name
+    state = requests.get(f"{hub.url}/api/v1/windows/12", timeout=10).json()
+    assert state["window"]["status"] == "open"
+
+
 def test_display_catches_up_after_losing_the_hub(lite_server, lite_app, open_page):
     url = lite_server.url
     display = open_page(f"{url}/display/?hall=kuancheng", width=1920, height=1080)

@@ -473,6 +473,9 @@ def test_database_away_answers_503_quickly(kind, tmp_path):
             assert "系统维护中" in response.json["error"]["message"]
         display = socketio.test_client(app, namespace="/display", auth={"hall": "kuancheng"})
         assert not display.is_connected("/display")
+        page = client.get("/s/abcdefabcdefabcdef")  # the resident's status page
+        assert page.status_code == 503 and "系统维护中" in page.get_data(as_text=True)
+        assert page.mimetype == "text/html"
     finally:
         if server is not None:
             server.close()
@@ -601,3 +604,31 @@ def test_demo_logins_never_reach_a_real_database_and_serve_warns(tmp_path, sqlit
     finally:
         del os.environ["HALL_DATABASE_URL"]
     assert "WARNING" in warned and "demo-kiosk-kuancheng" in warned
+
+
+# -- windows: transfers to closed windows ---------------------------------------------------
+
+
+def test_transfer_to_a_closed_window_and_closing_returns_transfers(app, client):
+    one, two = login(client, "window1"), login(client, "window2")
+    issue(client)
+    issue(client)
+    client.post("/api/v1/windows/1/open", headers=one)
+    client.post("/api/v1/windows/1/call-next", headers=one)
+    refused = client.post("/api/v1/windows/1/transfer", json={"window": 2}, headers=one)
+    assert refused.status_code == 409 and error_code(refused) == "window_closed"
+    assert client.get("/api/v1/windows/1").json["ticket"]["number"] == "A001"  # unchanged
+    # Window 2 opens, takes the transfer, and closes before calling it: back to the queue.
+    client.post("/api/v1/windows/2/open", headers=two)
+    moved = client.post("/api/v1/windows/1/transfer", json={"window": 2}, headers=one)
+    assert moved.status_code == 200, moved.json
+    display = connect(app, "/display", {"hall": "kuancheng"})
+    display.get_received("/display")
+    assert client.post("/api/v1/windows/2/close", headers=two).status_code == 200
+    closed = [
+        m["args"][0] for m in display.get_received("/display") if m["name"] == "window.closed"
+    ]
+    assert closed and closed[0]["returned"] == 1
+    # Window 1 calls next: the returned A001 comes first again (it kept its place).
+    called = client.post("/api/v1/windows/1/call-next", headers=one).json
+    assert called["ticket"]["number"] == "A001"

@@ -179,9 +179,54 @@ def _is_db_failure(err: BaseException) -> bool:
     return False
 
 
+ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message"],
+            "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+        }
+    },
+}
+ERROR_STATUSES = {
+    "400": "参数无效 / invalid input",
+    "401": "需要登录或令牌无效 / no or dead credentials",
+    "403": "无权 / not allowed",
+    "404": "不存在 / not found",
+    "409": "状态不允许 / not allowed in the current state",
+    "413": "请求过大 / request too large",
+    "414": "地址过长 / URI too long",
+    "429": "请求过于频繁 / too many requests",
+    "431": "请求头过大 / headers too large",
+    "503": MAINTENANCE,
+}
+
+
+def document_errors(spec: dict) -> dict:
+    """Every operation of the OpenAPI document lists the error statuses and their body."""
+    spec.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    ref = {"$ref": "#/components/schemas/Error"}
+    for item in spec.get("paths", {}).values():
+        for op in item.values():
+            if not isinstance(op, dict) or "responses" not in op:
+                continue
+            responses = op["responses"]
+            for status, text in ERROR_STATUSES.items():
+                if status in responses and "content" in responses[status]:
+                    continue
+                responses[status] = {
+                    "description": responses.get(status, {}).get("description") or text,
+                    "content": {"application/json": {"schema": ref}},
+                }
+    return spec
+
+
 def init_app(app: Flask) -> None:
     """Install the converter, the early checks, the headers and the last-resort handlers."""
     app.url_map.converters["int"] = IdConverter
+    app.spec_processor(document_errors)
 
     @app.before_request
     def _early_checks() -> None:

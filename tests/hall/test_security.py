@@ -632,3 +632,14 @@ def test_transfer_to_a_closed_window_and_closing_returns_transfers(app, client):
     # Window 1 calls next: the returned A001 comes first again (it kept its place).
     called = client.post("/api/v1/windows/1/call-next", headers=one).json
     assert called["ticket"]["number"] == "A001"
+
+
+def test_openapi_documents_error_statuses_and_id_or_code_types(lite_app):
+    spec = lite_app.spec
+    for path, item in spec["paths"].items():
+        for method, op in item.items():
+            for status in ("401", "403", "404", "409", "413", "429", "503"):
+                schema = op["responses"][status]["content"]["application/json"]["schema"]
+                assert schema == {"$ref": "#/components/schemas/Error"}, (method, path, status)
+    matter = spec["components"]["schemas"]["TicketIn"]["properties"]["matter"]
+    assert {t["type"] for t in matter["oneOf"]} == {"integer", "string"}

@@ -214,8 +214,7 @@ def document_errors(spec: dict) -> dict:
                 continue
             responses = op["responses"]
             for status, text in ERROR_STATUSES.items():
-                if status in responses and "content" in responses[status]:
-                    continue
+                # The hub's error body, also where APIFlask put its own HTTPError shape.
                 responses[status] = {
                     "description": responses.get(status, {}).get("description") or text,
                     "content": {"application/json": {"schema": ref}},

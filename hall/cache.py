@@ -253,9 +253,14 @@ class ReferenceCache:
             return
         from hall.admin.models import AuthToken
 
+        # Never wait for the writer lock here (a unit nested in a writer would wait on itself):
+        # when another writer holds it, the next unit writes the uses down.
+        acquire = getattr(write_lock, "acquire", None)
+        if acquire is not None and not acquire(blocking=False):
+            return
         touched, self._touched = self._touched, {}
         try:
-            with write_lock, self._factory() as session:
+            with self._factory() as session:
                 for token_hash, at in touched.items():
                     session.execute(
                         update(AuthToken)
@@ -270,6 +275,9 @@ class ReferenceCache:
             log.warning("could not write down token use", exc_info=True)
             for token_hash, at in touched.items():
                 self._touched.setdefault(token_hash, at)
+        finally:
+            if acquire is not None:
+                write_lock.release()
 
     # -- invalidation ----------------------------------------------------------------------
 

@@ -16,8 +16,11 @@ HTTP_CODES = {
     404: "not_found",
     405: "method_not_allowed",
     413: "too_large",
+    414: "uri_too_long",
     415: "unsupported_media_type",
     429: "too_many_requests",
+    431: "headers_too_large",
+    503: "service_unavailable",
 }
 
 
@@ -39,11 +42,12 @@ def create_app(config: dict[str, Any] | None = None) -> APIFlask:
     app.json.ensure_ascii = False
     app.security_schemes = {"BearerAuth": {"type": "http", "scheme": "bearer"}}
 
-    from hall import api, db, i18n, limits, pages, printing, sockets
+    from hall import api, db, i18n, limits, pages, printing, security, sockets
     from hall.extensions import socketio
 
     # The extension outlives an app: forget a message queue a previous app configured.
     socketio.server_options.pop("client_manager", None)
+    security.init_app(app)
     db.init_app(app)
     limits.init_app(app)
     i18n.init_app(app)
@@ -51,7 +55,8 @@ def create_app(config: dict[str, Any] | None = None) -> APIFlask:
         app,
         async_mode=settings.async_mode(),
         message_queue=app.config["MESSAGE_QUEUE"],
-        cors_allowed_origins=[],
+        # Never [] (python-engineio reads it as "no origin check at all").
+        cors_allowed_origins=security.origin_check(app.config["SOCKET_ORIGINS"]),
         max_http_buffer_size=64 * 1024,
     )
     api.init_app(app)

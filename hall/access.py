@@ -63,8 +63,25 @@ def roles_with(permission: Permission) -> tuple[Role, ...]:
 
 
 def in_hall(staff: Any, hall_id: int) -> bool:
-    """Whether the staff member acts in the hall (staff without a hall act in every hall)."""
-    return staff.hall_id is None or staff.hall_id == hall_id
+    """Whether the staff member acts in the hall: staff of that hall, and admins. Staff
+    without a hall (back-office departments) act in no hall unless they are admins."""
+    if staff.hall_id is None:
+        return Role(staff.role) == Role.ADMIN
+    return staff.hall_id == hall_id
+
+
+def may_work(staff: Any, roles: list[str] | None) -> bool:
+    """Whether the staff member's role may work a window that names its roles (None: any)."""
+    return not roles or staff.role in roles or Role(staff.role) in (Role.ADMIN, Role.MANAGER)
+
+
+def require_window_role(staff: Any, roles: list[str] | None) -> None:
+    """403 ``window_role`` when the window is kept for other roles (e.g. pickup windows)."""
+    if not may_work(staff, roles):
+        raise Forbidden(
+            "此窗口仅限指定岗位 / this window is kept for other roles: " + ", ".join(roles or ()),
+            code="window_role",
+        )
 
 
 def require(

@@ -14,11 +14,11 @@ hub without a message queue) can leave behind.
 import logging
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from hall import clock
@@ -27,6 +27,7 @@ from hall.errors import NotFound
 log = logging.getLogger(__name__)
 
 CHANNEL = "hall:reference-changed"
+REVOKED = b"revoked"
 
 
 @dataclass(frozen=True)
@@ -126,16 +127,29 @@ class _HallData:
 class ReferenceCache:
     """The process's copy of reference data; see the module's docstring."""
 
-    def __init__(self, factory: sessionmaker, *, reference_ttl_s: float, token_ttl_s: float):
+    def __init__(
+        self,
+        factory: sessionmaker,
+        *,
+        reference_ttl_s: float,
+        token_ttl_s: float,
+        token_idle_s: float = 1800.0,
+        touch_every_s: float = 60.0,
+    ):
         self._factory = factory
         self._reference_ttl_s = reference_ttl_s
         self._token_ttl_s = token_ttl_s
+        self._token_idle_s = token_idle_s
+        self._touch_every_s = touch_every_s
         self._lock = threading.Lock()
         self._halls: dict[int, _HallData] = {}
         self._hall_ids: dict[str, int] = {}
         self._windows: dict[int, tuple[WindowRef, float]] = {}
-        self._tokens: dict[str, tuple[StaffRef | DeviceRef, datetime | None, float]] = {}
+        self._tokens: dict[str, _TokenEntry] = {}
+        # Staff tokens used since their last use was written down: hash -> when.
+        self._touched: dict[str, datetime] = {}
         self.broadcaster: Any = None  # set when several processes share a message queue
+        self.on_revoked: list[Any] = []  # called after tokens died (cut their sockets)
 
     # -- halls, queues, matters, windows --------------------------------------------------
 
@@ -162,8 +176,11 @@ class ReferenceCache:
     def matter(self, hall_id: int, ref: int | str) -> MatterRef:
         """An active matter of the hall by id or code (404 ``matter_not_found``)."""
         data = self._hall_data(hall_id)
-        if isinstance(ref, int) or ref.isdigit():
-            matter = data.matters_by_id.get(int(ref))
+        from hall.schemas import as_id
+
+        number = as_id(ref)
+        if number is not None:
+            matter = data.matters_by_id.get(number)
         else:
             matter = data.matters_by_code.get(ref)
         if matter is None:
@@ -188,23 +205,79 @@ class ReferenceCache:
     # -- tokens ----------------------------------------------------------------------------
 
     def who(self, token_hash: str) -> StaffRef | DeviceRef | None:
-        """The staff member (valid, unexpired token, active account) or device of a token."""
+        """The staff member (valid token: not expired, not idle too long, active account) or
+        the (unrevoked) device of a token. No statement while the entry is fresh: a staff
+        token's use is noted here and written down at most once a minute (``flush_touches``).
+        """
         entry = self._tokens.get(token_hash)
-        if entry is None or self._stale(entry[2], self._token_ttl_s):
-            found = self._load_token(token_hash)
-            if found is None:
-                self._tokens.pop(token_hash, None)
+        just_read = entry is None or self._stale(entry.loaded, self._token_ttl_s)
+        if just_read:
+            entry = self._entry(token_hash)
+            if entry is None:
                 return None
-            entry = (*found, time.monotonic())
-            self._tokens[token_hash] = entry
-        who, expires_at, _ = entry
-        if expires_at is not None and expires_at < clock.now():
+        if entry.expires_at is None:  # a device
+            return entry.who
+        now = clock.now()
+        if entry.expires_at < now:
             return None
-        return who
+        last = max(entry.last_used, self._touched.get(token_hash, entry.last_used))
+        if (now - last).total_seconds() > self._token_idle_s:
+            # Idle here; another process may have used it since: read its last use again.
+            if not just_read and (fresh := self._entry(token_hash)) is not None:
+                entry = fresh
+                last = max(entry.last_used, self._touched.get(token_hash, entry.last_used))
+            if (now - last).total_seconds() > self._token_idle_s:
+                return None
+        if (now - entry.last_used).total_seconds() >= self._touch_every_s:
+            self._touched[token_hash] = now
+        return entry.who
+
+    def _entry(self, token_hash: str) -> "_TokenEntry | None":
+        found = self._load_token(token_hash)
+        if found is None:
+            self._tokens.pop(token_hash, None)
+            self._touched.pop(token_hash, None)
+            return None
+        self._tokens[token_hash] = found
+        return found
 
     def forget_token(self, token_hash: str) -> None:
         """Drop one token (this process), e.g. at logout."""
         self._tokens.pop(token_hash, None)
+        self._touched.pop(token_hash, None)
+
+    def flush_touches(self, write_lock: Any) -> None:
+        """Write down the last use of the staff tokens used since (one UPDATE batch, outside
+        any request's transaction), so the idle timeout holds across processes."""
+        if not self._touched:
+            return
+        from hall.admin.models import AuthToken
+
+        # Never wait for the writer lock here (a unit nested in a writer would wait on itself):
+        # when another writer holds it, the next unit writes the uses down.
+        acquire = getattr(write_lock, "acquire", None)
+        if acquire is not None and not acquire(blocking=False):
+            return
+        touched, self._touched = self._touched, {}
+        try:
+            with self._factory() as session:
+                for token_hash, at in touched.items():
+                    session.execute(
+                        update(AuthToken)
+                        .where(AuthToken.token_hash == token_hash)
+                        .values(last_used_at=at)
+                    )
+                    entry = self._tokens.get(token_hash)
+                    if entry is not None:
+                        self._tokens[token_hash] = replace(entry, last_used=at)
+                session.commit()
+        except Exception:  # the database is away: the next use tries again
+            log.warning("could not write down token use", exc_info=True)
+            for token_hash, at in touched.items():
+                self._touched.setdefault(token_hash, at)
+        finally:
+            if acquire is not None:
+                write_lock.release()
 
     # -- invalidation ----------------------------------------------------------------------
 
@@ -221,6 +294,23 @@ class ReferenceCache:
         self.clear()
         if self.broadcaster is not None:
             self.broadcaster.send()
+
+    def revoked(self) -> None:
+        """Tokens died (logout, disabled account, revoked device): forget them everywhere and
+        let every process cut the sockets opened with them."""
+        self.clear()
+        if self.broadcaster is not None:
+            self.broadcaster.send(REVOKED)
+        else:
+            self.tokens_died()
+
+    def tokens_died(self) -> None:
+        """Run the hooks that cut sockets whose token no longer works (this process)."""
+        for hook in self.on_revoked:
+            try:
+                hook()
+            except Exception:
+                log.exception("cutting revoked sockets failed")
 
     # -- loading ---------------------------------------------------------------------------
 
@@ -290,24 +380,35 @@ class ReferenceCache:
                 queue_ids=tuple(window.queue_ids),
             )
 
-    def _load_token(self, token_hash: str) -> tuple[StaffRef | DeviceRef, datetime | None] | None:
+    def _load_token(self, token_hash: str) -> "_TokenEntry | None":
         from hall.admin.models import AuthToken, Device, Staff
 
         with self._session() as session:
             row = session.execute(
-                select(AuthToken.expires_at, Staff)
+                select(AuthToken.expires_at, AuthToken.created_at, AuthToken.last_used_at, Staff)
                 .join(Staff, Staff.id == AuthToken.staff_id)
                 .where(AuthToken.token_hash == token_hash)
             ).first()
             if row is not None:
-                expires_at, staff = row
-                return (staff_ref(staff), expires_at) if staff.active else None
+                expires_at, created_at, last_used_at, staff = row
+                if not staff.active:
+                    return None
+                return _TokenEntry(
+                    staff_ref(staff), expires_at, last_used_at or created_at, time.monotonic()
+                )
             device = session.scalar(select(Device).where(Device.token_hash == token_hash))
-            if device is None:
+            if device is None or device.revoked_at is not None:
                 return None
-            return DeviceRef(
-                device.id, device.hall_id, device.kind, device.name, device.printer_url
-            ), None
+            ref = DeviceRef(device.id, device.hall_id, device.kind, device.name, device.printer_url)
+            return _TokenEntry(ref, None, clock.now(), time.monotonic())
+
+
+@dataclass(frozen=True)
+class _TokenEntry:
+    who: "StaffRef | DeviceRef"
+    expires_at: datetime | None  # None: a device (its token lasts until revoked)
+    last_used: datetime
+    loaded: float
 
 
 def _hall_ref(hall: Any) -> HallRef:
@@ -373,10 +474,10 @@ class RedisBroadcaster:
         self._cache = cache
         self._thread: threading.Thread | None = None
 
-    def send(self) -> None:
+    def send(self, what: bytes = b"1") -> None:
         """Publish a change (every subscriber, this process included, forgets its copy)."""
         try:
-            self._redis.publish(CHANNEL, b"1")
+            self._redis.publish(CHANNEL, what)
         except Exception:  # the broker is down: the time limits still bound staleness
             log.exception("could not announce a reference change")
 
@@ -397,6 +498,8 @@ class RedisBroadcaster:
                 for message in pubsub.listen():
                     if message.get("type") == "message":
                         self._cache.clear()
+                        if message.get("data") == REVOKED:
+                            self._cache.tokens_died()
             except Exception:
                 log.exception("reference change subscriber failed; retrying")
                 time.sleep(1.0)
@@ -405,6 +508,11 @@ class RedisBroadcaster:
 def changed(session: Session) -> None:
     """Mark the session: it changes reference data, to be forgotten after the commit."""
     session.info["hall.reference_changed"] = True
+
+
+def revoked(session: Session) -> None:
+    """Mark the session: tokens die at its commit (forgotten everywhere, sockets cut)."""
+    session.info["hall.tokens_revoked"] = True
 
 
 def of(session: Session) -> ReferenceCache:

@@ -31,8 +31,11 @@ def init(demo: bool) -> None:
     if demo:
         from hall import demo as demo_data
 
-        with app.app_context(), db.unit_of_work() as session:
-            logins = demo_data.create(session)
+        try:
+            with app.app_context(), db.unit_of_work() as session:
+                logins = demo_data.create(session)
+        except demo_data.NotADemoDatabase as err:
+            raise click.ClickException(str(err)) from None
         if logins is None:
             click.echo("演示数据已存在 / demo data already present")
             logins = demo_data.LOGINS_TEXT
@@ -84,6 +87,7 @@ def serve(
 
     if print_worker is None:
         print_worker = config.load(None)["PRINT_WORKER"]
+    _warn_demo()
     run(
         host=host,
         port=port,
@@ -94,9 +98,48 @@ def serve(
     )
 
 
+def _warn_demo() -> None:
+    """Say loudly when the database still holds the demo's publicly known logins."""
+    from hall import demo as demo_data
+
+    try:
+        app = _app()
+        with app.app_context(), db.unit_of_work(readonly=True) as session:
+            found = demo_data.present(session)
+        db.engine(app).dispose()
+    except Exception:  # no schema yet, or the database is away: gunicorn will say so
+        return
+    if found:
+        bar = "!" * 78
+        click.echo(
+            f"{bar}\n警告 / WARNING: 数据库中仍有公开的演示账号和令牌 / this database still holds"
+            " the demo's PUBLIC logins and tokens:\n  "
+            + "\n  ".join(found)
+            + "\n演示用途以外请勿使用;用 `hall user disable NAME` 和 `hall device revoke ID`"
+            " 停用 / not for real use: disable them with `hall user disable NAME` and"
+            f" `hall device revoke ID`.\n{bar}",
+            err=True,
+        )
+
+
 @main.group()
 def user() -> None:
     """Staff accounts."""
+
+
+@user.command("disable")
+@click.argument("username")
+def user_disable(username: str) -> None:
+    """Disable a staff account: its tokens end and its open sockets are cut at once."""
+    from hall.admin import services as auth
+
+    app = _app()
+    try:
+        with app.app_context(), db.unit_of_work() as session:
+            staff = auth.disable_staff(session, username)
+            click.echo(f"已停用 / disabled {staff.username}")
+    except HallError as err:
+        raise click.ClickException(err.message) from None
 
 
 @user.command("add")
@@ -169,6 +212,47 @@ def device_add(kind, hall_code, name, printer_url) -> None:
     except HallError as err:
         raise click.ClickException(err.message) from None
     click.echo(token)
+
+
+@device.command("revoke")
+@click.argument("device_id", type=click.IntRange(1, 2**31 - 1))
+def device_revoke(device_id: int) -> None:
+    """Revoke a device's token: it stops working at once, open sockets included."""
+    from hall.admin import services as auth
+
+    app = _app()
+    try:
+        with app.app_context(), db.unit_of_work() as session:
+            dev = auth.revoke_device(session, device_id)
+            click.echo(f"已吊销 / revoked {dev.kind} #{dev.id} {dev.name}")
+    except HallError as err:
+        raise click.ClickException(err.message) from None
+
+
+@main.group("audit")
+def audit_group() -> None:
+    """The audit trail (留痕)."""
+
+
+@audit_group.command("verify")
+def audit_verify() -> None:
+    """Check the hash chain: any edited, deleted or reordered entry is reported, with where."""
+    from hall import audit
+
+    app = _app()
+    with app.app_context(), db.unit_of_work(readonly=True) as session:
+        count, problems = audit.verify(session)
+    for problem in problems:
+        click.echo(
+            f"第 {problem.position} 条 (id {problem.id}) / entry {problem.position} "
+            f"(id {problem.id}): {problem.reason}",
+            err=True,
+        )
+    if problems:
+        raise click.ClickException(
+            f"审计记录被改动 / the audit trail was tampered with: {len(problems)} problem(s)"
+        )
+    click.echo(f"审计记录完好 / audit trail intact: {count} entries")
 
 
 main.add_command(printer)

@@ -9,7 +9,10 @@ DEFAULTS: dict[str, Any] = {
     "MESSAGE_QUEUE": None,  # e.g. redis://127.0.0.1:6379/0 for several processes
     "SECRET_KEY": None,  # None: a random key kept in the instance folder
     "PUBLIC_URL": None,  # base of status_url; None: the request's own host
-    "TOKEN_TTL_HOURS": 12,
+    "TOKEN_TTL_HOURS": 12,  # a staff token's maximum age
+    "TOKEN_IDLE_MINUTES": 30,  # a staff token unused this long ends (the counter re-asks)
+    # Origins besides the page's own that may open Socket.IO connections (comma-separated).
+    "SOCKET_ORIGINS": "",
     "MAX_CONTENT_LENGTH": 64 * 1024,
     "BABEL_DEFAULT_LOCALE": "zh",
     "PRINT_WORKER": True,  # `hall serve` starts `hall print-worker` as a child process
@@ -30,6 +33,8 @@ ENV_KEYS = (
     "SECRET_KEY",
     "PUBLIC_URL",
     "TOKEN_TTL_HOURS",
+    "TOKEN_IDLE_MINUTES",
+    "SOCKET_ORIGINS",
     "PHONE_TICKET_LIMIT",
     "LOGIN_LIMIT",
     "PRINT_WORKER",
@@ -46,6 +51,8 @@ def load(config: dict[str, Any] | None) -> dict[str, Any]:
         if value:
             if key == "TOKEN_TTL_HOURS":
                 merged[key] = int(value)
+            elif key == "TOKEN_IDLE_MINUTES":
+                merged[key] = float(value)
             elif key == "PRINT_POLL_S":
                 merged[key] = float(value)
             elif key == "PRINT_WORKER":

@@ -59,12 +59,31 @@ def load_models() -> type[Base]:
 
 
 BUSY_TIMEOUT_S = 30.0  # how long a writer waits for another process's writer
+CONNECT_TIMEOUT_S = 3  # PostgreSQL: give up connecting after this long
+STATEMENT_TIMEOUT_MS = 4000  # PostgreSQL: no statement or lock wait runs longer
+POOL_TIMEOUT_S = 4.0  # waiting for a pooled connection
 
 
 def make_engine(url: str) -> Engine:
     """Build the engine; SQLite gets WAL, a busy timeout and BEGIN IMMEDIATE for writers."""
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+        # A database that is down or hung answers within seconds, never hangs a request:
+        # connect, statement and pool timeouts (503 ``service_unavailable`` to clients).
+        connect_args = {}
+        if url.startswith("postgresql"):
+            connect_args = {
+                "connect_timeout": CONNECT_TIMEOUT_S,
+                "options": f"-c statement_timeout={STATEMENT_TIMEOUT_MS}"
+                f" -c lock_timeout={STATEMENT_TIMEOUT_MS}",
+            }
+        return create_engine(
+            url,
+            pool_pre_ping=True,
+            pool_size=10,
+            max_overflow=20,
+            pool_timeout=POOL_TIMEOUT_S,
+            connect_args=connect_args,
+        )
     # Pooled connections: a new SQLite connection per request costs the PRAGMAs, a schema
     # read, and a WAL checkpoint when the last one closes (measured: ~8 ms per request).
     engine = create_engine(
@@ -146,6 +165,8 @@ def init_app(app: Flask) -> None:
         factory,
         reference_ttl_s=app.config["REFERENCE_TTL_S"],
         token_ttl_s=app.config["TOKEN_CACHE_TTL_S"],
+        token_idle_s=float(app.config["TOKEN_IDLE_MINUTES"]) * 60,
+        touch_every_s=min(60.0, float(app.config["TOKEN_IDLE_MINUTES"]) * 15),
     )
     if several:
         cache.broadcaster = RedisBroadcaster(queue, cache)
@@ -178,13 +199,17 @@ def _after_commit_hooks(factory: sessionmaker) -> None:
         events = session.info.pop("hall.events", None)
         if events:
             session.info["hall.figures"].apply(events)
-        if session.info.pop("hall.reference_changed", False):
+        revoked = session.info.pop("hall.tokens_revoked", False)
+        if session.info.pop("hall.reference_changed", False) and not revoked:
             session.info["hall.cache"].changed()
+        if revoked:
+            session.info["hall.cache"].revoked()
 
     @event.listens_for(factory, "after_soft_rollback")
     def _rolled_back(session: Session, _previous) -> None:
         session.info.pop("hall.events", None)
         session.info.pop("hall.reference_changed", None)
+        session.info.pop("hall.tokens_revoked", None)
 
 
 def engine(app: Flask | None = None) -> Engine:
@@ -209,3 +234,5 @@ def unit_of_work(readonly: bool = False, app: Flask | None = None) -> Iterator[S
         except BaseException:
             session.rollback()
             raise
+    # Staff tokens used in this unit: their last use is written down at most once a minute.
+    extensions["hall.cache"].flush_touches(extensions["hall.write_lock"])

@@ -390,10 +390,46 @@ LOGINS_TEXT = f"""演示账号 / demo logins (password 密码: {PASSWORD})
   display kuancheng: demo-display-kuancheng"""
 
 
+DEMO_TOKENS = ("demo-kiosk-kuancheng", "demo-kiosk-xinfa", "demo-display-kuancheng")
+DEMO_USERNAMES = ("admin", "manager", "window1", "pickup")
+
+
+class NotADemoDatabase(Exception):
+    """The database holds real data: the publicly known demo logins never go into it."""
+
+
+def present(session: Session) -> list[str]:
+    """What of the demo's publicly known logins this database still holds (for warnings)."""
+    from hall.admin.models import Device, Staff
+    from hall.admin.services import token_hash
+
+    found = []
+    hashes = {token_hash(t): t for t in DEMO_TOKENS}
+    for token_hash_, revoked in session.execute(
+        select(Device.token_hash, Device.revoked_at).where(Device.token_hash.in_(list(hashes)))
+    ):
+        if revoked is None:
+            found.append(f"device token {hashes[token_hash_]}")
+    staff = session.scalars(
+        select(Staff.username).where(Staff.username.in_(DEMO_USERNAMES), Staff.active.is_(True))
+    ).all()
+    found += [f"staff {name} (password {PASSWORD})" for name in staff]
+    return found
+
+
 def create(session: Session) -> str | None:
-    """Create the demo halls once; return the text of the demo logins, or None if present."""
+    """Create the demo halls once; return the text of the demo logins, or None if present.
+
+    Refuses a database that holds halls of its own (NotADemoDatabase): the demo's tokens and
+    password are public, so they only ever go into a database made for the demo.
+    """
     if session.scalar(select(Hall).where(Hall.code == "kuancheng")):
         return None
+    if session.scalar(select(Hall.id).limit(1)) is not None:
+        raise NotADemoDatabase(
+            "此数据库已有真实数据,不能加入演示账号 / this database holds real halls; the demo's "
+            "public logins are never added to it"
+        )
     departments = {}
     for code, name, name_en in DEPARTMENTS:
         departments[code] = Department(code=code, name=name, name_en=name_en)

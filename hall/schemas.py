@@ -4,18 +4,42 @@ from typing import Any
 
 from marshmallow import ValidationError, fields
 
+MAX_ID = 2**31 - 1  # ids are 32-bit integers on every backend
+
+
+def as_id(ref: int | str) -> int | None:
+    """The id a reference names, or None when it is a code or token (ASCII digits only:
+    "١٢" or "²" are text). An id beyond 32 bits names nothing: 0."""
+    if isinstance(ref, int) and not isinstance(ref, bool):
+        return ref if 1 <= ref <= MAX_ID else 0
+    if isinstance(ref, str) and ref.isascii() and ref.isdigit():
+        return int(ref) if len(ref) <= 10 and 1 <= int(ref) <= MAX_ID else 0
+    return None
+
 
 class IdOrCode(fields.Field):
-    """An integer id or a short code string."""
+    """An integer id or a short code string (OpenAPI: integer or string)."""
+
+    def __init__(self, **kwargs) -> None:
+        metadata = {
+            "oneOf": [
+                {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+                {"type": "string", "minLength": 1, "maxLength": 40},
+            ],
+            **kwargs.pop("metadata", {}),
+        }
+        super().__init__(metadata=metadata, **kwargs)
 
     def _deserialize(self, value: Any, attr, data, **kwargs) -> int | str:
         if isinstance(value, bool):
             raise ValidationError("需要编号或代码 / expected an id or a code")
         if isinstance(value, int):
-            if value < 1 or value > 2**31:
+            if value < 1 or value > MAX_ID:
                 raise ValidationError("编号超出范围 / id out of range")
             return value
         if isinstance(value, str) and 1 <= len(value) <= 40:
+            if as_id(value) == 0:
+                raise ValidationError("编号超出范围 / id out of range")
             return value
         raise ValidationError("需要编号或代码 / expected an id or a code (1–40 characters)")
 

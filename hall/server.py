@@ -61,6 +61,12 @@ def gunicorn_command(
         "--keep-alive",
         "30",
         "--no-control-socket",
+        # Above the hub's own limits (hall/security.py: 2048-character URIs, 8000-character
+        # headers), so over-long requests get the hub's JSON 414/431, not gunicorn's page.
+        "--limit-request-line",
+        "8190",
+        "--limit-request-field_size",
+        "16380",
         "hall.wsgi:application",
     ]
 

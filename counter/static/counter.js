@@ -65,14 +65,28 @@ function connect() {
       else onEvent(change.name, change.payload, change.before);
     },
     onRefused(error) {
-      hub.socket.disconnect();
-      forgetLogin();
-      show("login");
-      const alert = $("login-form").querySelector("[role=alert]");
-      alert.textContent = error.message;
-      alert.hidden = false;
+      reauth(error.message);
     },
   });
+  // The login ended (logout elsewhere, disabled, expired, idle): the server cuts the socket.
+  hub.socket.on("session_ended", (error) => reauth(error?.message || ""));
+}
+
+// Ask for the password again; the window stays held and is taken up again after sign-in.
+function reauth(message) {
+  hub?.socket.disconnect();
+  // The window stays held on the hub and its id in sessionStorage: the next snapshot after
+  // signing in takes it up again (opening one's own open window changes nothing).
+  state.windowId = null;
+  state.window = null;
+  const username = state.login?.staff?.username;
+  forgetLogin();
+  show("login");
+  const field = $("login-form").querySelector("[name=username]");
+  if (field && username && !field.value) field.value = username;
+  const alert = $("login-form").querySelector("[role=alert]");
+  alert.textContent = message;
+  alert.hidden = !message;
 }
 
 function onSnapshot(snap, first) {
@@ -176,6 +190,10 @@ function renderPicker() {
 
 async function openWindow(id) {
   const ack = await hub.request("open_window", { window: id });
+  if (ack.error?.code === "bad_token") {
+    reauth(ack.error.message);
+    return;
+  }
   if (ack.error) {
     sessionStorage.removeItem(WINDOW_KEY);
     state.windowId = null;
@@ -349,6 +367,10 @@ async function act(action, extra = {}) {
   const ack = await hub.request(action, body);
   state.busy = false;
   delete document.documentElement.dataset.busy;
+  if (ack.error?.code === "bad_token") {
+    reauth(ack.error.message);
+    return;
+  }
   if (ack.error) {
     showError(ack.error.message);
     return;

@@ -96,6 +96,8 @@ class Device(Base):
     # The printer's last known fault (None: fine), so the board hears of a change only once.
     printer_fault: Mapped[str | None] = mapped_column(String(200), nullable=True)
     printer_fault_since: Mapped[datetime | None] = mapped_column(nullable=True)
+    # A revoked device's token no longer works (``hall device revoke ID``).
+    revoked_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
     hall: Mapped[Hall] = relationship()
 
@@ -109,5 +111,27 @@ class AuthToken(Base):
     staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
+    # The last use this hub wrote down (at most once a minute): the idle timeout's clock.
+    last_used_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
     staff: Mapped[Staff] = relationship()
+
+
+class AuditEntry(Base):
+    """One staff or admin action, append-only and hash-chained (留痕): who, what, when, where,
+    before and after. ``hash`` covers the entry's fields and the previous entry's hash."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(80))  # "staff:3 wang", "device:2", "cli"
+    staff_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    device_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    hall_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    window_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    action: Mapped[str] = mapped_column(String(40))
+    target: Mapped[str] = mapped_column(String(80))
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))

@@ -8,10 +8,10 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from hall import access, cache, clock
+from hall import access, audit, cache, clock
 from hall.access import Permission
 from hall.admin.models import AuthToken, Department, Device, Hall, Role, Staff
-from hall.errors import BadRequest, Conflict, Unauthorized
+from hall.errors import BadRequest, Conflict, NotFound, Unauthorized
 from hall.events import Event, record
 
 DEVICE_KINDS = ("kiosk", "display", "printer", "evaluator")
@@ -71,15 +71,65 @@ def login(
             staff_id=staff.id,
             created_at=at,
             expires_at=at + timedelta(hours=ttl_hours),
+            last_used_at=at,
         )
     )
+    audit.record(session, staff, "login", f"staff:{staff.id}", hall_id=staff.hall_id, at=at)
     return token, staff
 
 
 def logout(session: Session, token: str) -> None:
-    """Revoke a staff token (every hub process forgets it after the commit)."""
-    session.execute(delete(AuthToken).where(AuthToken.token_hash == token_hash(token)))
-    cache.changed(session)
+    """Revoke a staff token: every hub process forgets it after the commit and cuts the
+    sockets opened with it."""
+    row = session.scalar(select(AuthToken).where(AuthToken.token_hash == token_hash(token)))
+    if row is None:
+        raise Unauthorized("令牌无效或已过期 / invalid or expired token", code="bad_token")
+    staff = session.get(Staff, row.staff_id)
+    session.delete(row)
+    audit.record(session, staff, "logout", f"staff:{row.staff_id}", hall_id=staff.hall_id)
+    cache.revoked(session)
+
+
+def disable_staff(session: Session, username: str, by: object = None) -> Staff:
+    """Disable an account: its tokens are deleted and its open sockets cut at the commit."""
+    staff = session.scalar(select(Staff).where(Staff.username == username))
+    if staff is None:
+        raise NotFound(f"用户不存在 / no such user: {username[:64]}", code="user_not_found")
+    before = {"active": staff.active}
+    staff.active = False
+    session.execute(delete(AuthToken).where(AuthToken.staff_id == staff.id))
+    audit.record(
+        session,
+        by,
+        "user.disable",
+        f"staff:{staff.id} {staff.username}",
+        hall_id=staff.hall_id,
+        before=before,
+        after={"active": False},
+    )
+    cache.revoked(session)
+    return staff
+
+
+def revoke_device(session: Session, device_id: int, by: object = None) -> Device:
+    """Revoke a device's token: it stops working at once, open sockets included."""
+    device = session.get(Device, device_id) if 0 < device_id < 2**31 else None
+    if device is None:
+        raise NotFound(f"设备不存在 / no such device: {device_id}", code="device_not_found")
+    if device.revoked_at is not None:
+        return device
+    device.revoked_at = clock.now()
+    audit.record(
+        session,
+        by,
+        "device.revoke",
+        f"device:{device.id} {device.kind} {device.name}",
+        hall_id=device.hall_id,
+        before={"revoked": False},
+        after={"revoked": True},
+    )
+    cache.revoked(session)
+    return device
 
 
 def add_device(
@@ -122,6 +172,16 @@ def set_notice(
     text = " ".join(text.split())
     if len(text) > MAX_LENGTH:
         raise BadRequest(f"公告不超过 {MAX_LENGTH} 字 / at most {MAX_LENGTH} characters")
+    audit.record(
+        session,
+        staff,
+        "hall.notice",
+        f"hall:{hall.code}",
+        hall_id=hall.id,
+        before={"notice": hall.notice},
+        after={"notice": text},
+        at=at,
+    )
     hall.notice = text
     cache.changed(session)
     return [

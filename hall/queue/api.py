@@ -9,17 +9,18 @@ from sqlalchemy import select
 from hall import access, cache, clock, limits
 from hall.access import Permission
 from hall.admin import services as admin_services
-from hall.admin.api import caller, require
+from hall.admin.api import authenticated, caller, require
 from hall.admin.models import Hall
 from hall.api import bp
 from hall.db import unit_of_work
-from hall.errors import BadRequest, Forbidden, Unauthorized
+from hall.errors import BadRequest, Forbidden, NotFound, Unauthorized
 from hall.events import publish
 from hall.queue import appointments, lookup, presenters, services
 from hall.queue.models import Matter
 from hall.queue.presenters import announce_new_ticket, window_state
 from hall.queue.schemas import WINDOW_ACTIONS, AppointmentIn, CheckInIn, NoticeIn, TicketIn
 from hall.queue.services import ACTIONS, availability
+from hall.schemas import as_id
 
 
 def hall_dict(hall: Hall) -> dict[str, Any]:
@@ -126,6 +127,7 @@ def snapshot(code: str) -> dict:
 
 
 @bp.get("/halls/<code>/waiting")
+@authenticated
 @bp.doc(summary="Waiting tickets per queue (staff)", security="BearerAuth")
 def waiting(code: str) -> dict:
     """The waiting lists, for counters and managers."""
@@ -136,6 +138,7 @@ def waiting(code: str) -> dict:
 
 
 @bp.put("/halls/<code>/notice")
+@authenticated
 @bp.input(NoticeIn, arg_name="body")
 @bp.doc(
     summary="Set the notice that scrolls on the hall's displays (manager)", security="BearerAuth"
@@ -152,6 +155,7 @@ def set_notice(code: str, body: dict) -> dict:
 
 
 @bp.post("/halls/<code>/tickets")
+@authenticated(optional=True)
 @bp.input(TicketIn, arg_name="body")
 @bp.doc(
     summary="Take a ticket (kiosk token, staff token, or no token where the hall allows phones)",
@@ -183,16 +187,33 @@ def take_ticket(code: str, body: dict) -> tuple[dict, int]:
 
 
 @bp.get("/tickets/<ref>")
-@bp.doc(summary="A ticket by id (staff, device) or by its status token (anyone)")
+@bp.doc(
+    summary="A ticket by its status token (anyone) or by id (staff of its hall, its hall's "
+    "kiosks; the status link only to staff and the kiosk that issued it)",
+)
 def get_ticket(ref: str) -> dict:
     """The ticket's state, people ahead and estimated wait."""
+    ref = ref[:60]
     with unit_of_work(readonly=True) as session:
-        ticket = lookup.ticket(session, ref[:60])
-        private = not ref.isdigit() or caller(session) is not None
+        if as_id(ref) is None:  # the status token: the resident's own link
+            ticket = lookup.ticket(session, ref)
+            return {"ticket": presenters.ticket_json(session, ticket, private=False)}
+        who = caller(session)
+        if who is None:  # anonymous reads by number: nothing, not even whether it exists
+            raise NotFound(f"票号不存在 / no such ticket: {ref}", code="ticket_not_found")
+        ticket = lookup.ticket(session, ref)
+        if access.is_device(who):
+            if who.hall_id != ticket.hall_id:
+                raise NotFound(f"票号不存在 / no such ticket: {ref}", code="ticket_not_found")
+            private = who.kind == "kiosk" and ticket.device_id == who.id
+        else:
+            access.require(who, Permission.VIEW_QUEUE, hall=ticket.hall_id)
+            private = True
         return {"ticket": presenters.ticket_json(session, ticket, private=private)}
 
 
 @bp.post("/tickets/<int:ticket_id>/requeue")
+@authenticated
 @bp.doc(summary="Put a no-show back in line (within the hall's grace)", security="BearerAuth")
 def requeue(ticket_id: int) -> dict:
     """A late resident returns: the ticket waits again at its old place."""
@@ -236,6 +257,7 @@ def _register(action: str, schema, summary: str) -> None:
     decorated = bp.doc(summary=summary, security="BearerAuth")(view)
     if schema is not None:
         decorated = bp.input(schema, arg_name="body")(decorated)
+    decorated = authenticated(decorated)
     bp.post(f"/windows/<int:window_id>/{action}")(decorated)
 
 
@@ -244,6 +266,7 @@ for _action in WINDOW_ACTIONS:
 
 
 @bp.post("/halls/<code>/appointments")
+@authenticated
 @bp.input(AppointmentIn, arg_name="body")
 @bp.doc(summary="Book an appointment (staff); the answer holds the code", security="BearerAuth")
 def book(code: str, body: dict) -> tuple[dict, int]:
@@ -256,6 +279,7 @@ def book(code: str, body: dict) -> tuple[dict, int]:
 
 
 @bp.get("/halls/<code>/appointments")
+@authenticated
 @bp.doc(summary="The hall's appointments of a day (staff; ?date=YYYY-MM-DD)", security="BearerAuth")
 def day(code: str) -> dict:
     """Appointments of one local day, in time order."""
@@ -275,6 +299,7 @@ def day(code: str) -> dict:
 
 
 @bp.post("/halls/<code>/appointments/check-in")
+@authenticated
 @bp.input(CheckInIn, arg_name="body")
 @bp.doc(summary="Check in an appointment by code at a kiosk: a ticket", security="BearerAuth")
 def check_in(code: str, body: dict) -> tuple[dict, int]:

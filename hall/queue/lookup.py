@@ -6,11 +6,12 @@ from sqlalchemy.orm import Session, joinedload
 from hall.admin.models import Hall
 from hall.errors import NotFound
 from hall.queue.models import Matter, Queue, Ticket, Window
+from hall.schemas import as_id
 
 
 def _is_id(ref: int | str) -> bool:
-    """Clients name things by id (a number) or by code or token (text)."""
-    return isinstance(ref, int) or ref.isdigit()
+    """Clients name things by id (ASCII digits) or by code or token (text)."""
+    return as_id(ref) is not None
 
 
 def hall_by_code(session: Session, code: str) -> Hall:
@@ -29,7 +30,7 @@ def matter_in_hall(session: Session, hall: Hall, ref: int | str) -> Matter:
         .where(Matter.hall_id == hall.id, Matter.active.is_(True))
     )
     if _is_id(ref):
-        matter = session.scalar(query.where(Matter.id == int(ref)))
+        matter = session.scalar(query.where(Matter.id == as_id(ref)))
     else:
         matter = session.scalar(query.where(Matter.code == ref))
     if matter is None:
@@ -41,7 +42,7 @@ def queue_in_hall(session: Session, hall_id: int, ref: int | str) -> Queue:
     """A queue of the hall, by id or code."""
     query = select(Queue).where(Queue.hall_id == hall_id)
     if _is_id(ref):
-        queue = session.scalar(query.where(Queue.id == int(ref)))
+        queue = session.scalar(query.where(Queue.id == as_id(ref)))
     else:
         queue = session.scalar(query.where(Queue.code == ref))
     if queue is None:
@@ -63,7 +64,7 @@ def window(session: Session, window_id: int, *, lock: bool = False) -> Window:
 def ticket(session: Session, ref: int | str, *, lock: bool = False) -> Ticket:
     """A ticket by id or by its status token."""
     if _is_id(ref):
-        query = select(Ticket).where(Ticket.id == int(ref))
+        query = select(Ticket).where(Ticket.id == as_id(ref))
     else:
         query = select(Ticket).where(Ticket.token == ref)
     if lock:

@@ -199,6 +199,8 @@ class Window(Base):
     pause_reason: Mapped[str] = mapped_column(String(200), default="")
     priority_streak: Mapped[int] = mapped_column(Integer, default=0)
     status_since: Mapped[datetime | None] = mapped_column(nullable=True)
+    # The staff roles that may work this window (None: every role that works windows).
+    roles: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
 
     hall: Mapped[Hall] = relationship(back_populates="windows")
     staff: Mapped[Staff | None] = relationship(foreign_keys=[staff_id])

@@ -61,7 +61,7 @@ def ticket_dict(
         "matter": matter.code if matter else None,
         "matter_name": matter.name if matter else None,
         "matter_name_en": matter.name_en if matter else None,
-        "priority": ticket.priority,
+        "priority": ticket.priority if private else None,
         "source": ticket.source,
         "ahead": ahead,
         "estimated_wait_s": estimated_wait_s,

@@ -6,7 +6,7 @@ from apiflask import Schema
 from apiflask.fields import AwareDateTime, Integer, String
 from apiflask.validators import Length, Range
 
-from hall.schemas import IdOrCode
+from hall.schemas import MAX_ID, IdOrCode
 
 
 class TicketIn(Schema):
@@ -19,7 +19,7 @@ class TicketIn(Schema):
 class WindowRef(Schema):
     """A socket action on a window."""
 
-    window = Integer(required=True, validate=Range(1, 2**31))
+    window = Integer(required=True, validate=Range(1, MAX_ID))
 
 
 class CallTicketIn(Schema):
@@ -32,10 +32,10 @@ class TransferIn(Schema):
     """Transfer the current ticket to a queue or a window (``to_window``; REST also takes ``window``)."""
 
     queue = IdOrCode(load_default=None)
-    to_window = Integer(load_default=None, validate=Range(1, 2**31))
+    to_window = Integer(load_default=None, validate=Range(1, MAX_ID))
     # Over REST the acting window is in the path, so ``window`` names the target there; over
     # the /counter socket ``window`` is the acting window and the target must be ``to_window``.
-    window = Integer(load_default=None, validate=Range(1, 2**31))
+    window = Integer(load_default=None, validate=Range(1, MAX_ID))
 
 
 class PauseIn(Schema):
@@ -78,7 +78,7 @@ class HallRef(Schema):
 class ReprintIn(Schema):
     """Print a ticket again (staff may name the device whose printer to use)."""
 
-    device = Integer(load_default=None, allow_none=True, validate=Range(1, 2**31))
+    device = Integer(load_default=None, allow_none=True, validate=Range(1, MAX_ID))
 
 
 @dataclass(frozen=True)

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from hall import access, cache, clock
+from hall import access, audit, cache, clock
 from hall.access import Permission
 from hall.cache import HallRef, WindowRef
 from hall.calendar import is_workday
@@ -385,6 +385,16 @@ def _log_window(session: Session, window: Window, action: str, staff: Any, at, d
     session.add(
         WindowStep(window_id=window.id, action=action, at=at, staff_id=staff.id, detail=detail)
     )
+    audit.record(
+        session,
+        staff,
+        f"window.{action}",
+        f"window:{window.id} {window.number}",
+        hall_id=window.hall_id,
+        window_id=window.id,
+        after={"status": str(window.status), "detail": detail} if detail else None,
+        at=at,
+    )
 
 
 def _ticket_event(
@@ -432,6 +442,7 @@ def open_window(
     at = at or clock.now()
     window = lookup.window(session, window_id, lock=True)
     access.require(staff, Permission.WORK_WINDOW, hall=window.hall_id)
+    access.require_window_role(staff, window.roles)
     if window.status != WindowStatus.CLOSED:
         if window.staff_id == staff.id:
             return window, []
@@ -679,6 +690,11 @@ def transfer(
         target = lookup.window(session, to_window)
         if target.hall_id != window.hall_id or target.id == window.id:
             raise Conflict("不能转到该窗口 / cannot transfer to that window", code="bad_target")
+        if target.status == WindowStatus.CLOSED:
+            raise Conflict(
+                f"{target.name}未开启,不能转入 / {target.name} is closed; it takes no transfers",
+                code="window_closed",
+            )
         ticket.transfer(window_id=target.id)
         detail = f"window {target.number}"
     window.current_ticket_id = None
@@ -740,8 +756,16 @@ def close(
     _idle(session, window)
     window.move(WindowAction.CLOSE, at)
     window.pause_reason = ""
+    # Tickets transferred to this window and still waiting go back to their queue, keeping
+    # their place (by issue time); the board hears it with the window's event.
+    returned = session.execute(
+        update(Ticket)
+        .where(Ticket.target_window_id == window.id, Ticket.status == TicketStatus.WAITING)
+        .values(target_window_id=None)
+    ).rowcount
     _log_window(session, window, "closed", staff, at)
     event = _window_event(session, window, "window.closed", at)
+    event.payload["returned"] = returned
     window.staff_id = None
     window.staff = None
     event.payload["staff"] = None

@@ -28,7 +28,17 @@ from hall.queue.schemas import (
     WindowRef,
 )
 from hall.queue.services import ACTIONS, requeue
-from hall.sockets import HallNamespace, StaffNamespace, acked, auth_value, current_staff, refuse
+from hall.schemas import as_id
+from hall.sockets import (
+    HallNamespace,
+    StaffNamespace,
+    acked,
+    auth_value,
+    current_staff,
+    forget,
+    refuse,
+    track,
+)
 
 
 class DisplayNamespace(HallNamespace):
@@ -46,7 +56,7 @@ class StatusNamespace(HallNamespace):
 
     def identify(self, db, auth_data: Any) -> Hall:
         token = auth_value(auth_data, "ticket")
-        if token is None or token.isdigit():
+        if token is None or as_id(token) is not None:
             raise Unauthorized("需要票号令牌 / give auth={'ticket': token}", code="ticket_required")
         ticket = lookup.ticket(db, token)
         session["ticket_token"] = token
@@ -89,6 +99,13 @@ class KioskNamespace(HallNamespace):
     def rooms(self) -> list[str]:
         """A kiosk hears of its own print jobs."""
         return [f"device:{session['device_id']}"]
+
+    def on_connect(self, auth_data: Any = None) -> None:
+        super().on_connect(auth_data)
+        track(self.namespace)
+
+    def on_disconnect(self, *args: Any) -> None:
+        forget(self.namespace)
 
     def _device(self, db) -> Any:
         device = cache.of(db).who(session.get("token_hash", ""))

@@ -1,10 +1,11 @@
 """Socket.IO: the base of every namespace (auth, snapshot first, acks); rooms are scopes."""
 
 import functools
+import logging
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, session
+from flask import Flask, request, session
 from flask_socketio import ConnectionRefusedError, Namespace, emit, join_room
 from marshmallow import ValidationError
 
@@ -17,23 +18,42 @@ from hall.errors import HallError, Unauthorized
 from hall.extensions import socketio
 from hall.queue import lookup, presenters
 from hall.schemas import describe
+from hall.security import check_payload
+
+log = logging.getLogger(__name__)
 
 
 def acked(handler: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
     """Turn a handler's result into an ack: {"ok": true, …} or {"error": {"code", "message"}}."""
 
     @functools.wraps(handler)
-    def wrapper(self, data: Any = None) -> dict[str, Any]:
+    def wrapper(self, data: Any = None, *extra: Any) -> dict[str, Any]:
         try:
             if data is not None and not isinstance(data, dict):
                 raise ValidationError("需要 JSON 对象 / expected an object")
+            check_payload(data)
             return {"ok": True, **handler(self, data or {})}
         except ValidationError as err:
             return {"error": {"code": "validation_error", "message": describe(err.messages)}}
         except HallError as err:
             return err.to_dict()
+        except Exception as err:  # still an answer: the client never waits forever
+            return unexpected(err, handler.__name__)
 
     return wrapper
+
+
+def unexpected(err: Exception, where: str) -> dict[str, Any]:
+    """The ack of an unexpected failure: 503 body when the database is away, else logged."""
+    from hall.security import MAINTENANCE, _is_db_failure
+
+    if _is_db_failure(err):
+        log.warning("database unavailable in %s: %s", where, type(err).__name__)
+        return {"error": {"code": "service_unavailable", "message": MAINTENANCE}}
+    if isinstance(err, RecursionError):
+        return {"error": {"code": "too_deep", "message": "JSON 嵌套过深 / JSON nested too deeply"}}
+    log.exception("unexpected error in socket handler %s", where)
+    return {"error": {"code": "internal_error", "message": "服务器内部错误 / internal error"}}
 
 
 def refuse(err: HallError) -> ConnectionRefusedError:
@@ -46,6 +66,17 @@ def refuse(err: HallError) -> ConnectionRefusedError:
     return ConnectionRefusedError(err.message, err.to_dict()["error"])
 
 
+def _unavailable(err: Exception) -> HallError:
+    from hall.security import MAINTENANCE, ServiceUnavailable, _is_db_failure
+
+    if _is_db_failure(err):
+        return ServiceUnavailable(MAINTENANCE)
+    log.exception("unexpected error on connect")
+    error = HallError("服务器内部错误 / internal error")
+    error.code = "internal_error"
+    return error
+
+
 def auth_value(auth_data: Any, key: str) -> str | None:
     value = auth_data.get(key) if isinstance(auth_data, dict) else None
     return value[:200] if isinstance(value, str) and value else None
@@ -55,6 +86,26 @@ class HallNamespace(Namespace):
     """Joins the hall's room on connect and sends a snapshot first."""
 
     staff_view = False
+
+    def trigger_event(self, event: str, *args: Any) -> Any:
+        """Every message gets an answer: an unknown event is acked ``unknown_event``."""
+        if event in ("connect", "disconnect") or hasattr(self, f"on_{event}"):
+            try:
+                return super().trigger_event(event, *args)
+            except ConnectionRefusedError:
+                raise
+            except Exception as err:
+                if event in ("connect", "disconnect"):
+                    if event == "connect":
+                        raise refuse(_unavailable(err)) from None
+                    return None
+                return unexpected(err, event)
+        return {
+            "error": {
+                "code": "unknown_event",
+                "message": f"未知消息 / unknown event: {str(event)[:40]}",
+            }
+        }
 
     def identify(self, db, auth_data: Any) -> Hall:
         """Check the credentials and return the hall this connection follows."""
@@ -112,6 +163,17 @@ class StaffNamespace(HallNamespace):
         access.require(staff, self.permission, hall=hall.id)
         return hall
 
+    def rooms(self) -> list[str]:
+        """A staff socket hears when its login ends (``session_ended``)."""
+        return [f"staff:{session['staff_id']}"]
+
+    def on_connect(self, auth_data: Any = None) -> None:
+        super().on_connect(auth_data)
+        track(self.namespace)
+
+    def on_disconnect(self, *args: Any) -> None:
+        forget(self.namespace)
+
 
 def current_staff(db) -> Any:
     """The staff member of this connection, while their token is valid: checked on every
@@ -124,9 +186,76 @@ def current_staff(db) -> Any:
     return staff
 
 
+ENDED = {
+    "code": "bad_token",
+    "message": "登录已失效,请重新登录 / your login has ended; log in again",
+}
+
+
+SWEEP_EVERY_S = 30.0  # expired and idle tokens: their sockets are cut within this long
+
+
+def track(namespace: str) -> None:
+    """Note this connection's token; start the app's sweeper once (expiry, idle)."""
+    from flask import current_app
+
+    app = current_app._get_current_object()
+    live(app)[(namespace, request.sid)] = session["token_hash"]
+    # Tests build many short-lived apps: their sockets are checked on every message instead.
+    if "hall.sweeper" not in app.extensions and not app.config.get("TESTING"):
+        app.extensions["hall.sweeper"] = socketio.start_background_task(_sweep_forever, app)
+
+
+def live(app: Flask) -> dict[tuple[str, str], str]:
+    """The staff and kiosk sockets open in this process: (namespace, sid) -> token hash."""
+    return app.extensions.setdefault("hall.live", {})
+
+
+def forget(namespace: str) -> None:
+    """A tracked socket closed."""
+    from flask import current_app
+
+    live(current_app).pop((namespace, request.sid), None)
+
+
+def _sweep_forever(app: Flask) -> None:
+    while True:
+        socketio.sleep(SWEEP_EVERY_S)
+        try:
+            with app.app_context():
+                cut_dead_sockets(app)
+        except Exception:
+            log.exception("socket sweep failed")
+
+
+def cut_dead_sockets(app: Flask) -> int:
+    """Disconnect this process's sockets whose token died (logout, disabled, revoked,
+    expired), telling each first with ``session_ended``; how many were cut."""
+    refs = app.extensions["hall.cache"]
+    tracked = live(app)
+    cut = 0
+    for (namespace, sid), token_hash in list(tracked.items()):
+        try:
+            alive = refs.who(token_hash) is not None
+        except Exception:  # the database is away: judge again at the next sweep
+            continue
+        if alive:
+            continue
+        tracked.pop((namespace, sid), None)
+        socketio.emit("session_ended", ENDED, to=sid, namespace=namespace)
+        socketio.server.disconnect(sid, namespace=namespace)
+        cut += 1
+    return cut
+
+
 def init_app(app: Flask) -> None:
-    """Register every domain's namespaces."""
+    """Register every domain's namespaces; cut sockets whose token dies."""
     from hall.queue.sockets import NAMESPACES
 
     for namespace in NAMESPACES:
         socketio.on_namespace(namespace)
+
+    def sweep() -> None:
+        socketio.start_background_task(cut_dead_sockets, app)
+
+    app.extensions["hall.cache"].on_revoked.append(sweep)

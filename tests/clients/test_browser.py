@@ -65,6 +65,7 @@ def open_page(browser):
             context.add_init_script(
                 f"localStorage.setItem('onewindow.kiosk.token', {kiosk_token!r})"
             )
+        context.add_init_script(CSP_WATCH)
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(10000)
@@ -72,8 +73,31 @@ def open_page(browser):
         return page
 
     yield open_
+    # Every page of every test ran under the hub's CSP (no inline script): nothing blocked.
+    violations = [
+        (page.url, v) for c in contexts for page in c.pages for v in page.evaluate("window.__csp")
+    ]
     for context in contexts:
         context.close()
+    assert not violations, violations
+
+
+def wait_until(page, expression: str, timeout: float = 10000) -> None:
+    """Poll a page expression from the test (page.evaluate is not subject to the page's CSP,
+    which forbids the eval that Playwright's wait_for_function needs)."""
+    deadline = time.monotonic() + timeout / 1000
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not true within {timeout} ms: {expression}")
+        time.sleep(0.05)
+
+
+CSP_WATCH = """
+window.__csp = [];
+document.addEventListener("securitypolicyviolation", (e) => {
+  window.__csp.push(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}`);
+});
+"""
 
 
 def online(page) -> None:
@@ -125,8 +149,8 @@ def test_kiosk_ticket_is_called_at_the_counter_and_shown_and_announced(hub, open
     assert counter.get_attribute("#current", "data-status") == "called"
 
     counter.click("[data-action='recall']")
-    display.wait_for_function(
-        "document.querySelector('#announcer').dataset.announced === '2'", timeout=2000
+    wait_until(
+        display, "document.querySelector('#announcer').dataset.announced === '2'", timeout=2000
     )
     counter.wait_for_selector("#current li[data-calls='2']")
 
@@ -138,6 +162,32 @@ def test_counter_shows_the_hubs_refusal(hub, open_page):
     error.wait_for(state="visible")
     assert "窗口当前没有票号" in error.text_content()
     assert "the window has no current ticket" in error.text_content()
+
+
+def test_counter_asks_for_the_password_again_and_keeps_its_window(hub, open_page):
+    """Issue 11: the login ends (here: logged out elsewhere); the hub cuts the socket, the
+    counter asks for the password, and after it the same window is in hand again."""
+    counter = counter_at(open_page, hub.url, "window12", 12)
+    counter.wait_for_selector("#window-name:not(:empty)")
+    name = counter.text_content("#window-name")
+    saved = counter.evaluate("JSON.parse(sessionStorage.getItem('onewindow.staff.login'))")
+    token = saved["token"] if saved else None
+    if token is None:  # the key's name is the page's business: find the saved login
+        token = counter.evaluate(
+            "Object.values(sessionStorage).map(v => { try { return JSON.parse(v).token } "
+            "catch { return null } }).find(Boolean)"
+        )
+    headers = {"Authorization": f"Bearer {token}"}
+    assert requests.post(f"{hub.url}/api/v1/auth/logout", headers=headers, timeout=10).ok
+    counter.wait_for_selector("#login:not([hidden])")
+    assert "重新登录" in counter.text_content("#login-form [role=alert]")
+    assert counter.input_value("input[name=username]") == "window12"
+    counter.fill("input[name=password]", "demo123")
+    counter.click("#login-form button[type=submit]")
+    counter.wait_for_selector("#work:not([hidden])")
+    assert counter.text_content("#window-name") == name
+    state = requests.get(f"{hub.url}/api/v1/windows/12", timeout=10).json()
+    assert state["window"]["status"] == "open"
 
 
 def test_display_catches_up_after_losing_the_hub(lite_server, lite_app, open_page):
@@ -269,8 +319,10 @@ def test_board_publishes_a_notice_that_the_display_shows(hub, open_page):
     board.fill("#notice-text", "下午 14:00 起不动产窗口暂停 / real estate paused from 14:00")
     board.click("#notice-form button[type=submit]")
     board.wait_for_selector("#notice-status:has-text('已发布')")
-    display.wait_for_function(
-        "document.getElementById('notice').textContent.includes('不动产窗口暂停')", timeout=2000
+    wait_until(
+        display,
+        "document.getElementById('notice').textContent.includes('不动产窗口暂停')",
+        timeout=2000,
     )
 
 
@@ -282,9 +334,10 @@ def test_kiosk_and_counter_reprint_a_ticket(hub, open_page):
     number = kiosk.text_content("#ticket-number")
     # The kiosk prints its last ticket once more.
     kiosk.click("#reprint")
-    kiosk.wait_for_function(
+    wait_until(
+        kiosk,
         "document.getElementById('print-state').dataset.state === 'printed'"
-        " && !document.getElementById('reprint').hidden"
+        " && !document.getElementById('reprint').hidden",
     )
     # Counter staff reprint a waiting ticket from the list.
     counter = counter_at(open_page, hub.url, "window9", 9)
@@ -362,11 +415,9 @@ def test_counter_and_board_follow_events_without_asking_for_snapshots(lite_serve
     ).json()["ticket"]
     row = f"[data-queue='B'] [data-number='{issued['number']}']"
     counter.wait_for_selector(row, timeout=2000)
-    board.wait_for_function(f"document.querySelector(\"{b_count}\").textContent === '1'")
+    wait_until(board, f"document.querySelector(\"{b_count}\").textContent === '1'")
     listed_s = time.monotonic() - started
-    counter.wait_for_function(
-        f'document.querySelector("{row} .row-matter").textContent === {re01!r}'
-    )
+    wait_until(counter, f'document.querySelector("{row} .row-matter").textContent === {re01!r}')
     assert counter.get_attribute("[data-queue='B'] .count", "data-count") == "1"
 
     # The counter calls, serves and finishes it.
@@ -374,7 +425,7 @@ def test_counter_and_board_follow_events_without_asking_for_snapshots(lite_serve
     counter.wait_for_selector(f"#current[data-number='{issued['number']}']")
     counter.wait_for_selector(row, state="detached")
     board.wait_for_selector(f"[data-window='7'] .win-current:has-text('{issued['number']}')")
-    board.wait_for_function(f"document.querySelector(\"{b_count}\").textContent === '0'")
+    wait_until(board, f"document.querySelector(\"{b_count}\").textContent === '0'")
     counter.click("[data-action='start']")
     counter.wait_for_selector("#current[data-status='serving']")
     board.wait_for_selector("[data-window='7'] .win-current:has-text('办理中')")

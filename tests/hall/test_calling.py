@@ -153,8 +153,9 @@ def test_transfer_to_a_queue_keeps_the_issue_time(hall):
 def test_transfer_to_a_window_goes_to_that_window_first(hall):
     a1, a2 = hall.issue(), hall.issue()
     hall.call()
-    hall.act("transfer", to_window=f_window_id(hall, "2"))
+    # Window 2 is open: a closed window takes no transfers (409 window_closed, issue 11).
     hall.act("open_window", "2", "window2")
+    hall.act("transfer", to_window=f_window_id(hall, "2"))
     hall.act("open_window", "3", "window3")
     # Window 3 cannot take it; window 2 gets it ahead of A002.
     assert hall.call("3", "window3") == a2

@@ -29,9 +29,9 @@ def test_tickets_survive_a_crash_of_the_hub(app):
             again = requests.get(f"{restarted.url}/api/v1/tickets/{token}", timeout=30).json()
             assert again["ticket"]["number"] == ticket["number"]
         assert (
-            requests.get(f"{restarted.url}/api/v1/tickets/{issued[0]['id']}", timeout=30).json()[
-                "ticket"
-            ]["status"]
+            requests.get(
+                f"{restarted.url}/api/v1/tickets/{issued[0]['id']}", headers=KIOSK, timeout=30
+            ).json()["ticket"]["status"]
             == "called"
         )
         # Numbering goes on where it stopped: never a number twice.

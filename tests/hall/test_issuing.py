@@ -156,9 +156,9 @@ def test_ticket_status_by_token_and_by_id(client):
     token = ticket["status_url"].rsplit("/", 1)[1]
     by_token = client.get(f"/api/v1/tickets/{token}").json["ticket"]
     assert by_token["number"] == ticket["number"] and by_token["status"] == "waiting"
-    # By id without credentials: the state, but not the status link.
-    by_id = client.get(f"/api/v1/tickets/{ticket['id']}").json["ticket"]
-    assert by_id["number"] == ticket["number"] and "status_url" not in by_id
+    # By id without credentials: 404 and no fields at all (issue 11: no enumeration).
+    anonymous = client.get(f"/api/v1/tickets/{ticket['id']}")
+    assert anonymous.status_code == 404 and set(anonymous.json) == {"error"}
     assert (
         client.get(f"/api/v1/tickets/{ticket['id']}", headers=KIOSK).json["ticket"]["status_url"]
         == ticket["status_url"]

@@ -1,6 +1,6 @@
 """Demo data that looks like a real district hall and a street service point."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -8,6 +8,7 @@ from werkzeug.security import generate_password_hash
 
 from hall.admin import services as auth
 from hall.admin.models import Department, Hall
+from hall.cases.models import MatterDepartment, MatterGuide
 from hall.queue.models import Matter, Queue, Window, WindowQueue
 
 PASSWORD = "demo123"
@@ -374,6 +375,19 @@ WINDOWS = [
     ("11", "11号 统一出件", ["Q"]),
     ("12", "12号 综合备用", ["A", "B", "C"]),
 ]
+# Cases: assisting departments (协办) beside the lead, matters allowing 容缺受理, on-the-spot
+# matters whose result is made and collected later, and optional documents of a checklist.
+ASSISTING = {
+    "re-01": ["tax"],
+    "hpf-03": ["realestate"],
+    "civil-02": ["hrss"],
+    "samr-04": ["medical"],
+}
+PARTIAL_ALLOWED = {"samr-02", "samr-03", "hpf-01", "re-01", "hrss-01", "psb-01"}
+MADE_ON_THE_SPOT = {"samr-01", "re-03"}
+OPTIONAL_DOCUMENT = "授权委托书(代办时提供) / power of attorney (when an agent applies)"
+CORE_WORDS = ("身份证", "申请", "权证书", "合同", "营业执照", "户口簿", "档案", "章程")
+
 STREET_HOURS = {
     "default": [["08:30", "11:30"], ["13:30", "16:30"]],
 }
@@ -541,31 +555,42 @@ def _build_hall(session, hall, departments, queues, matters, windows, *, cap) ->
         )
         session.add(by_code[code])
     session.flush()
-    for code, name, name_en, category, category_en, dept, queue, spot, days, docs in matters:
-        session.add(
-            Matter(
-                hall_id=hall.id,
-                queue_id=by_code[queue].id,
-                department_id=departments[dept].id if dept else None,
-                code=code,
-                name=name,
-                name_en=name_en,
-                category=category,
-                category_en=category_en,
-                on_the_spot=spot,
-                time_limit_days=days,
-                documents=docs,
-                conditions=f"申请人具有完全民事行为能力,材料齐全、符合法定形式。/ The applicant has full "
-                f"capacity and brings the complete documents listed below ({name_en}).",
-                legal_basis="《优化营商环境条例》及相关法规 / Regulations on Optimising the Business "
-                "Environment and related rules",
-                fee="不收费 / free",
-                version=1,
-                changed_on=date(2026, 10, 8),
-                daily_cap=cap,
-                cap_warning=int(cap * 0.8) if cap else None,
-            )
+    made = []
+    for index, row in enumerate(matters):
+        code, name, name_en, category, category_en, dept, queue, spot, days, docs = row
+        joint = bool(ASSISTING.get(code))
+        matter = Matter(
+            hall_id=hall.id,
+            queue_id=by_code[queue].id,
+            department_id=departments[dept].id if dept else None,
+            code=code,
+            name=name,
+            name_en=name_en,
+            category=category,
+            category_en=category_en,
+            on_the_spot=spot,
+            time_limit_days=days,
+            documents=docs,
+            conditions=f"申请人具有完全民事行为能力,材料齐全、符合法定形式。/ The applicant has full "
+            f"capacity and brings the complete documents listed below ({name_en}).",
+            legal_basis="《优化营商环境条例》及相关法规 / Regulations on Optimising the Business "
+            "Environment and related rules",
+            fee="不收费 / free",
+            version=1,
+            changed_on=date(2026, 10, 8),
+            daily_cap=cap,
+            cap_warning=int(cap * 0.8) if cap else None,
+            basic_code=f"0001{index + 1:02d}{len(docs):02d}000",
+            implementation_code=f"1122010300{hall.id:02d}{index + 1:03d}0001",
+            statutory_limit_days=0 if spot else (45 if joint else max(20, days)),
+            partial_allowed=code in PARTIAL_ALLOWED,
+            result_pickup=(not spot) or code in MADE_ON_THE_SPOT,
         )
+        session.add(matter)
+        made.append((matter, dept, docs))
+    session.flush()
+    for matter, dept, docs in made:
+        _catalogue(session, matter, dept, docs, departments)
     for number, name, served in windows:
         window = Window(hall_id=hall.id, number=number, name=name, name_en=f"Window {number}")
         window.links = [
@@ -575,3 +600,58 @@ def _build_hall(session, hall, departments, queues, matters, windows, *, cap) ->
         ]
         session.add(window)
     session.flush()
+
+
+def _catalogue(session, matter, dept, docs, departments) -> None:
+    """The matter's deciding departments and its first guide version with a checklist."""
+    if dept:
+        session.add(
+            MatterDepartment(matter_id=matter.id, department_id=departments[dept].id, lead=True)
+        )
+        for other in ASSISTING.get(matter.code, []):
+            session.add(
+                MatterDepartment(
+                    matter_id=matter.id, department_id=departments[other].id, lead=False
+                )
+            )
+    items = []
+    for n, text in enumerate(docs, start=1):
+        name, _, name_en = text.partition(" / ")
+        items.append(
+            {
+                "id": n,
+                "name": name,
+                "name_en": name_en,
+                "required": True,
+                "core": n == 1 or any(word in name for word in CORE_WORDS),
+                "original": "复印件" not in name,
+                "copies": 1,
+            }
+        )
+    if docs and not matter.on_the_spot:
+        items.append(
+            {
+                "id": len(items) + 1,
+                "name": OPTIONAL_DOCUMENT.split(" / ")[0],
+                "name_en": OPTIONAL_DOCUMENT.split(" / ")[1],
+                "required": False,
+                "core": False,
+                "original": True,
+                "copies": 1,
+            }
+        )
+    session.add(
+        MatterGuide(
+            matter_id=matter.id,
+            version=matter.version,
+            changed_on=matter.changed_on,
+            created_at=datetime(2026, 10, 8, 1, 0, tzinfo=UTC),
+            on_the_spot=matter.on_the_spot,
+            time_limit_days=matter.time_limit_days,
+            statutory_limit_days=matter.statutory_limit_days,
+            fee=matter.fee,
+            conditions=matter.conditions,
+            legal_basis=matter.legal_basis,
+            documents=items,
+        )
+    )

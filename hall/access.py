@@ -44,7 +44,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         _COUNTER | {Permission.BOOK_APPOINTMENT, Permission.TAKE_CASE, Permission.VIEW_CASES}
     ),
     Role.PICKUP: frozenset(_COUNTER | {Permission.VIEW_CASES, Permission.HAND_OVER}),
-    Role.BACKOFFICE: frozenset({Permission.VIEW_QUEUE, Permission.VIEW_CASES, Permission.DECIDE_TASK}),
+    Role.BACKOFFICE: frozenset(
+        {Permission.VIEW_QUEUE, Permission.VIEW_CASES, Permission.DECIDE_TASK}
+    ),
     Role.MANAGER: frozenset(Permission),
     Role.ADMIN: frozenset(Permission),
 }

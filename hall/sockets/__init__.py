@@ -126,7 +126,8 @@ def current_staff(db) -> Any:
 
 def init_app(app: Flask) -> None:
     """Register every domain's namespaces."""
+    from hall.cases.sockets import NAMESPACES as CASES
     from hall.queue.sockets import NAMESPACES
 
-    for namespace in NAMESPACES:
+    for namespace in [*NAMESPACES, *CASES]:
         socketio.on_namespace(namespace)

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
 from hall.admin import services as auth
-from hall.admin.models import Department, Hall
+from hall.admin.models import Department, Hall, Staff
 from hall.cases.models import MatterDepartment, MatterGuide
 from hall.queue.models import Matter, Queue, Window, WindowQueue
 
@@ -525,7 +525,163 @@ def create(session: Session) -> str | None:
         session, "kiosk", street, name="取号机", token="demo-kiosk-xinfa", printer_url="dummy://"
     )
     auth.add_device(session, "display", main, name="大厅主屏", token="demo-display-kuancheng")
+    _demo_cases(session, main, street)
     return LOGINS_TEXT
+
+
+# (matter, hall, state, applicant name, days ago received): a populated workbench.
+DEMO_CASES = [
+    ("samr-02", "kuancheng", "awaiting_documents", "李建国", 1),
+    ("samr-03", "kuancheng", "refused", "王秀英", 2),
+    ("samr-02", "kuancheng", "pending", "赵志强", 0),
+    ("samr-04", "kuancheng", "claimed", "陈晓梅", 12),
+    ("hrss-01", "kuancheng", "returned", "刘德华", 4),
+    ("re-01", "kuancheng", "suspended", "孙丽娟", 3),
+    ("hpf-01", "kuancheng", "ready", "周文博", 5),
+    ("hrss-03", "kuancheng", "closed", "吴海燕", 8),
+    ("civil-02", "xinfa", "pending", "郑国庆", 1),
+    ("psb-01", "kuancheng", "overdue", "钱玉兰", 30),
+]
+
+
+def _staff(session: Session, username: str) -> Staff:
+    return session.scalar(select(Staff).where(Staff.username == username))
+
+
+def _demo_cases(session: Session, main: Hall, street: Hall) -> None:
+    """A few cases in every state, built through the cases' own rules (demo only)."""
+    from datetime import timedelta
+
+    from hall import calendar, clock
+    from hall.cases import privacy, services
+    from hall.cases.models import Case, CaseAction, CaseStatus, Task, Visit
+    from hall.errors import HallError
+
+    halls = {"kuancheng": main, "xinfa": street}
+    clerks = {"kuancheng": "window1", "xinfa": "street1"}
+    now = clock.now()
+    for n, (code, hall_code, state, name, ago) in enumerate(DEMO_CASES, start=1):
+        hall = halls[hall_code]
+        matter = session.scalar(
+            select(Matter).where(Matter.hall_id == hall.id, Matter.code == code)
+        )
+        clerk = _staff(session, clerks[hall_code])
+        at = now - timedelta(days=ago, hours=1)
+        day = clock.service_date(at, hall.timezone)
+        items = services.checklist(session, matter)
+        required = [i["id"] for i in items if i.get("required", True)]
+        id_number = f"2201031980{n:02d}01{n:03d}X"
+        case = Case(
+            number=f"{day:%Y%m%d}{hall.id:02d}9{n:03d}",
+            token=f"demo-case-{n:02d}-receipt-code",
+            hall_id=hall.id,
+            matter_id=matter.id,
+            guide_version=matter.version,
+            staff_id=clerk.id,
+            status=CaseStatus.AWAITING_DOCUMENTS,
+            applicant_name_enc=privacy.seal(name),
+            applicant_id_enc=privacy.seal(id_number),
+            applicant_phone_enc=privacy.seal(f"1390431{n:04d}"),
+            applicant_name_masked=privacy.mask_name(name),
+            applicant_id_masked=privacy.mask_id(id_number),
+            applicant_phone_masked=privacy.mask_phone(f"1390431{n:04d}"),
+            documents_received=required if state != "awaiting_documents" else required[:1],
+            missing=[],
+            deferred=[],
+            on_the_spot=matter.on_the_spot,
+            result_pickup=matter.result_pickup,
+            received_at=at,
+            visits_count=1,
+        )
+        case.matter = matter
+        session.add(case)
+        session.flush()
+        session.add(
+            Visit(case_id=case.id, hall_id=hall.id, staff_id=clerk.id, purpose="intake", at=at)
+        )
+        services.log(session, case, "received", at, staff=clerk, detail="演示 / demo")
+        if state == "awaiting_documents":
+            case.missing = [
+                {
+                    "id": i["id"],
+                    "name": i["name"],
+                    "core": i.get("core", False),
+                    "reason": "未提交 / not submitted",
+                }
+                for i in items
+                if i["id"] in required[1:]
+            ]
+            continue
+        if state == "refused":
+            case.status = CaseStatus.REFUSED
+            case.refused_at = at
+            case.reason = "申请事项不属于本机关职权范围 / outside this authority's remit"
+            continue
+        case.step(CaseAction.COMPLETE)
+        case.accepted_at = at
+        case.deadline = calendar.add_workdays(day, matter.time_limit_days)
+        case.statutory_deadline = calendar.add_workdays(
+            day, max(matter.statutory_limit_days, matter.time_limit_days)
+        )
+        services.log(session, case, "accepted", at, staff=clerk)
+        for dept, lead in services.departments_of(session, matter):
+            case.tasks.append(
+                Task(case_id=case.id, department_id=dept.id, lead=lead, created_at=at)
+            )
+        session.flush()
+        officer = {
+            t.id: _staff(session, f"bo-{session.get(Department, t.department_id).code}")
+            for t in case.tasks
+        }
+        lead = case.tasks[0]
+        try:
+            if state in ("claimed", "returned", "suspended", "ready", "closed", "overdue"):
+                services.task_action(
+                    session, officer[lead.id], lead.id, "claim", {}, at + timedelta(hours=2)
+                )
+            if state == "returned":
+                services.task_action(
+                    session,
+                    officer[lead.id],
+                    lead.id,
+                    "return",
+                    {
+                        "reason": "缴费凭证不清晰 / the contribution record is illegible",
+                        "documents": ["清晰的参保缴费凭证 / a legible contribution record"],
+                    },
+                    at + timedelta(hours=3),
+                )
+            if state == "suspended":
+                services.task_action(
+                    session,
+                    officer[lead.id],
+                    lead.id,
+                    "suspend",
+                    {"reason": "现场勘验 / site inspection", "procedure": "inspection"},
+                    at + timedelta(hours=3),
+                )
+            if state in ("ready", "closed"):
+                for task in case.tasks:
+                    if task.status == "pending":
+                        services.task_action(
+                            session, officer[task.id], task.id, "claim", {}, at + timedelta(hours=2)
+                        )
+                    services.task_action(
+                        session, officer[task.id], task.id, "approve", {}, at + timedelta(hours=4)
+                    )
+            if state == "closed":
+                case.step(CaseAction.HAND_OVER)
+                case.handed_over_at = case.closed_at = at + timedelta(days=2)
+                case.handed_to_masked = case.applicant_name_masked
+                session.add(
+                    Visit(case_id=case.id, hall_id=hall.id, purpose="pickup", at=case.closed_at)
+                )
+                services.log(session, case, "handed_over", case.closed_at, detail="演示 / demo")
+        except HallError:  # a demo step the calendar does not allow today: leave it as it is
+            continue
+        case.warning = services.warning_level(
+            case, clock.service_date(now, hall.timezone), hall.case_warning_days or 1
+        )
 
 
 _NAMES = [

@@ -23,6 +23,8 @@ class Desk:
         self.now = T0
         self.tokens: dict[str, dict[str, str]] = {}
         self.opened: set[tuple[str, str]] = set()
+        self.demo_cases = 0
+        self.demo_cases = self.count_cases()  # the demo's own cases
         monkeypatch.setattr(clock, "now", lambda: self.now)
 
     def at(self, when: datetime) -> None:
@@ -111,8 +113,14 @@ class Desk:
         return self.post(f"/tasks/{task_id}/{action}", user, json=body)
 
     def count_cases(self) -> int:
+        """Cases made since the demo's."""
         with self.app.app_context(), db.unit_of_work(readonly=True) as s:
-            return s.scalar(select(func.count()).select_from(Case))
+            return s.scalar(select(func.count()).select_from(Case)) - self.demo_cases
+
+    def inbox(self, department: str) -> dict[str, dict]:
+        """A department's open tasks by case number."""
+        tasks = self.get(f"/departments/{department}/tasks", f"bo-{department}").json["tasks"]
+        return {t["case"]["number"]: t for t in tasks}
 
 
 APPLICANT = {

@@ -4,13 +4,14 @@ from flask import Flask
 from flask_babel import get_locale, gettext
 from markupsafe import Markup, escape
 
+import backoffice
 import board
 import counter
 import display
 import kiosk
 import status
 
-CLIENTS = (kiosk, counter, display, board, status)
+CLIENTS = (kiosk, counter, display, board, status, backoffice)
 
 
 def pair(msgid: str) -> list[str]:

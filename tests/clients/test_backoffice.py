@@ -1,0 +1,84 @@
+"""The back-office workbench in headless Chromium against a real `hall serve`."""
+
+import requests
+
+from tests.cases.conftest import APPLICANT
+from tests.clients import test_browser as chromium
+from tests.conftest import KIOSK, login
+
+# The same headless Chromium fixtures and markers as the other clients' browser tests.
+browser = chromium.browser
+open_page = chromium.open_page
+pytestmark = chromium.pytestmark
+
+
+def _take_case(url: str) -> dict:
+    """A clerk at window 1 takes a case in from the ticket being served (over REST)."""
+    api = f"{url}/api/v1"
+    ticket = requests.post(
+        f"{api}/halls/kuancheng/tickets", json={"matter": "samr-02"}, headers=KIOSK, timeout=10
+    ).json()["ticket"]
+    clerk = login(url, "window1")
+    for action in ("open", "call-next", "start"):
+        assert requests.post(f"{api}/windows/1/{action}", headers=clerk, timeout=10).ok
+    matter = next(
+        m
+        for m in requests.get(f"{api}/halls/kuancheng/matters", timeout=10).json()["matters"]
+        if m["code"] == "samr-02"
+    )
+    checklist = requests.get(f"{api}/matters/{matter['id']}", timeout=10).json()["matter"][
+        "documents"
+    ]
+    body = {
+        "ticket": ticket["id"],
+        "matter": "samr-02",
+        "applicant": APPLICANT,
+        "documents": [d["id"] for d in checklist if d["required"]],
+    }
+    answer = requests.post(f"{api}/cases", json=body, headers=clerk, timeout=10)
+    assert answer.status_code == 201, answer.text
+    return answer.json()["case"]
+
+
+def test_department_staff_claim_and_approve_then_the_kiosk_gives_a_pickup_ticket(
+    lite_server, open_page
+):
+    case = _take_case(lite_server.url)
+    page = open_page(f"{lite_server.url}/backoffice/", width=1366, height=900)
+    page.fill("input[name=username]", "bo-samr")
+    page.fill("input[name=password]", "demo123")
+    page.click("button[type=submit]")
+    row = page.locator(f"tr[data-case='{case['number']}']")
+    row.wait_for()
+    assert "张*丰" in row.inner_text() and "张三丰" not in page.content()
+    assert APPLICANT["id_number"] not in page.content()
+    page.screenshot(path="/tmp/backoffice-inbox.png")
+    row.locator("button[data-action=claim]").click()
+    row.locator("button[data-action=approve]").wait_for()
+    # A rejection without a reason is not sent.
+    row.locator("button[data-action=reject]").click()
+    page.locator("#reason-dialog").wait_for(state="visible")
+    page.click("#reason-ok")
+    assert page.locator("#reason-dialog").is_visible()
+    page.click("#reason-cancel")
+    row.locator("button[data-action=approve]").click()
+    row.wait_for(state="detached")  # decided: it leaves the inbox
+    api = f"{lite_server.url}/api/v1"
+    status = requests.get(f"{api}/case-status/{case['receipt_code']}", timeout=10).json()["case"]
+    assert status["status"] == "ready"
+    pickup = requests.post(
+        f"{api}/halls/kuancheng/pickup-tickets",
+        json={"case": case["number"]},
+        headers=KIOSK,
+        timeout=10,
+    )
+    assert pickup.status_code == 201 and pickup.json()["ticket"]["number"].startswith("Q")
+    page.screenshot(path="/tmp/backoffice-after.png")
+
+
+def test_the_notice_prints_on_a4(lite_server, open_page):
+    case = _take_case(lite_server.url)
+    page = open_page(f"{lite_server.url}/c/{case['receipt_code']}/notice", width=900, height=1200)
+    assert page.locator("h1").inner_text().startswith("受理通知书")
+    page.screenshot(path="/tmp/notice-accepted.png", full_page=True)
+    page.pdf(path="/tmp/notice-accepted.pdf", format="A4")

@@ -439,3 +439,58 @@ def test_guides_are_versioned_and_cases_keep_theirs(desk):
         headers=desk.auth("manager"),
     )
     assert too_long.json["error"]["code"] == "bad_time_limit"
+
+
+def test_an_extension_needs_a_manager_and_stays_within_the_statutory_bound(desk):
+    ticket = desk.serve("samr-02")
+    case = desk.take("samr-02", ticket=ticket["id"]).json["case"]
+    deadline = date.fromisoformat(case["deadline"])
+    body = {"days": 5, "reason": "需实地核查 / needs an on-site check"}
+    assert desk.post(f"/cases/{case['id']}/extend", "window1", json=body).status_code == 403
+    assert desk.post(f"/cases/{case['id']}/extend", "bo-samr", json=body).status_code == 403
+    extended = desk.post(f"/cases/{case['id']}/extend", "manager", json=body).json["case"]
+    assert extended["deadline"] == calendar.add_workdays(deadline, 5).isoformat()
+    assert extended["clock"]["extended_days"] == 5
+    over = desk.post(f"/cases/{case['id']}/extend", "manager", json={**body, "days": 6})
+    assert over.status_code == 409 and over.json["error"]["code"] == "extension_limit"
+    assert desk.post(f"/cases/{case['id']}/extend", "manager", json={"days": 0}).status_code == 400
+    steps = [s for s in desk.case(case["id"])["timeline"] if s["action"] == "extended"]
+    assert len(steps) == 1 and steps[0]["staff"] == "大厅值班长"
+
+
+def test_a_result_by_post_is_handed_over_without_a_ticket_and_the_resident_is_told(desk, caplog):
+    ticket = desk.serve("samr-02")
+    case = desk.take("samr-02", ticket=ticket["id"], delivery="post").json["case"]
+    task = desk.task(case["id"], "samr")
+    desk.act(task, "claim", "bo-samr")
+    with caplog.at_level("INFO", logger="hall.cases.notify"):
+        assert desk.act(task, "approve", "bo-samr").json["case"]["status"] == "ready"
+    told = [r.getMessage() for r in caplog.records if r.name == "hall.cases.notify"]
+    assert len(told) == 1 and case["number"] in told[0] and "138****5678" in told[0]
+    assert APPLICANT["phone"] not in told[0] and "张" not in told[0]
+    posted = desk.post(f"/cases/{case['id']}/hand-over", "pickup", json={"tracking": "EMS1234"})
+    assert posted.status_code == 200 and posted.json["case"]["status"] == "closed"
+    assert desk.case(case["id"])["visit_log"] == [
+        {
+            "purpose": "intake",
+            "at": case["received_at"],
+            "hall": "kuancheng",
+            "ticket": ticket["number"],
+        }
+    ]
+
+
+def test_a_rejection_cancels_the_other_departments_tasks(desk):
+    ticket = desk.serve("samr-04")
+    case = desk.take("samr-04", ticket=ticket["id"]).json["case"]
+    samr, medical = desk.task(case["id"], "samr"), desk.task(case["id"], "medical")
+    desk.act(samr, "claim", "bo-samr")
+    desk.act(medical, "claim", "bo-medical")
+    assert desk.act(samr, "reject", "bo-samr").json["error"]["code"] == "reason_required"
+    done = desk.act(samr, "reject", "bo-samr", reason="场所不符合食品安全要求 / premises unfit")
+    assert done.json["case"]["status"] == "ready"
+    assert done.json["case"]["decision"] == "rejected"
+    tasks = {t["department"]: t["status"] for t in desk.case(case["id"])["tasks"]}
+    assert tasks == {"samr": "rejected", "medical": "cancelled"}
+    late = desk.act(medical, "approve", "bo-medical")
+    assert late.status_code == 409 and late.json["error"]["code"] == "invalid_transition"

@@ -82,3 +82,44 @@ def test_the_notice_prints_on_a4(lite_server, open_page):
     assert page.locator("h1").inner_text().startswith("受理通知书")
     page.screenshot(path="/tmp/notice-accepted.png", full_page=True)
     page.pdf(path="/tmp/notice-accepted.pdf", format="A4")
+
+
+def test_a_clerk_registers_a_case_from_the_counter(lite_server, open_page):
+    url = lite_server.url
+    requests.post(
+        f"{url}/api/v1/halls/kuancheng/tickets",
+        json={"matter": "samr-02"},
+        headers=KIOSK,
+        timeout=10,
+    )
+    page = open_page(f"{url}/counter/?hall=kuancheng", width=1366, height=900)
+    page.fill("input[name=username]", "window3")
+    page.fill("input[name=password]", "demo123")
+    page.click("#login-form button[type=submit]")
+    page.click("[data-window='3']")
+    page.wait_for_selector("#work:not([hidden])")
+    # Without a ticket being served the dialog says why it cannot register anything.
+    page.click("#intake-open")
+    page.locator("#intake-error").wait_for(state="visible")
+    page.click("#intake-cancel")
+    page.click("[data-action='call_next']")
+    page.wait_for_selector("#current[data-status='called']")
+    page.click("[data-action='start']")
+    page.wait_for_selector("#current[data-status='serving']")
+    page.click("#intake-open")
+    page.locator("[data-document='1']").wait_for()
+    assert "有限责任公司设立登记" in page.locator("#intake-matter option:checked").inner_text()
+    page.fill("#intake-name", "张三丰")
+    page.fill("#intake-id", "220103199001011234")
+    page.fill("#intake-phone", "13812345678")
+    page.check("[data-document='1']")  # one document only: a one-time notice of the rest
+    page.screenshot(path="/tmp/counter-intake.png")
+    page.click("#intake-submit")
+    result = page.locator("#intake-result")
+    result.wait_for(state="visible")
+    assert result.get_attribute("data-status") == "awaiting_documents"
+    assert "公司章程" in result.inner_text()
+    page.screenshot(path="/tmp/counter-intake-done.png")
+    notice = page.get_attribute("#intake-notice", "href")
+    html = requests.get(notice, timeout=10).text
+    assert "一次性告知书" in html and "公司章程" in html

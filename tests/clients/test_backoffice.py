@@ -123,3 +123,28 @@ def test_a_clerk_registers_a_case_from_the_counter(lite_server, open_page):
     notice = page.get_attribute("#intake-notice", "href")
     html = requests.get(notice, timeout=10).text
     assert "一次性告知书" in html and "公司章程" in html
+
+
+def test_the_kiosk_gives_a_pickup_ticket_for_a_decided_case(lite_server, open_page):
+    case = _take_case(lite_server.url)
+    api = f"{lite_server.url}/api/v1"
+    officer = login(lite_server.url, "bo-samr")
+    task = requests.get(f"{api}/cases/{case['id']}", headers=officer, timeout=10).json()["case"]
+    task_id = task["tasks"][0]["id"]
+    for action in ("claim", "approve"):
+        assert requests.post(
+            f"{api}/tasks/{task_id}/{action}", json={}, headers=officer, timeout=10
+        ).ok
+    kiosk = open_page(f"{lite_server.url}/kiosk/", kiosk_token="demo-kiosk-kuancheng")
+    kiosk.click("#pickup-open")
+    kiosk.fill("#pickup-case", "20990101019999")
+    kiosk.click("#pickup-submit")
+    kiosk.locator("#pickup-error").wait_for(state="visible")
+    assert "办件不存在" in kiosk.text_content("#pickup-error")
+    # A scanner types the receipt's status link.
+    kiosk.fill("#pickup-case", case["status_url"])
+    kiosk.click("#pickup-submit")
+    kiosk.wait_for_selector("#ticket:not([hidden])")
+    assert kiosk.text_content("#ticket-number").startswith("Q")
+    assert "张" not in kiosk.content()
+    kiosk.screenshot(path="/tmp/kiosk-pickup.png")

@@ -57,6 +57,7 @@ async function open() {
   const answer = await api(`/tickets/${id}`);
   if (!answer.ok) return error(answer.body.error?.message);
   ticket = answer.body.ticket;
+  if (ticket.source === "pickup") return openHandover();
   $("intake-ticket").textContent = ticket.number;
   const list = await api(`/halls/${encodeURIComponent(ticket.hall)}/matters`);
   const matters = list.body.matters || [];
@@ -106,6 +107,44 @@ async function submit(event) {
   result.scrollIntoView({ block: "nearest" });
 }
 
+// ---- hand-over at the pickup window: the case of the pickup ticket being served ----
+let handing = null;
+
+async function openHandover() {
+  $("handover-ticket").textContent = ticket.number;
+  $("handover-error").hidden = true;
+  $("handover-to").value = "";
+  const { ok, body } = await api(`/cases?ticket=${ticket.id}`);
+  const ready = ok ? body.cases.filter((c) => c.pickup_ticket === ticket.number) : [];
+  handing = ready.find((c) => c.status === "ready") || null;
+  $("handover-cases").replaceChildren(...(ready.length
+    ? ready.map((c) => h("li", { dataset: { case: c.number, status: c.status } },
+      h("strong", {}, c.number), ` ${c.matter.name} · ${c.applicant.name} · ${c.status_label}`,
+      c.decision ? ` · ${c.decision === "approved" ? "准予 / approved" : "不予许可 / rejected"}` : ""))
+    : [h("li", {}, label("handover_none"))]));
+  $("handover-submit").disabled = !handing;
+  $("handover-dialog").showModal();
+}
+
+async function handOver(event) {
+  event.preventDefault();
+  if (!handing) return;
+  const { ok, body } = await api(`/cases/${handing.id}/hand-over`, {
+    method: "POST",
+    body: JSON.stringify({ to: $("handover-to").value.trim() }),
+  });
+  $("handover-error").hidden = false;
+  $("handover-error").replaceChildren(ok ? label("handover_done", { n: body.case.number }) : body.error?.message || "");
+  $("handover-error").classList.toggle("is-ok", ok);
+  if (ok) {
+    handing = null;
+    $("handover-submit").disabled = true;
+    $(`handover-cases`).querySelector("li").dataset.status = "closed";
+  }
+}
+
+$("handover-form").addEventListener("submit", handOver);
+$("handover-cancel").addEventListener("click", () => $("handover-dialog").close());
 $("intake-open").addEventListener("click", open);
 $("intake-matter").addEventListener("change", (event) => loadMatter(event.target.value));
 $("intake-form").addEventListener("submit", submit);

@@ -21,8 +21,9 @@ from hall.cases.schemas import (
     TaskActionIn,
 )
 from hall.db import unit_of_work
-from hall.errors import NotFound, Unauthorized
+from hall.errors import BadRequest, NotFound, Unauthorized
 from hall.events import Event, publish
+from hall.queue import lookup
 from hall.queue.models import Matter
 from hall.queue.presenters import announce_new_ticket
 
@@ -95,6 +96,28 @@ def take_case(body: dict) -> tuple[dict, int]:
         ready = _ready(case, events)
     _after(events, ready)
     return answer, 201
+
+
+@bp.get("/cases")
+@bp.doc(
+    summary="Cases of a ticket (?ticket=<id>): taken in from it or to be collected with it",
+    security="BearerAuth",
+)
+def cases_of_ticket() -> dict:
+    """What the counter shows for the ticket it serves (intake or pickup)."""
+    ref = request.args.get("ticket", "")
+    if not ref.isdigit() or len(ref) > 10:
+        raise BadRequest("需要票号编号 / give ?ticket=<id>")
+    with unit_of_work(readonly=True) as session:
+        staff = access.require(caller(session), Permission.VIEW_CASES)
+        ticket = lookup.ticket(session, int(ref))
+        access.require(staff, Permission.VIEW_CASES, hall=ticket.hall_id)
+        found = session.scalars(
+            select(Case)
+            .where((Case.ticket_id == ticket.id) | (Case.pickup_ticket_id == ticket.id))
+            .order_by(Case.id)
+        ).all()
+        return {"cases": [presenters.case_json(session, c) for c in found]}
 
 
 @bp.get("/cases/<ref>")

@@ -148,3 +148,24 @@ def test_the_kiosk_gives_a_pickup_ticket_for_a_decided_case(lite_server, open_pa
     assert kiosk.text_content("#ticket-number").startswith("Q")
     assert "张" not in kiosk.content()
     kiosk.screenshot(path="/tmp/kiosk-pickup.png")
+    # The pickup clerk calls the ticket and hands the result over from the counter.
+    counter = open_page(f"{lite_server.url}/counter/?hall=kuancheng", width=1366, height=900)
+    counter.fill("input[name=username]", "pickup")
+    counter.fill("input[name=password]", "demo123")
+    counter.click("#login-form button[type=submit]")
+    counter.click("[data-window='11']")
+    counter.wait_for_selector("#work:not([hidden])")
+    counter.click("[data-action='call_next']")
+    counter.wait_for_selector("#current[data-status='called']")
+    counter.click("[data-action='start']")
+    counter.wait_for_selector("#current[data-status='serving']")
+    counter.click("#intake-open")
+    counter.locator(f"#handover-cases [data-case='{case['number']}']").wait_for()
+    counter.fill("#handover-to", "张三丰")
+    counter.screenshot(path="/tmp/counter-handover.png")
+    counter.click("#handover-submit")
+    counter.wait_for_selector(
+        f"#handover-cases [data-case='{case['number']}'][data-status='closed']"
+    )
+    closed = requests.get(f"{api}/case-status/{case['receipt_code']}", timeout=10).json()["case"]
+    assert closed["status"] == "closed"

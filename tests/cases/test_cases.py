@@ -494,3 +494,16 @@ def test_a_rejection_cancels_the_other_departments_tasks(desk):
     assert tasks == {"samr": "rejected", "medical": "cancelled"}
     late = desk.act(medical, "approve", "bo-medical")
     assert late.status_code == 409 and late.json["error"]["code"] == "invalid_transition"
+
+
+def test_the_cases_of_a_ticket(desk):
+    ticket = desk.serve("samr-02")
+    case = desk.take("samr-02", ticket=ticket["id"]).json["case"]
+    found = desk.get(f"/cases?ticket={ticket['id']}", "window1").json["cases"]
+    assert [c["number"] for c in found] == [case["number"]]
+    assert desk.get("/cases?ticket=abc", "window1").status_code == 400
+    assert desk.get("/cases?ticket=999999", "window1").json["error"]["code"] == "ticket_not_found"
+    assert (
+        desk.get(f"/cases?ticket={ticket['id']}", "street1").json["error"]["code"] == "other_hall"
+    )
+    assert desk.get(f"/cases?ticket={ticket['id']}").status_code == 401

@@ -15,7 +15,6 @@ from hall.cases.models import (
     CaseStep,
     MatterGuide,
     Task,
-    TaskStatus,
     Visit,
     case_status_label,
 )
@@ -234,8 +233,3 @@ def inbox(
             }
         )
     return out
-
-
-def task_is_open(task: Task) -> bool:
-    """Whether the task still waits for a decision."""
-    return task.status in (TaskStatus.PENDING, TaskStatus.CLAIMED)

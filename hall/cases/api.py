@@ -247,6 +247,18 @@ def pickup_ticket(code: str, body: dict) -> tuple[dict, int]:
     return answer, 201
 
 
+@bp.get("/halls/<code>/case-warnings")
+@bp.doc(
+    summary="The hall's running cases that are due soon or overdue (staff)", security="BearerAuth"
+)
+def case_warnings(code: str) -> dict:
+    """Yellow and red cases, most urgent first, for the managers' board."""
+    with unit_of_work(readonly=True) as session:
+        hall = lookup.hall_by_code(session, code)
+        access.require(caller(session), Permission.VIEW_CASES, hall=hall.id)
+        return {"cases": presenters.warnings(session, hall)}
+
+
 @bp.get("/case-status/<token>")
 @bp.doc(summary="A case's public status by its receipt code (no personal data)")
 def case_status(token: str) -> dict:

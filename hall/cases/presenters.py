@@ -233,3 +233,29 @@ def inbox(
             }
         )
     return out
+
+
+def warnings(session: Session, hall: Hall, at=None) -> list[dict[str, Any]]:
+    """The hall's running cases with a yellow or red warning, most urgent first."""
+    today = clock.service_date(at or clock.now(), hall.timezone)
+    rows = session.scalars(
+        select(Case)
+        .where(Case.hall_id == hall.id, Case.status == CaseStatus.IN_REVIEW)
+        .order_by(Case.deadline)
+        .limit(1000)
+    ).all()
+    out = []
+    for case in rows:
+        level = services.warning_level(case, today, hall.case_warning_days)
+        if level:
+            out.append(
+                {
+                    "id": case.id,
+                    "number": case.number,
+                    "matter_name": case.matter.name,
+                    "deadline": _day(case.deadline),
+                    "warning": level,
+                    "departments": [t.department.code for t in case.tasks],
+                }
+            )
+    return out

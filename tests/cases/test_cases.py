@@ -507,3 +507,14 @@ def test_the_cases_of_a_ticket(desk):
         desk.get(f"/cases?ticket={ticket['id']}", "street1").json["error"]["code"] == "other_hall"
     )
     assert desk.get(f"/cases?ticket={ticket['id']}").status_code == 401
+
+
+def test_the_board_lists_cases_due_soon_and_overdue(desk):
+    desk.at(datetime.fromisoformat("2027-06-01T02:00:00+00:00"))  # every demo case is late now
+    cases = desk.get("/halls/kuancheng/case-warnings", "manager").json["cases"]
+    assert cases and {c["warning"] for c in cases} == {"red"}
+    assert [c["deadline"] for c in cases] == sorted(c["deadline"] for c in cases)
+    assert not set(cases[0]) & {"applicant", "name", "phone", "id_number"}
+    assert desk.get("/halls/kuancheng/case-warnings", "street1").status_code == 403
+    assert desk.get("/halls/kuancheng/case-warnings").status_code == 401
+    assert desk.get("/halls/nowhere/case-warnings", "manager").status_code == 404

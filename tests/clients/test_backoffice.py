@@ -169,3 +169,14 @@ def test_the_kiosk_gives_a_pickup_ticket_for_a_decided_case(lite_server, open_pa
     )
     closed = requests.get(f"{api}/case-status/{case['receipt_code']}", timeout=10).json()["case"]
     assert closed["status"] == "closed"
+
+
+def test_the_board_shows_overdue_cases(lite_server, open_page):
+    board = open_page(f"{lite_server.url}/board/?hall=kuancheng", width=1920, height=1080)
+    board.fill("input[name=username]", "manager")
+    board.fill("input[name=password]", "demo123")
+    board.click("#login-form button[type=submit]")
+    alert = board.locator("#alerts .alert.is-bad", has_text="已超期")
+    alert.first.wait_for()
+    assert "居住证办理" in alert.first.inner_text()  # the demo's overdue case
+    board.screenshot(path="/tmp/board-cases.png")

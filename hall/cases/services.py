@@ -727,6 +727,13 @@ def pickup_ticket(
     """A ticket in the hall's pickup queue for a decided case (by number or receipt code)."""
     at = at or clock.now()
     case = get_case(session, ref.strip(), lock=True)
+    if case.hall_id != hall.id:
+        # The result waits where the case was taken in.
+        home = session.get(Hall, case.hall_id)
+        raise Conflict(
+            f"请到{home.name}领取 / collect this result at {home.name_en or home.code}",
+            code="collect_elsewhere",
+        )
     if case.status != CaseStatus.READY:
         raise Conflict(
             f"办件 {case.number} 尚未办结,暂不能领取 / case {case.number} is not ready",

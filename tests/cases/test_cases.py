@@ -257,6 +257,18 @@ def test_a_case_taken_at_a_street_point_goes_to_the_department(desk):
     assert case["hall"] == "xinfa"
     for department in ("civil", "hrss"):
         assert desk.inbox(department)[case["number"]]["case"]["hall"] == "xinfa"
+    for department in ("civil", "hrss"):
+        task = desk.task(case["id"], department)
+        desk.act(task, "claim", f"bo-{department}")
+        desk.act(task, "approve", f"bo-{department}")
+    elsewhere = desk.post(
+        "/halls/kuancheng/pickup-tickets",
+        json={"case": case["number"]},
+        headers={"Authorization": "Bearer demo-kiosk-kuancheng"},
+    )
+    assert elsewhere.status_code == 409
+    assert elsewhere.json["error"]["code"] == "collect_elsewhere"
+    assert "新发街道便民服务中心" in elsewhere.json["error"]["message"]
 
 
 def test_warnings_turn_yellow_then_red_with_the_clock(desk, app):

@@ -23,6 +23,12 @@ class Permission(enum.StrEnum):
     VIEW_QUEUE = "view_queue"  # waiting lists, appointments, printers of the hall
     WATCH_BOARD = "watch_board"  # the managers' live board
     SET_NOTICE = "set_notice"  # the notice that scrolls on the displays
+    TAKE_CASE = "take_case"  # register a case from the ticket being served (front desk)
+    VIEW_CASES = "view_cases"  # read cases, their tasks and timeline
+    DECIDE_TASK = "decide_task"  # claim, approve, reject, return, suspend a department's task
+    HAND_OVER = "hand_over"  # hand a result over at the pickup window
+    EXTEND_CASE = "extend_case"  # approve an extension of a case's time limit
+    EDIT_GUIDE = "edit_guide"  # publish a new version of a matter's guide
 
 
 _COUNTER = {
@@ -34,9 +40,13 @@ _COUNTER = {
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.WINDOW: frozenset(_COUNTER | {Permission.BOOK_APPOINTMENT}),
-    Role.PICKUP: frozenset(_COUNTER),
-    Role.BACKOFFICE: frozenset({Permission.VIEW_QUEUE}),
+    Role.WINDOW: frozenset(
+        _COUNTER | {Permission.BOOK_APPOINTMENT, Permission.TAKE_CASE, Permission.VIEW_CASES}
+    ),
+    Role.PICKUP: frozenset(_COUNTER | {Permission.VIEW_CASES, Permission.HAND_OVER}),
+    Role.BACKOFFICE: frozenset(
+        {Permission.VIEW_QUEUE, Permission.VIEW_CASES, Permission.DECIDE_TASK}
+    ),
     Role.MANAGER: frozenset(Permission),
     Role.ADMIN: frozenset(Permission),
 }

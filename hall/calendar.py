@@ -41,3 +41,17 @@ def workdays_between(start: date, end: date) -> int:
     if end < start:
         return -workdays_between(end, start)
     return sum(1 for n in range(1, (end - start).days + 1) if is_workday(start + timedelta(n)))
+
+
+def sub_workdays(end: date, days: int) -> date:
+    """The latest working day that lies ``days`` working days before ``end``."""
+    if days < 0:
+        raise ValueError("days must not be negative")
+    day = end
+    while days:
+        day -= timedelta(days=1)
+        if is_workday(day):
+            days -= 1
+    while not is_workday(day):
+        day -= timedelta(days=1)
+    return day

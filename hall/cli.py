@@ -300,5 +300,24 @@ def appointment_add(hall_code: str, matter: str, starts_at: str) -> None:
     click.echo(code)
 
 
+@main.group("case")
+def case_group() -> None:
+    """Cases (办件)."""
+
+
+@case_group.command("sweep")
+def case_sweep() -> None:
+    """Recompute the cases' deadline warnings; publish case.warning for each change."""
+    from hall.cases import services as case_services
+    from hall.events import publish
+
+    app = _app()
+    with app.app_context():
+        with db.unit_of_work() as session:
+            events = case_services.sweep_warnings(session)
+        publish(events)
+    click.echo(f"预警变化 / warnings changed: {len(events)}")
+
+
 if __name__ == "__main__":
     sys.exit(main())

@@ -25,6 +25,11 @@ DEFAULTS: dict[str, Any] = {
     "TOKEN_CACHE_TTL_S": 10.0,
     # With several hub processes, how often each reads the queue figures again.
     "FIGURES_TTL_S": 2.0,
+    # Key of the applicants' personal data at rest (Fernet, urlsafe base64 of 32 bytes);
+    # None: derived from SECRET_KEY. Losing it makes stored names, IDs and phones unreadable.
+    "PERSONAL_DATA_KEY": None,
+    # Who tells residents that a case is decided: "log" (now); an SMS gateway plugs in later.
+    "CASE_NOTIFIER": "log",
 }
 
 ENV_KEYS = (
@@ -39,6 +44,8 @@ ENV_KEYS = (
     "LOGIN_LIMIT",
     "PRINT_WORKER",
     "PRINT_POLL_S",
+    "PERSONAL_DATA_KEY",
+    "CASE_NOTIFIER",
 )
 FALSE = ("0", "false", "no", "off")
 

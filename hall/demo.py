@@ -1,13 +1,14 @@
 """Demo data that looks like a real district hall and a street service point."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
 from hall.admin import services as auth
-from hall.admin.models import Department, Hall
+from hall.admin.models import Department, Hall, Staff
+from hall.cases.models import MatterDepartment, MatterGuide
 from hall.queue.models import Matter, Queue, Window, WindowQueue
 
 PASSWORD = "demo123"
@@ -374,6 +375,19 @@ WINDOWS = [
     ("11", "11号 统一出件", ["Q"]),
     ("12", "12号 综合备用", ["A", "B", "C"]),
 ]
+# Cases: assisting departments (协办) beside the lead, matters allowing 容缺受理, on-the-spot
+# matters whose result is made and collected later, and optional documents of a checklist.
+ASSISTING = {
+    "re-01": ["tax"],
+    "hpf-03": ["realestate"],
+    "civil-02": ["hrss"],
+    "samr-04": ["medical"],
+}
+PARTIAL_ALLOWED = {"samr-02", "samr-03", "hpf-01", "re-01", "hrss-01", "psb-01"}
+MADE_ON_THE_SPOT = {"samr-01", "re-03"}
+OPTIONAL_DOCUMENT = "授权委托书(代办时提供) / power of attorney (when an agent applies)"
+CORE_WORDS = ("身份证", "申请", "权证书", "合同", "营业执照", "户口簿", "档案", "章程")
+
 STREET_HOURS = {
     "default": [["08:30", "11:30"], ["13:30", "16:30"]],
 }
@@ -547,7 +561,163 @@ def create(session: Session) -> str | None:
         session, "kiosk", street, name="取号机", token="demo-kiosk-xinfa", printer_url="dummy://"
     )
     auth.add_device(session, "display", main, name="大厅主屏", token="demo-display-kuancheng")
+    _demo_cases(session, main, street)
     return LOGINS_TEXT
+
+
+# (matter, hall, state, applicant name, days ago received): a populated workbench.
+DEMO_CASES = [
+    ("samr-02", "kuancheng", "awaiting_documents", "李建国", 1),
+    ("samr-03", "kuancheng", "refused", "王秀英", 2),
+    ("samr-02", "kuancheng", "pending", "赵志强", 0),
+    ("samr-04", "kuancheng", "claimed", "陈晓梅", 12),
+    ("hrss-01", "kuancheng", "returned", "刘德华", 4),
+    ("re-01", "kuancheng", "suspended", "孙丽娟", 3),
+    ("hpf-01", "kuancheng", "ready", "周文博", 5),
+    ("hrss-03", "kuancheng", "closed", "吴海燕", 8),
+    ("civil-02", "xinfa", "pending", "郑国庆", 1),
+    ("psb-01", "kuancheng", "overdue", "钱玉兰", 30),
+]
+
+
+def _staff(session: Session, username: str) -> Staff:
+    return session.scalar(select(Staff).where(Staff.username == username))
+
+
+def _demo_cases(session: Session, main: Hall, street: Hall) -> None:
+    """A few cases in every state, built through the cases' own rules (demo only)."""
+    from datetime import timedelta
+
+    from hall import calendar, clock
+    from hall.cases import privacy, services
+    from hall.cases.models import Case, CaseAction, CaseStatus, Task, Visit
+    from hall.errors import HallError
+
+    halls = {"kuancheng": main, "xinfa": street}
+    clerks = {"kuancheng": "window1", "xinfa": "street1"}
+    now = clock.now()
+    for n, (code, hall_code, state, name, ago) in enumerate(DEMO_CASES, start=1):
+        hall = halls[hall_code]
+        matter = session.scalar(
+            select(Matter).where(Matter.hall_id == hall.id, Matter.code == code)
+        )
+        clerk = _staff(session, clerks[hall_code])
+        at = now - timedelta(days=ago, hours=1)
+        day = clock.service_date(at, hall.timezone)
+        items = services.checklist(session, matter)
+        required = [i["id"] for i in items if i.get("required", True)]
+        id_number = f"2201031980{n:02d}01{n:03d}X"
+        case = Case(
+            number=f"{day:%Y%m%d}{hall.id:02d}9{n:03d}",
+            token=f"demo-case-{n:02d}-receipt-code",
+            hall_id=hall.id,
+            matter_id=matter.id,
+            guide_version=matter.version,
+            staff_id=clerk.id,
+            status=CaseStatus.AWAITING_DOCUMENTS,
+            applicant_name_enc=privacy.seal(name),
+            applicant_id_enc=privacy.seal(id_number),
+            applicant_phone_enc=privacy.seal(f"1390431{n:04d}"),
+            applicant_name_masked=privacy.mask_name(name),
+            applicant_id_masked=privacy.mask_id(id_number),
+            applicant_phone_masked=privacy.mask_phone(f"1390431{n:04d}"),
+            documents_received=required if state != "awaiting_documents" else required[:1],
+            missing=[],
+            deferred=[],
+            on_the_spot=matter.on_the_spot,
+            result_pickup=matter.result_pickup,
+            received_at=at,
+            visits_count=1,
+        )
+        case.matter = matter
+        session.add(case)
+        session.flush()
+        session.add(
+            Visit(case_id=case.id, hall_id=hall.id, staff_id=clerk.id, purpose="intake", at=at)
+        )
+        services.log(session, case, "received", at, staff=clerk, detail="演示 / demo")
+        if state == "awaiting_documents":
+            case.missing = [
+                {
+                    "id": i["id"],
+                    "name": i["name"],
+                    "core": i.get("core", False),
+                    "reason": "未提交 / not submitted",
+                }
+                for i in items
+                if i["id"] in required[1:]
+            ]
+            continue
+        if state == "refused":
+            case.status = CaseStatus.REFUSED
+            case.refused_at = at
+            case.reason = "申请事项不属于本机关职权范围 / outside this authority's remit"
+            continue
+        case.step(CaseAction.COMPLETE)
+        case.accepted_at = at
+        case.deadline = calendar.add_workdays(day, matter.time_limit_days)
+        case.statutory_deadline = calendar.add_workdays(
+            day, max(matter.statutory_limit_days, matter.time_limit_days)
+        )
+        services.log(session, case, "accepted", at, staff=clerk)
+        for dept, lead in services.departments_of(session, matter):
+            case.tasks.append(
+                Task(case_id=case.id, department_id=dept.id, lead=lead, created_at=at)
+            )
+        session.flush()
+        officer = {
+            t.id: _staff(session, f"bo-{session.get(Department, t.department_id).code}")
+            for t in case.tasks
+        }
+        lead = case.tasks[0]
+        try:
+            if state in ("claimed", "returned", "suspended", "ready", "closed", "overdue"):
+                services.task_action(
+                    session, officer[lead.id], lead.id, "claim", {}, at + timedelta(hours=2)
+                )
+            if state == "returned":
+                services.task_action(
+                    session,
+                    officer[lead.id],
+                    lead.id,
+                    "return",
+                    {
+                        "reason": "缴费凭证不清晰 / the contribution record is illegible",
+                        "documents": ["清晰的参保缴费凭证 / a legible contribution record"],
+                    },
+                    at + timedelta(hours=3),
+                )
+            if state == "suspended":
+                services.task_action(
+                    session,
+                    officer[lead.id],
+                    lead.id,
+                    "suspend",
+                    {"reason": "现场勘验 / site inspection", "procedure": "inspection"},
+                    at + timedelta(hours=3),
+                )
+            if state in ("ready", "closed"):
+                for task in case.tasks:
+                    if task.status == "pending":
+                        services.task_action(
+                            session, officer[task.id], task.id, "claim", {}, at + timedelta(hours=2)
+                        )
+                    services.task_action(
+                        session, officer[task.id], task.id, "approve", {}, at + timedelta(hours=4)
+                    )
+            if state == "closed":
+                case.step(CaseAction.HAND_OVER)
+                case.handed_over_at = case.closed_at = at + timedelta(days=2)
+                case.handed_to_masked = case.applicant_name_masked
+                session.add(
+                    Visit(case_id=case.id, hall_id=hall.id, purpose="pickup", at=case.closed_at)
+                )
+                services.log(session, case, "handed_over", case.closed_at, detail="演示 / demo")
+        except HallError:  # a demo step the calendar does not allow today: leave it as it is
+            continue
+        case.warning = services.warning_level(
+            case, clock.service_date(now, hall.timezone), hall.case_warning_days or 1
+        )
 
 
 _NAMES = [
@@ -577,31 +747,42 @@ def _build_hall(session, hall, departments, queues, matters, windows, *, cap) ->
         )
         session.add(by_code[code])
     session.flush()
-    for code, name, name_en, category, category_en, dept, queue, spot, days, docs in matters:
-        session.add(
-            Matter(
-                hall_id=hall.id,
-                queue_id=by_code[queue].id,
-                department_id=departments[dept].id if dept else None,
-                code=code,
-                name=name,
-                name_en=name_en,
-                category=category,
-                category_en=category_en,
-                on_the_spot=spot,
-                time_limit_days=days,
-                documents=docs,
-                conditions=f"申请人具有完全民事行为能力,材料齐全、符合法定形式。/ The applicant has full "
-                f"capacity and brings the complete documents listed below ({name_en}).",
-                legal_basis="《优化营商环境条例》及相关法规 / Regulations on Optimising the Business "
-                "Environment and related rules",
-                fee="不收费 / free",
-                version=1,
-                changed_on=date(2026, 10, 8),
-                daily_cap=cap,
-                cap_warning=int(cap * 0.8) if cap else None,
-            )
+    made = []
+    for index, row in enumerate(matters):
+        code, name, name_en, category, category_en, dept, queue, spot, days, docs = row
+        joint = bool(ASSISTING.get(code))
+        matter = Matter(
+            hall_id=hall.id,
+            queue_id=by_code[queue].id,
+            department_id=departments[dept].id if dept else None,
+            code=code,
+            name=name,
+            name_en=name_en,
+            category=category,
+            category_en=category_en,
+            on_the_spot=spot,
+            time_limit_days=days,
+            documents=docs,
+            conditions=f"申请人具有完全民事行为能力,材料齐全、符合法定形式。/ The applicant has full "
+            f"capacity and brings the complete documents listed below ({name_en}).",
+            legal_basis="《优化营商环境条例》及相关法规 / Regulations on Optimising the Business "
+            "Environment and related rules",
+            fee="不收费 / free",
+            version=1,
+            changed_on=date(2026, 10, 8),
+            daily_cap=cap,
+            cap_warning=int(cap * 0.8) if cap else None,
+            basic_code=f"0001{index + 1:02d}{len(docs):02d}000",
+            implementation_code=f"1122010300{hall.id:02d}{index + 1:03d}0001",
+            statutory_limit_days=0 if spot else (45 if joint else max(20, days)),
+            partial_allowed=code in PARTIAL_ALLOWED,
+            result_pickup=(not spot) or code in MADE_ON_THE_SPOT,
         )
+        session.add(matter)
+        made.append((matter, dept, docs))
+    session.flush()
+    for matter, dept, docs in made:
+        _catalogue(session, matter, dept, docs, departments)
     for number, name, served in windows:
         window = Window(hall_id=hall.id, number=number, name=name, name_en=f"Window {number}")
         window.links = [
@@ -611,3 +792,58 @@ def _build_hall(session, hall, departments, queues, matters, windows, *, cap) ->
         ]
         session.add(window)
     session.flush()
+
+
+def _catalogue(session, matter, dept, docs, departments) -> None:
+    """The matter's deciding departments and its first guide version with a checklist."""
+    if dept:
+        session.add(
+            MatterDepartment(matter_id=matter.id, department_id=departments[dept].id, lead=True)
+        )
+        for other in ASSISTING.get(matter.code, []):
+            session.add(
+                MatterDepartment(
+                    matter_id=matter.id, department_id=departments[other].id, lead=False
+                )
+            )
+    items = []
+    for n, text in enumerate(docs, start=1):
+        name, _, name_en = text.partition(" / ")
+        items.append(
+            {
+                "id": n,
+                "name": name,
+                "name_en": name_en,
+                "required": True,
+                "core": n == 1 or any(word in name for word in CORE_WORDS),
+                "original": "复印件" not in name,
+                "copies": 1,
+            }
+        )
+    if docs and not matter.on_the_spot:
+        items.append(
+            {
+                "id": len(items) + 1,
+                "name": OPTIONAL_DOCUMENT.split(" / ")[0],
+                "name_en": OPTIONAL_DOCUMENT.split(" / ")[1],
+                "required": False,
+                "core": False,
+                "original": True,
+                "copies": 1,
+            }
+        )
+    session.add(
+        MatterGuide(
+            matter_id=matter.id,
+            version=matter.version,
+            changed_on=matter.changed_on,
+            created_at=datetime(2026, 10, 8, 1, 0, tzinfo=UTC),
+            on_the_spot=matter.on_the_spot,
+            time_limit_days=matter.time_limit_days,
+            statutory_limit_days=matter.statutory_limit_days,
+            fee=matter.fee,
+            conditions=matter.conditions,
+            legal_basis=matter.legal_basis,
+            documents=items,
+        )
+    )

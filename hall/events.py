@@ -47,6 +47,8 @@ class Event:
     payload: dict[str, Any]
     effects: dict[str, Any] = field(default_factory=dict)
     device_id: int | None = None
+    # Rooms beyond the hall's, e.g. ("/backoffice", "department:3") for a case's departments.
+    rooms: tuple[tuple[str, str], ...] = ()
 
     @property
     def seq(self) -> int | None:
@@ -131,9 +133,16 @@ def record(
     return make(session, hall, name, next_seq(session, hall.id), payload, effects)
 
 
-def notify(hall: Any, name: str, payload: dict[str, Any], device_id: int | None = None) -> Event:
-    """A notification outside the sequence (print jobs, printers) for staff and its kiosk."""
-    return Event(name, hall.id, {"hall": hall.code, **payload}, device_id=device_id)
+def notify(
+    hall: Any,
+    name: str,
+    payload: dict[str, Any],
+    device_id: int | None = None,
+    rooms: tuple[tuple[str, str], ...] = (),
+) -> Event:
+    """A notification outside the sequence (print jobs, printers, cases) for staff clients:
+    the hall's counters and boards, its kiosk, and any further ``rooms`` (departments)."""
+    return Event(name, hall.id, {"hall": hall.code, **payload}, device_id=device_id, rooms=rooms)
 
 
 def routes(ev: Event) -> list[tuple[str, str]]:
@@ -142,6 +151,7 @@ def routes(ev: Event) -> list[tuple[str, str]]:
     pairs = [(namespace, f"hall:{ev.hall_id}") for namespace in namespaces]
     if ev.seq is None and ev.device_id is not None:
         pairs.append(("/kiosk", f"device:{ev.device_id}"))
+    pairs.extend(ev.rooms)
     return pairs
 
 

@@ -4,13 +4,14 @@ from flask import Flask
 from flask_babel import get_locale, gettext
 from markupsafe import Markup, escape
 
+import backoffice
 import board
 import counter
 import display
 import kiosk
 import status
 
-CLIENTS = (kiosk, counter, display, board, status)
+CLIENTS = (kiosk, counter, display, board, status, backoffice)
 
 
 def pair(msgid: str) -> list[str]:
@@ -35,3 +36,6 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(bi=bi, pair=pair, lang=lambda: str(get_locale()))
     for client in CLIENTS:
         app.register_blueprint(client.bp)
+    from hall.cases import pages as case_pages
+
+    app.register_blueprint(case_pages.bp)

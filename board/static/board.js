@@ -2,7 +2,7 @@
 // The hall's state is the shared reducer's (state.js): each event updates it in place of a
 // fresh snapshot, which comes only after a gap in seq or a reconnect.
 import { followHall, h, hallClock, label, minutes } from "hub";
-import { forgetLogin, loginForm, matterNames, savedLogin } from "staff";
+import { forgetLogin, getJson, loginForm, matterNames, savedLogin } from "staff";
 
 const WAIT_ALERT_S = 30 * 60; // a resident waiting half an hour is worth a manager's look
 const config = document.getElementById("board-config").dataset;
@@ -11,6 +11,7 @@ let snap = null;
 let matters = new Map();
 let clock = hallClock(null);
 let hub = null;
+let caseWarnings = []; // yellow and red cases of the hall (GET /halls/<hall>/case-warnings)
 
 function show(view) {
   $("login").hidden = view !== "login";
@@ -71,6 +72,10 @@ function renderAlerts(queues) {
     if (w.status === "paused") items.push(["warn", label("paused_window", { w: w.name, r: w.reason })]);
   }
   for (const p of snap.printer_faults || []) items.push(["bad", label("printer_down", { d: p.device, r: p.fault })]);
+  for (const c of caseWarnings) {
+    const values = { n: c.number, m: c.matter_name, d: c.deadline };
+    items.push(c.warning === "red" ? ["bad", label("case_overdue", values)] : ["warn", label("case_due", values)]);
+  }
   for (const p of snap.print_faults || []) items.push(["bad", label("print_fault", { n: p.number, r: p.reason })]);
   $("alerts").replaceChildren(
     ...(items.length
@@ -93,6 +98,16 @@ $("notice-form").addEventListener("submit", async (event) => {
   $("notice-text").blur();
 });
 
+async function loadCaseWarnings(login, hall) {
+  try {
+    const answer = await getJson(`${config.api}/halls/${encodeURIComponent(hall)}/case-warnings`, login.token);
+    caseWarnings = answer.cases || [];
+    render();
+  } catch {
+    // The hub is away; the next event or tick tries again.
+  }
+}
+
 function connect(login) {
   $("who").textContent = login.staff.name;
   const auth = { token: login.token };
@@ -105,6 +120,11 @@ function connect(login) {
       if (snapshot) {
         clock = hallClock(snapshot.now);
         if (first) {
+          loadCaseWarnings(login, snapshot.hall);
+          for (const name of ["case.warning", "case.ready", "case.accepted", "case.resubmitted", "case.extended", "case.closed"]) {
+            hub.socket.on(name, () => loadCaseWarnings(login, snapshot.hall));
+          }
+          setInterval(() => loadCaseWarnings(login, snapshot.hall), 60000);
           matterNames(config.api, snapshot.hall).then((names) => {
             matters = names;
             render();

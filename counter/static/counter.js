@@ -253,6 +253,7 @@ function renderCurrent() {
   const ticket = state.ticket;
   const card = $("current");
   card.dataset.number = ticket ? ticket.number : "";
+  card.dataset.ticket = ticket ? ticket.id : ""; // the intake dialog (intake.js) reads it
   card.dataset.status = ticket ? ticket.status : "idle";
   $("current-number").textContent = ticket ? ticket.number : "—";
   if (!ticket) {

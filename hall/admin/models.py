@@ -51,6 +51,8 @@ class Hall(Base):
     no_show_grace_min: Mapped[int] = mapped_column(Integer, default=30)
     default_service_s: Mapped[int] = mapped_column(Integer, default=300)
     notice: Mapped[str] = mapped_column(Text, default="")
+    # Cases turn yellow with this many working days left (red when overdue).
+    case_warning_days: Mapped[int] = mapped_column(Integer, default=1)
 
     queues: Mapped[list[Queue]] = relationship(back_populates="hall", order_by="Queue.code")
     windows: Mapped[list[Window]] = relationship(back_populates="hall", order_by="Window.id")

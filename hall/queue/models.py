@@ -174,6 +174,14 @@ class Matter(Base):
     cap_warning: Mapped[int | None] = mapped_column(Integer, nullable=True)
     hours: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The catalogue (GB/T 39046-2020): basic and implementation codes, the statutory limit
+    # beside the promised one, whether 容缺受理 is allowed, and whether a result is made that
+    # the resident collects (else an on-the-spot matter is done at the window).
+    basic_code: Mapped[str] = mapped_column(String(40), default="")
+    implementation_code: Mapped[str] = mapped_column(String(60), default="")
+    statutory_limit_days: Mapped[int] = mapped_column(Integer, default=0)
+    partial_allowed: Mapped[bool] = mapped_column(Boolean, default=False)
+    result_pickup: Mapped[bool] = mapped_column(Boolean, default=True)
 
     queue: Mapped[Queue] = relationship()
     department: Mapped[Department | None] = relationship()

@@ -250,9 +250,10 @@ def cut_dead_sockets(app: Flask) -> int:
 
 def init_app(app: Flask) -> None:
     """Register every domain's namespaces; cut sockets whose token dies."""
+    from hall.cases.sockets import NAMESPACES as CASES
     from hall.queue.sockets import NAMESPACES
 
-    for namespace in NAMESPACES:
+    for namespace in [*NAMESPACES, *CASES]:
         socketio.on_namespace(namespace)
 
     def sweep() -> None:

@@ -11,7 +11,7 @@ let idleTimer = null;
 let refreshTimer = null;
 
 function show(view) {
-  for (const id of ["setup", "home", "matter", "checkin", "ticket"]) $(id).hidden = id !== view;
+  for (const id of ["setup", "home", "matter", "checkin", "pickup", "ticket"]) $(id).hidden = id !== view;
   document.documentElement.dataset.view = view;
   window.scrollTo(0, 0);
   armIdle();
@@ -194,6 +194,13 @@ async function checkIn(event) {
 }
 $("checkin-form").addEventListener("submit", checkIn);
 
+// pickup.js takes a pickup ticket over REST and hands it here to be shown and followed.
+document.addEventListener("kiosk:show", (event) => show(event.detail.view));
+document.addEventListener("kiosk:ticket", (event) => {
+  showTicket(event.detail.ticket, event.detail.print);
+  scheduleRefresh();
+});
+
 async function reprint() {
   if (state.busy) return;
   state.busy = true;
@@ -263,6 +270,7 @@ function scheduleRefresh() {
 
 function onSnapshot(snap, { first }) {
   state.hall = snap.hall;
+  document.documentElement.dataset.hall = snap.hall; // pickup.js names the hall in its request
   $("hall-name").textContent = snap.name;
   $("hall-name-en").textContent = document.documentElement.lang === "en" ? "" : snap.name_en || "";
   if (first) show("home");

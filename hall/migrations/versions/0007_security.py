@@ -7,14 +7,14 @@
 - ``audit_log``: the append-only, hash-chained trail of staff and admin actions (留痕).
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0007"
-down_revision = "0005"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,1 @@
+"""One-window intake: cases (办件) from the front desk, through the back office, to pickup."""

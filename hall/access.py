@@ -23,6 +23,9 @@ class Permission(enum.StrEnum):
     VIEW_QUEUE = "view_queue"  # waiting lists, appointments, printers of the hall
     WATCH_BOARD = "watch_board"  # the managers' live board
     SET_NOTICE = "set_notice"  # the notice that scrolls on the displays
+    VIEW_STATS = "view_stats"  # figures, reports and their exports
+    FOLLOW_UP_RATING = "follow_up_rating"  # call back a 差评, record its outcome, decide appeals
+    APPEAL_RATING = "appeal_rating"  # a staff member appeals a rating of their own service
 
 
 _COUNTER = {
@@ -34,8 +37,8 @@ _COUNTER = {
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.WINDOW: frozenset(_COUNTER | {Permission.BOOK_APPOINTMENT}),
-    Role.PICKUP: frozenset(_COUNTER),
+    Role.WINDOW: frozenset(_COUNTER | {Permission.BOOK_APPOINTMENT, Permission.APPEAL_RATING}),
+    Role.PICKUP: frozenset(_COUNTER | {Permission.APPEAL_RATING}),
     Role.BACKOFFICE: frozenset({Permission.VIEW_QUEUE}),
     Role.MANAGER: frozenset(Permission),
     Role.ADMIN: frozenset(Permission),

@@ -22,6 +22,10 @@ DEFAULTS: dict[str, Any] = {
     "TOKEN_CACHE_TTL_S": 10.0,
     # With several hub processes, how often each reads the queue figures again.
     "FIGURES_TTL_S": 2.0,
+    # 好差评: days after service a resident may still rate on the status page (补充评价), and
+    # working days to settle a 差评 (5 or 15 by province).
+    "RATING_LATE_DAYS": 7,
+    "BAD_RATING_FIX_DAYS": 5,
 }
 
 ENV_KEYS = (
@@ -34,6 +38,8 @@ ENV_KEYS = (
     "LOGIN_LIMIT",
     "PRINT_WORKER",
     "PRINT_POLL_S",
+    "RATING_LATE_DAYS",
+    "BAD_RATING_FIX_DAYS",
 )
 FALSE = ("0", "false", "no", "off")
 
@@ -44,7 +50,7 @@ def load(config: dict[str, Any] | None) -> dict[str, Any]:
     for key in ENV_KEYS:
         value = os.environ.get(f"HALL_{key}")
         if value:
-            if key == "TOKEN_TTL_HOURS":
+            if key in ("TOKEN_TTL_HOURS", "RATING_LATE_DAYS", "BAD_RATING_FIX_DAYS"):
                 merged[key] = int(value)
             elif key == "PRINT_POLL_S":
                 merged[key] = float(value)

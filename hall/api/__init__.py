@@ -10,5 +10,6 @@ def init_app(app) -> None:
     from hall.admin import api as admin_api  # noqa: F401
     from hall.printing import api as printing_api  # noqa: F401
     from hall.queue import api as queue_api  # noqa: F401
+    from hall.stats import api as stats_api  # noqa: F401
 
     app.register_blueprint(bp)

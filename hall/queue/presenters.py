@@ -374,4 +374,3 @@ def hall_snapshot(session: Session, hall: Hall, *, staff_view: bool = False) -> 
         data["waiting"] = waiting_lists(session, hall)
         data["printer_faults"] = printer_faults(session, hall)
     return data
-

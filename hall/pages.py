@@ -7,10 +7,11 @@ from markupsafe import Markup, escape
 import board
 import counter
 import display
+import evaluator
 import kiosk
 import status
 
-CLIENTS = (kiosk, counter, display, board, status)
+CLIENTS = (kiosk, counter, display, board, status, evaluator)
 
 
 def pair(msgid: str) -> list[str]:

@@ -1,0 +1,92 @@
+"""The evaluator in a real headless Chromium against a real `hall serve`."""
+
+import pytest
+import requests
+
+from hall import create_app, db, demo, migrate
+from tests.clients.test_browser import ARGS, CHROMIUM
+from tests.conftest import KIOSK, LiveServer, login
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium missing (make system)"),
+]
+
+
+@pytest.fixture(scope="module")
+def hub(tmp_path_factory):
+    """One `hall serve` on a fresh demo database."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('hub') / 'hall.sqlite3'}"
+    app = create_app({"DATABASE_URL": url, "PRINT_WORKER": False})
+    migrate.upgrade(db.engine(app))
+    with app.app_context(), db.unit_of_work() as session:
+        demo.create(session)
+    db.engine(app).dispose()
+    server = LiveServer(url).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Chromium for the module."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+def serve_one(url: str, window: str) -> dict:
+    staff = login(url, "window1")
+    ticket = requests.post(
+        f"{url}/api/v1/halls/kuancheng/tickets",
+        json={"matter": "samr-01"},
+        headers=KIOSK,
+        timeout=10,
+    ).json()["ticket"]
+    for action in ("open", "call-next", "start", "finish"):
+        requests.post(f"{url}/api/v1/windows/{window}/{action}", headers=staff, timeout=10)
+    return ticket
+
+
+def test_a_resident_rates_at_the_window(hub, browser):
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1024, "height": 600})
+    page = context.new_page()
+    page.set_default_timeout(10000)
+    page.goto(f"{hub.url}/evaluator/?hall=kuancheng&window=1#token=demo-evaluator-kuancheng")
+    page.wait_for_function("document.documentElement.dataset.hub === 'online'")
+    assert "#token" not in page.url
+    assert page.evaluate("localStorage.getItem('onewindow.evaluator.token')") == (
+        "demo-evaluator-kuancheng"
+    )
+    page.screenshot(path="/tmp/evaluator-idle.png")
+    ticket = serve_one(hub.url, "1")
+    page.wait_for_selector("#ev-ask:not([hidden])")
+    assert ticket["number"] in page.inner_text("#ev-prompt")
+    page.click(".ev-level-1")
+    page.wait_for_selector("#ev-bad:not([hidden])")
+    page.click(".ev-send")
+    assert "原因" in page.inner_text("#ev-error")
+    page.screenshot(path="/tmp/evaluator-bad.png")
+    page.check("input[value=wait]")
+    page.click(".ev-send")
+    page.wait_for_selector("#ev-thanks:not([hidden])")
+    page.screenshot(path="/tmp/evaluator-thanks.png")
+    manager = login(hub.url, "manager")
+    bad = requests.get(
+        f"{hub.url}/api/v1/halls/kuancheng/ratings?bad=1", headers=manager, timeout=10
+    ).json()["ratings"]
+    assert [(r["ticket_id"], r["score"], r["reasons"], r["channel"]) for r in bad] == [
+        (ticket["id"], 1, ["wait"], "evaluator")
+    ]
+    context.close()
+
+
+def test_the_open_page_at_phone_size(hub, browser):
+    context = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto(f"{hub.url}/open/kuancheng")
+    assert "政务公开数据" in page.inner_text("h1")
+    page.screenshot(path="/tmp/open-page.png", full_page=True)
+    context.close()

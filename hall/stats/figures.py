@@ -5,6 +5,7 @@ One query reads, per ticket of the range, its keys and its step times as epoch s
 counted in Python in one pass. Percentiles are nearest-rank: p50 of 1, 2, 3, 4 is 2.
 """
 
+import bisect
 import math
 from collections import defaultdict
 from collections.abc import Iterable
@@ -322,10 +323,14 @@ def window_idle(
     idle = {}
     for window_id, window_steps in steps.items():
         spans = _intervals(window_steps, stop)
-        total = sum(b - a for a, b in spans)
+        starts = [a for a, _ in spans]
         taken = 0.0
-        for a, b in spans:
-            for c, d in busy.get(window_id, ()):
+        # Spans are disjoint and in order: each busy stretch meets only the spans around it.
+        for c, d in busy.get(window_id, ()):
+            i = max(0, bisect.bisect_right(starts, c) - 1)
+            while i < len(spans) and spans[i][0] < d:
+                a, b = spans[i]
                 taken += max(0.0, min(b, d) - max(a, c))
-        idle[window_id] = max(0.0, total - taken)
+                i += 1
+        idle[window_id] = max(0.0, sum(b - a for a, b in spans) - taken)
     return idle

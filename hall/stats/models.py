@@ -67,6 +67,16 @@ class Outcome(enum.StrEnum):
     EXPLAINED = "explained"  # 解释说明
 
 
+def is_closed(score: int, outcome: str | None, fixed: bool, appeal: str | None) -> bool:
+    """Whether a rating needs no more follow-up: not a 差评, upheld on appeal, explained,
+    fixed at once, or fixed by its deadline."""
+    if score not in BAD_SCORES or appeal == "upheld":
+        return True
+    return outcome in (Outcome.FIXED_AT_ONCE, Outcome.EXPLAINED) or (
+        outcome == Outcome.FIX_BY_DEADLINE and fixed
+    )
+
+
 class Rating(Base):
     """One rating of one service through one channel; no resident's name unless given."""
 
@@ -115,11 +125,7 @@ class Rating(Base):
     @property
     def closed(self) -> bool:
         """Whether the follow-up is done: explained, fixed at once, or fixed by its deadline."""
-        if not self.bad or self.appeal == "upheld":
-            return True
-        return self.outcome in (Outcome.FIXED_AT_ONCE, Outcome.EXPLAINED) or (
-            self.outcome == Outcome.FIX_BY_DEADLINE and self.fixed_at is not None
-        )
+        return is_closed(self.score, self.outcome, self.fixed_at is not None, self.appeal)
 
     def call_back(self, staff_id: int, note: str, at: datetime) -> None:
         """Record the call-back (回访) of a 差评."""

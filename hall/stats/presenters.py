@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 
 from hall import clock
 from hall.queue.models import Ticket, TicketStatus, TicketStep, Window
-from hall.stats.figures import day_bounds, ticket_figures
-from hall.stats.models import BAD_SCORES, LEVEL_NAMES, REASONS, SCORE_TO_GBT, Rating
+from hall.stats.figures import ticket_figures
+from hall.stats.models import BAD_SCORES, LEVEL_NAMES, REASONS, SCORE_TO_GBT, Rating, is_closed
 
 # Cases (issue 8) fill this section when their package lands; until then its figures are null.
 CASE_FIGURES = ("received", "decided", "late", "one_trip_rate", "on_the_spot_share", "on_time_rate")
@@ -111,17 +111,17 @@ class _Ratings:
     def __init__(self) -> None:
         self.count = self.good = self.bad = self.called = self.fixed = 0
 
-    def add(self, score: int, callback_at: Any, closed: bool) -> None:
+    def add(self, score: int, called: bool, closed: bool) -> None:
         self.count += 1
         if score in BAD_SCORES:
             self.bad += 1
-            self.called += callback_at is not None
-            self.fixed += closed
+            self.called += bool(called)
+            self.fixed += bool(closed)
         elif score >= 4:
             self.good += 1
 
-    def to_dict(self, served: int | None = None) -> dict[str, Any]:
-        data = {
+    def to_dict(self) -> dict[str, Any]:
+        return {
             "count": self.count,
             "good": self.good,
             "good_rate": _rate(self.good, self.count),
@@ -131,9 +131,6 @@ class _Ratings:
             "fixed": self.fixed,
             "fixed_rate": _rate(self.fixed, self.bad),
         }
-        if served is not None:
-            data["unrated_rate"] = None
-        return data
 
 
 def _rate(part: int, whole: int) -> float | None:
@@ -144,29 +141,45 @@ def rating_figures(
     session: Session, hall: Any, start: date, end: date, by: str | None
 ) -> tuple[dict[str, Any], dict[Any, dict[str, Any]]]:
     """好评率, 差评, call-back and fix rates and the unrated share, in total and per group."""
-    first, after = day_bounds(start, end, hall.timezone)
     zone = ZoneInfo(hall.timezone)
+    r = Rating
     rows = session.execute(
-        select(Rating, Ticket.queue_id, Ticket.service_date, Ticket.issued_at)
-        .join(Ticket, Ticket.id == Rating.ticket_id)
-        .where(Rating.hall_id == hall.id, Ticket.service_date >= start, Ticket.service_date <= end)
+        select(
+            r.ticket_id,
+            r.score,
+            r.callback_at.is_not(None),
+            r.outcome,
+            r.fixed_at.is_not(None),
+            r.appeal,
+            r.matter_id,
+            r.window_id,
+            r.staff_id,
+            r.department_id,
+            Ticket.queue_id,
+            Ticket.service_date,
+            Ticket.issued_at if by == "hour" else Ticket.id,
+        )
+        .join(Ticket, Ticket.id == r.ticket_id)
+        .where(r.hall_id == hall.id, Ticket.service_date >= start, Ticket.service_date <= end)
     ).all()
     total, groups = _Ratings(), defaultdict(_Ratings)
     rated_tickets: set[int] = set()
-    for rating, queue_id, day, issued_at in rows:
-        total.add(rating.score, rating.callback_at, rating.closed)
-        rated_tickets.add(rating.ticket_id)
+    for ticket_id, score, called, outcome, fixed, appeal, *keys in rows:
+        closed = is_closed(score, outcome, fixed, appeal)
+        total.add(score, called, closed)
+        rated_tickets.add(ticket_id)
         if by:
+            matter, window, staff, department, queue, day, issued = keys
             key = {
-                "queue": queue_id,
-                "matter": rating.matter_id,
-                "window": rating.window_id,
-                "staff": rating.staff_id,
-                "department": rating.department_id,
+                "queue": queue,
+                "matter": matter,
+                "window": window,
+                "staff": staff,
+                "department": department,
                 "day": day,
-                "hour": issued_at.astimezone(zone).hour if by == "hour" else None,
+                "hour": issued.astimezone(zone).hour if by == "hour" else None,
             }[by]
-            groups[key].add(rating.score, rating.callback_at, rating.closed)
+            groups[key].add(score, called, closed)
     served = session.scalar(
         select(func.count(Ticket.id)).where(
             Ticket.hall_id == hall.id,
@@ -177,7 +190,6 @@ def rating_figures(
     )
     result = total.to_dict()
     result["unrated_rate"] = _rate(max(0, served - len(rated_tickets)), served)
-    del first, after
     return result, {k: v.to_dict() for k, v in groups.items()}
 
 

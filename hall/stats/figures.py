@@ -5,15 +5,26 @@ One query reads, per ticket of the range, its keys and its step times as epoch s
 counted in Python in one pass. Percentiles are nearest-rank: p50 of 1, 2, 3, 4 is 2.
 """
 
-import bisect
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Float, cast, func, literal, select
+from sqlalchemy import (
+    Float,
+    Integer,
+    String,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    or_,
+    select,
+    type_coerce,
+)
 from sqlalchemy.orm import Session
 
 from hall.queue.models import Matter, Ticket, TicketStatus, TicketStep, Window, WindowStep
@@ -32,20 +43,37 @@ def percentile(values: list[float], p: float) -> float | None:
 
 def spread(values: list[float]) -> dict[str, int | None]:
     """p50, p90 and max in whole seconds."""
-    if not values:
+    return spread_counts(Counter(round(v) for v in values))
+
+
+def spread_counts(counts: Counter) -> dict[str, int | None]:
+    """p50, p90 and max (nearest rank) of whole seconds given as {seconds: how many}."""
+    n = sum(counts.values())
+    if not n:
         return {"p50": None, "p90": None, "max": None}
-    ordered = sorted(values)
-    return {
-        "p50": round(percentile(ordered, 50)),
-        "p90": round(percentile(ordered, 90)),
-        "max": round(ordered[-1]),
-    }
+    values = sorted(counts)
+    result: dict[str, int | None] = {"max": int(values[-1])}
+    for name, p in (("p50", 50), ("p90", 90)):
+        rank, seen = max(1, math.ceil(p / 100 * n)), 0
+        for value in values:
+            seen += counts[value]
+            if seen >= rank:
+                result[name] = int(value)
+                break
+    return {"p50": result["p50"], "p90": result["p90"], "max": result["max"]}
 
 
 def _epoch(session: Session, column):
     if session.get_bind().dialect.name == "postgresql":
         return cast(func.extract("epoch", column), Float)
     return (func.julianday(column) - literal(2440587.5)) * literal(86400.0)
+
+
+def _floor(session: Session, value):
+    """Whole numbers down (PostgreSQL's CAST rounds; SQLite's truncates, and values are > 0)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return cast(func.floor(value), Integer)
+    return cast(value, Integer)
 
 
 class _Bucket:
@@ -66,9 +94,9 @@ class _Bucket:
     def __init__(self) -> None:
         self.issued = self.served = self.no_show = self.cancelled = self.waiting = 0
         self.transfers = self.within = self.over = 0
-        self.wait: list[float] = []
-        self.walk: list[float] = []
-        self.service: list[float] = []
+        self.wait: Counter = Counter()
+        self.walk: Counter = Counter()
+        self.service: Counter = Counter()
 
     def to_dict(self) -> dict[str, Any]:
         judged = self.within + self.over
@@ -81,9 +109,9 @@ class _Bucket:
             "cancelled": self.cancelled,
             "transfers": self.transfers,
             "still_waiting": self.waiting,
-            "wait_s": spread(self.wait),
-            "walk_s": spread(self.walk),
-            "service_s": spread(self.service),
+            "wait_s": spread_counts(self.wait),
+            "walk_s": spread_counts(self.walk),
+            "service_s": spread_counts(self.service),
             "service_level": _rate(self.within, judged),
             "over_target": self.over,
         }
@@ -101,6 +129,10 @@ def day_bounds(start: date, end: date, tz: str) -> tuple[datetime, datetime]:
     return first, after
 
 
+# Julian-day arithmetic on SQLite leaves float noise: 09:00 must not read as 08:59:59.99.
+NOISE = 0.001
+
+
 def ticket_figures(
     session: Session,
     hall: Any,
@@ -115,116 +147,142 @@ def ticket_figures(
 
     Wait is issue → first call; walk is the last call → start; service is start → finish.
     The service level is the share of tickets called within the target among those called
-    plus those never called that have already waited longer than it.
+    plus those never called that have already waited longer than it. Everything is counted
+    by the database (GROUP BY); times come back as how many tickets took each whole second,
+    so a month of a busy hall returns a few thousand rows, not one per ticket.
     """
     t = Ticket
     zone = ZoneInfo(hall.timezone)
     issued = _epoch(session, t.issued_at)
-    rows = session.execute(
-        select(
-            t.id,
-            t.queue_id,
-            t.matter_id,
-            t.window_id,
-            t.staff_id,
-            t.status,
-            t.service_date,
-            issued,
-            _epoch(session, t.first_called_at) - issued,
-            _epoch(session, t.started_at) - _epoch(session, t.called_at),
-            _epoch(session, t.finished_at) - _epoch(session, t.started_at),
-        ).where(t.hall_id == hall.id, t.service_date >= start, t.service_date <= end)
-    ).all()
-    departments = dict(
-        session.execute(
-            select(Matter.id, Matter.department_id).where(Matter.hall_id == hall.id)
-        ).all()
+    wait = _epoch(session, t.first_called_at) - issued
+    walk = _epoch(session, t.started_at) - _epoch(session, t.called_at)
+    service = _epoch(session, t.finished_at) - _epoch(session, t.started_at)
+    slot = _floor(session, (issued + NOISE) / 3600)
+    if by == "department":
+        key = Matter.department_id
+    elif by == "hour":
+        key = slot
+    else:
+        key = {
+            None: t.hall_id,
+            "queue": t.queue_id,
+            "matter": t.matter_id,
+            "window": t.window_id,
+            "staff": t.staff_id,
+            "day": t.service_date,
+        }[by]
+    in_range = (t.hall_id == hall.id, t.service_date >= start, t.service_date <= end)
+
+    def grouped(*columns, where=()):
+        query = select(key, *columns).select_from(t)
+        if by == "department":
+            query = query.outerjoin(Matter, Matter.id == t.matter_id)
+        query = query.where(*in_range, *where).group_by(key, *columns[:-1])
+        return session.connection().execute(query).all()
+
+    offsets: dict[int, float] = {}
+    buckets: dict[Any, _Bucket] = defaultdict(_Bucket)
+
+    def bucket(raw: Any) -> _Bucket:
+        if by == "hour":
+            raw = _local_hour(raw * 3600, zone, offsets)
+        return buckets[raw]
+
+    count = func.count()
+    status = type_coerce(t.status, String)
+    late = or_(
+        wait > target_s + NOISE,
+        and_(
+            t.first_called_at.is_(None),
+            t.status != TicketStatus.CANCELLED,
+            literal(now.timestamp()) - issued > target_s,
+        ),
     )
-    transfers = _transfers(session, hall, start, end)
-    offset_cache: dict[int, float] = {}
+    within = func.sum(case((wait <= target_s + NOISE, 1), else_=0))
+    over = func.sum(case((late, 1), else_=0))
+    query = select(key, status, count, within, over).select_from(t)
+    if by == "department":
+        query = query.outerjoin(Matter, Matter.id == t.matter_id)
+    for raw, state, n, ok, slow in session.connection().execute(
+        query.where(*in_range).group_by(key, status)
+    ):
+        b = bucket(raw)
+        b.issued += n
+        b.within += ok or 0
+        b.over += slow or 0
+        if state == TicketStatus.DONE:
+            b.served += n
+        elif state == TicketStatus.NO_SHOW:
+            b.no_show += n
+        elif state == TicketStatus.CANCELLED:
+            b.cancelled += n
+        elif state == TicketStatus.WAITING:
+            b.waiting += n
+    for name, span in (("wait", wait), ("walk", walk), ("service", service)):
+        second = _floor(session, span + 0.5)
+        for raw, value, n in grouped(second, count, where=(span.is_not(None), span >= 0)):
+            getattr(bucket(raw), name)[value] += n
+    steps = (
+        select(key, func.count(TicketStep.id))
+        .select_from(t)
+        .join(TicketStep, TicketStep.ticket_id == t.id)
+    )
+    if by == "department":
+        steps = steps.outerjoin(Matter, Matter.id == t.matter_id)
+    for raw, n in session.connection().execute(
+        steps.where(*in_range, TicketStep.action == "transferred").group_by(key)
+    ):
+        bucket(raw).transfers += n
     total = _Bucket()
-    groups: dict[Any, _Bucket] = defaultdict(_Bucket)
-    now_s = now.timestamp()
-    done, missed, gone, waiting = (
-        TicketStatus.DONE,
-        TicketStatus.NO_SHOW,
-        TicketStatus.CANCELLED,
-        TicketStatus.WAITING,
-    )
-    backlog: dict[tuple[date, int], int] = defaultdict(int)
-    for tid, queue_id, matter_id, window_id, staff_id, status, day, at, wait, walk, serve in rows:
-        # Julian-day arithmetic on SQLite leaves float noise: 09:00 must not read as 08:59:59.99.
-        at = round(at, 3)
-        wait = None if wait is None else round(wait, 3)
-        buckets = [total]
-        if by is not None:
-            if by == "hour":
-                key = _local_hour(at, zone, offset_cache)
-            elif by == "day":
-                key = day
-            elif by == "department":
-                key = departments.get(matter_id)
-            else:
-                key = {
-                    "queue": queue_id,
-                    "matter": matter_id,
-                    "window": window_id,
-                    "staff": staff_id,
-                }[by]
-            buckets.append(groups[key])
-        moved = transfers.get(tid, 0)
-        for b in buckets:
-            b.issued += 1
-            b.transfers += moved
-            if status == done:
-                b.served += 1
-            elif status == missed:
-                b.no_show += 1
-            elif status == gone:
-                b.cancelled += 1
-            elif status == waiting:
-                b.waiting += 1
-            if wait is not None:
-                b.wait.append(wait)
-                if wait <= target_s:
-                    b.within += 1
-                else:
-                    b.over += 1
-            elif status != gone and now_s - at > target_s:
-                b.over += 1
-            if walk is not None and walk >= 0:
-                b.walk.append(walk)
-            if serve is not None:
-                b.service.append(serve)
-        # Backlog: still waiting at the end of the issue hour and of each later hour of the day
-        # until the first call (or the day's end when never called).
-        hour = _local_hour(at, zone, offset_cache)
-        last = 24 if wait is None else _local_hour(at + wait, zone, offset_cache)
-        if wait is None and status == gone:
-            continue
-        for h in range(hour, min(last, 24)):
-            backlog[(day, h)] += 1
+    for b in buckets.values():
+        total.issued += b.issued
+        total.served += b.served
+        total.no_show += b.no_show
+        total.cancelled += b.cancelled
+        total.waiting += b.waiting
+        total.transfers += b.transfers
+        total.within += b.within
+        total.over += b.over
+        total.wait.update(b.wait)
+        total.walk.update(b.walk)
+        total.service.update(b.service)
     result = total.to_dict()
-    result["backlog"] = [
-        {"day": d.isoformat(), "hour": h, "waiting": n} for (d, h), n in sorted(backlog.items())
-    ]
+    result["backlog"] = _backlog(session, t, in_range, issued, slot, zone, offsets)
     idle = window_idle(session, hall, start, end, now=now)
     result["idle_s"] = round(sum(idle.values()))
     result["target_s"] = target_s
-    grouped = []
+    groups = []
     if by is not None:
         names = _names(session, hall, by)
-        for key, bucket in groups.items():
-            entry = {
-                "key": _key_text(key),
-                "name": names.get(key, _key_text(key)),
-                **bucket.to_dict(),
-            }
+        for raw, b in buckets.items():
+            entry = {"key": _key_text(raw), "name": names.get(raw, _key_text(raw)), **b.to_dict()}
             if by == "window":
-                entry["idle_s"] = round(idle.get(key, 0))
-            grouped.append(entry)
-        grouped.sort(key=lambda g: (g["key"] is None, str(g["key"]).zfill(12)))
-    return {"tickets": result, "groups": grouped}
+                entry["idle_s"] = round(idle.get(raw, 0))
+            groups.append(entry)
+        groups.sort(key=lambda g: (g["key"] is None, str(g["key"]).zfill(12)))
+    return {"tickets": result, "groups": groups}
+
+
+def _backlog(session, t, in_range, issued, slot, zone, offsets) -> list[dict[str, Any]]:
+    """Still waiting at the end of each hour: issued by then and not yet called (per day)."""
+    called = _floor(session, (_epoch(session, t.first_called_at) + NOISE) / 3600)
+    rows = session.connection().execute(
+        select(t.service_date, slot, called, func.count())
+        .where(
+            *in_range,
+            or_(t.first_called_at.is_not(None), t.status != TicketStatus.CANCELLED),
+        )
+        .group_by(t.service_date, slot, called)
+    )
+    backlog: dict[tuple[date, int], int] = defaultdict(int)
+    for day, issued_slot, called_slot, n in rows:
+        hour = _local_hour(issued_slot * 3600, zone, offsets)
+        last = 24 if called_slot is None else hour + (called_slot - issued_slot)
+        for h in range(hour, min(last, 24)):
+            backlog[(day, h)] += n
+    return [
+        {"day": d.isoformat(), "hour": h, "waiting": n} for (d, h), n in sorted(backlog.items())
+    ]
 
 
 def _key_text(key: Any) -> Any:
@@ -232,29 +290,13 @@ def _key_text(key: Any) -> Any:
 
 
 def _local_hour(epoch: float, zone: ZoneInfo, cache: dict[int, float]) -> int:
-    # The zone's offset per UTC hour, looked up once: 300,000 astimezone() calls cost ~0.3 s.
+    # The zone's offset per UTC hour, looked up once, not once per ticket.
     slot = int(epoch // 3600)
     offset = cache.get(slot)
     if offset is None:
         instant = datetime.fromtimestamp(slot * 3600, UTC)
         offset = cache[slot] = instant.astimezone(zone).utcoffset().total_seconds()
     return int(((epoch + offset) % 86400) // 3600)
-
-
-def _transfers(session: Session, hall: Any, start: date, end: date) -> dict[int, int]:
-    first, after = day_bounds(start, end, hall.timezone)
-    return dict(
-        session.execute(
-            select(TicketStep.ticket_id, func.count(TicketStep.id))
-            .where(
-                TicketStep.hall_id == hall.id,
-                TicketStep.action == "transferred",
-                TicketStep.at >= first,
-                TicketStep.at < after,
-            )
-            .group_by(TicketStep.ticket_id)
-        ).all()
-    )
 
 
 def _names(session: Session, hall: Any, by: str) -> dict[Any, str]:
@@ -308,29 +350,30 @@ def window_idle(
         .order_by(WindowStep.at, WindowStep.id)
     ):
         steps[window_id].append((action, at))
-    busy: dict[int, list[tuple[float, float]]] = defaultdict(list)
+    # Busy time per window in one sum: a window holds its ticket from the call to the finish
+    # or the no-show, and cannot pause or close while it holds one (hall/queue/services.py).
     t = Ticket
     ended = func.coalesce(t.finished_at, t.no_show_at)
-    for window_id, called, done in session.execute(
-        select(t.window_id, _epoch(session, t.called_at), _epoch(session, ended)).where(
-            t.hall_id == hall.id,
-            t.window_id.is_not(None),
-            t.called_at >= first,
-            t.called_at < after,
+    busy = dict(
+        session.connection()
+        .execute(
+            select(
+                t.window_id,
+                func.sum(_epoch(session, ended) - _epoch(session, t.called_at)),
+            )
+            .where(
+                t.hall_id == hall.id,
+                t.window_id.is_not(None),
+                t.called_at >= first,
+                t.called_at < after,
+                ended.is_not(None),
+            )
+            .group_by(t.window_id)
         )
-    ):
-        busy[window_id].append((called, done if done is not None else stop.timestamp()))
+        .all()
+    )
     idle = {}
     for window_id, window_steps in steps.items():
         spans = _intervals(window_steps, stop)
-        starts = [a for a, _ in spans]
-        taken = 0.0
-        # Spans are disjoint and in order: each busy stretch meets only the spans around it.
-        for c, d in busy.get(window_id, ()):
-            i = max(0, bisect.bisect_right(starts, c) - 1)
-            while i < len(spans) and spans[i][0] < d:
-                a, b = spans[i]
-                taken += max(0.0, min(b, d) - max(a, c))
-                i += 1
-        idle[window_id] = max(0.0, sum(b - a for a, b in spans) - taken)
+        idle[window_id] = max(0.0, sum(b - a for a, b in spans) - (busy.get(window_id) or 0.0))
     return idle

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hall import clock
+from hall.db import UTCDateTime
 from hall.queue.models import Ticket, TicketStatus, TicketStep, Window
 from hall.stats.figures import ticket_figures
 from hall.stats.models import BAD_SCORES, LEVEL_NAMES, REASONS, SCORE_TO_GBT, Rating, is_closed
@@ -111,14 +112,14 @@ class _Ratings:
     def __init__(self) -> None:
         self.count = self.good = self.bad = self.called = self.fixed = 0
 
-    def add(self, score: int, called: bool, closed: bool) -> None:
-        self.count += 1
+    def add(self, score: int, called: bool, closed: bool, n: int = 1) -> None:
+        self.count += n
         if score in BAD_SCORES:
-            self.bad += 1
-            self.called += bool(called)
-            self.fixed += bool(closed)
+            self.bad += n
+            self.called += n if called else 0
+            self.fixed += n if closed else 0
         elif score >= 4:
-            self.good += 1
+            self.good += n
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -141,45 +142,46 @@ def rating_figures(
     session: Session, hall: Any, start: date, end: date, by: str | None
 ) -> tuple[dict[str, Any], dict[Any, dict[str, Any]]]:
     """好评率, 差评, call-back and fix rates and the unrated share, in total and per group."""
-    zone = ZoneInfo(hall.timezone)
     r = Rating
+    keys = {
+        None: r.hall_id,
+        "queue": Ticket.queue_id,
+        "matter": r.matter_id,
+        "window": r.window_id,
+        "staff": r.staff_id,
+        "department": r.department_id,
+        "day": Ticket.service_date,
+        "hour": Ticket.issued_at,
+    }
+    key = keys[by]
+    columns = (
+        key,
+        r.score,
+        r.callback_at.is_not(None),
+        r.outcome,
+        r.fixed_at.is_not(None),
+        r.appeal,
+    )
     rows = session.execute(
-        select(
-            r.ticket_id,
-            r.score,
-            r.callback_at.is_not(None),
-            r.outcome,
-            r.fixed_at.is_not(None),
-            r.appeal,
-            r.matter_id,
-            r.window_id,
-            r.staff_id,
-            r.department_id,
-            Ticket.queue_id,
-            Ticket.service_date,
-            Ticket.issued_at if by == "hour" else Ticket.id,
-        )
+        select(*columns, func.count(), func.count(func.distinct(r.ticket_id)))
         .join(Ticket, Ticket.id == r.ticket_id)
         .where(r.hall_id == hall.id, Ticket.service_date >= start, Ticket.service_date <= end)
+        .group_by(*columns)
     ).all()
+    zone = ZoneInfo(hall.timezone)
     total, groups = _Ratings(), defaultdict(_Ratings)
-    rated_tickets: set[int] = set()
-    for ticket_id, score, called, outcome, fixed, appeal, *keys in rows:
+    for raw, score, called, outcome, fixed, appeal, n, _tickets in rows:
         closed = is_closed(score, outcome, fixed, appeal)
-        total.add(score, called, closed)
-        rated_tickets.add(ticket_id)
+        total.add(score, called, closed, n)
+        if by == "hour":
+            raw = UTCDateTime().process_result_value(raw, None).astimezone(zone).hour
         if by:
-            matter, window, staff, department, queue, day, issued = keys
-            key = {
-                "queue": queue,
-                "matter": matter,
-                "window": window,
-                "staff": staff,
-                "department": department,
-                "day": day,
-                "hour": issued.astimezone(zone).hour if by == "hour" else None,
-            }[by]
-            groups[key].add(score, called, closed)
+            groups[raw].add(score, called, closed, n)
+    rated = session.scalar(
+        select(func.count(func.distinct(r.ticket_id)))
+        .join(Ticket, Ticket.id == r.ticket_id)
+        .where(r.hall_id == hall.id, Ticket.service_date >= start, Ticket.service_date <= end)
+    )
     served = session.scalar(
         select(func.count(Ticket.id)).where(
             Ticket.hall_id == hall.id,
@@ -189,7 +191,7 @@ def rating_figures(
         )
     )
     result = total.to_dict()
-    result["unrated_rate"] = _rate(max(0, served - len(rated_tickets)), served)
+    result["unrated_rate"] = _rate(max(0, served - rated), served)
     return result, {k: v.to_dict() for k, v in groups.items()}
 
 

@@ -72,6 +72,10 @@ function renderAlerts(queues) {
   }
   for (const p of snap.printer_faults || []) items.push(["bad", label("printer_down", { d: p.device, r: p.fault })]);
   for (const p of snap.print_faults || []) items.push(["bad", label("print_fault", { n: p.number, r: p.reason })]);
+  for (const r of snap.bad_ratings || []) {
+    items.push([r.overdue ? "bad" : "warn", label(r.overdue ? "bad_rating_overdue" : "bad_rating",
+      { n: r.number, w: r.window ?? "—", d: r.due_on ?? "" })]);
+  }
   $("alerts").replaceChildren(
     ...(items.length
       ? items.map(([level, text]) => h("li", { class: `alert is-${level}` }, text))

@@ -195,6 +195,12 @@ class BoardNamespace(StaffNamespace):
 
     permission = Permission.WATCH_BOARD
 
+    def snapshot(self, db, hall: Hall) -> dict[str, Any]:
+        """The staff view plus the 差评 whose follow-up is not done (alerts)."""
+        from hall.stats.presenters import open_bad_ratings
+
+        return {**super().snapshot(db, hall), "bad_ratings": open_bad_ratings(db, hall)}
+
     @acked
     def on_set_notice(self, data: dict) -> dict[str, Any]:
         """Replace the notice that scrolls on the hall's displays."""

@@ -108,6 +108,32 @@ def overdue(rating: Rating, today: date) -> bool:
     return rating.bad and not rating.closed and rating.due_on is not None and today > rating.due_on
 
 
+def open_bad_ratings(session: Session, hall: Any, limit: int = 50) -> list[dict[str, Any]]:
+    """The hall's 差评 whose follow-up is not done, oldest deadline first (board alerts)."""
+    rows = session.execute(
+        select(Rating, Ticket.number, Window.number)
+        .join(Ticket, Ticket.id == Rating.ticket_id)
+        .outerjoin(Window, Window.id == Rating.window_id)
+        .where(Rating.hall_id == hall.id, Rating.score.in_(BAD_SCORES))
+        .order_by(Rating.due_on, Rating.id)
+        .limit(limit * 4)
+    ).all()
+    today = clock.service_date(clock.now(), hall.timezone)
+    return [
+        {
+            "rating_id": rating.id,
+            "number": number,
+            "window": window,
+            "score": rating.score,
+            "due_on": rating.due_on.isoformat() if rating.due_on else None,
+            "overdue": overdue(rating, today),
+            "at": clock.iso_local(rating.at, hall.timezone),
+        }
+        for rating, number, window in rows
+        if not rating.closed
+    ][:limit]
+
+
 class _Ratings:
     def __init__(self) -> None:
         self.count = self.good = self.bad = self.called = self.fixed = 0

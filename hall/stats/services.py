@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from hall import cache, calendar, clock
 from hall.errors import BadRequest, Conflict, NotFound
-from hall.events import Event, record
+from hall.events import Event, notify
 from hall.queue.models import Ticket, TicketStatus
 from hall.stats.models import BAD_SCORES, REASONS, Channel, Outcome, Rating
 
@@ -93,7 +93,12 @@ def rate_ticket(
         "window": ticket.window.number if ticket.window else None,
         "at": clock.iso_local(at, hall.timezone),
     }
-    return rating, [record(session, hall, "rating.bad" if rating.bad else "rating.given", payload)]
+    if rating.bad:
+        payload["due_on"] = rating.due_on.isoformat()
+        payload["overdue"] = False
+    # Notifications for staff clients (/counter, /board), not sequenced hall events: a public
+    # screen has no business hearing of one resident's rating.
+    return rating, [notify(hall, "rating.bad" if rating.bad else "rating.given", payload)]
 
 
 def rating_by_id(session: Session, rating_id: int) -> Rating:
@@ -146,4 +151,4 @@ def follow_up(
         )
     session.flush()
     payload = {"rating_id": rating.id, "closed": rating.closed, "outcome": rating.outcome}
-    return rating, [record(session, hall, "rating.followed_up", payload)]
+    return rating, [notify(hall, "rating.followed_up", payload)]

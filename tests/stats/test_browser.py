@@ -90,3 +90,39 @@ def test_the_open_page_at_phone_size(hub, browser):
     assert "政务公开数据" in page.inner_text("h1")
     page.screenshot(path="/tmp/open-page.png", full_page=True)
     context.close()
+
+
+def test_the_board_hears_a_bad_rating_live(hub, browser):
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 900})
+    board = context.new_page()
+    board.set_default_timeout(10000)
+    board.goto(f"{hub.url}/board/?hall=kuancheng")
+    board.fill("input[name=username]", "manager")
+    board.fill("input[name=password]", "demo123")
+    board.click("#login-form button[type=submit]")
+    board.wait_for_selector("#main:not([hidden])")
+    snapshots = board.evaluate("document.documentElement.dataset.seq")
+    ticket = serve_one(hub.url, "1")
+    rated = requests.post(
+        f"{hub.url}/api/v1/tickets/{ticket['id']}/rating",
+        json={"score": 2, "text": "等了很久"},
+        headers={"Authorization": "Bearer demo-evaluator-kuancheng"},
+        timeout=10,
+    )
+    assert rated.status_code == 201
+    alert = board.wait_for_selector(f"#alerts li:has-text('{ticket['number']}')")
+    assert "差评" in alert.inner_text()
+    board.screenshot(path="/tmp/board-bad-rating.png")
+    manager = login(hub.url, "manager")
+    rating_id = rated.json()["rating"]["id"]
+    for body in ({"callback": True}, {"outcome": "explained", "note": "已解释"}):
+        answer = requests.post(
+            f"{hub.url}/api/v1/ratings/{rating_id}/follow-up",
+            json=body,
+            headers=manager,
+            timeout=10,
+        )
+        assert answer.status_code == 200
+    board.wait_for_selector(f"#alerts li:has-text('{ticket['number']}')", state="detached")
+    assert snapshots is not None
+    context.close()

@@ -8,6 +8,7 @@ from hall.db import unit_of_work
 from hall.errors import NotFound
 from hall.queue import lookup, presenters
 from hall.stats import presenters as stats_presenters
+from hall.stats.models import LEVEL_NAMES, REASONS
 
 bp = Blueprint(
     "status",
@@ -41,6 +42,9 @@ def page(token: str) -> tuple[str, int] | str:
         token=token,
         near=NEAR,
         api=url_for("api.get_ticket", ref=token),
+        rate_url=url_for("api.rate_ticket", ref=token),
+        levels=[(score, *LEVEL_NAMES[score]) for score in (5, 4, 3, 2, 1)],
+        reasons=[(code, zh, en) for code, (zh, en) in REASONS.items()],
     )
 
 

@@ -126,3 +126,31 @@ def test_the_board_hears_a_bad_rating_live(hub, browser):
     board.wait_for_selector(f"#alerts li:has-text('{ticket['number']}')", state="detached")
     assert snapshots is not None
     context.close()
+
+
+def test_a_resident_adds_a_rating_on_the_phone(hub, browser):
+    ticket = serve_one(hub.url, "1")
+    context = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.set_default_timeout(10000)
+    page.goto(f"{hub.url}/s/{ticket['status_url'].rsplit('/', 1)[1]}")
+    page.wait_for_selector("#rate:not([hidden])")
+    page.click(".rate-level[data-score='2']")
+    page.click("#rate-bad button[type=submit]")
+    assert "原因" in page.inner_text("#rate-result")
+    page.fill("#rate-text", "材料清单不清楚")
+    page.click("#rate-bad button[type=submit]")
+    page.wait_for_selector("#rate-result:has-text('感谢')")
+    page.screenshot(path="/tmp/status-rated.png", full_page=True)
+    manager = login(hub.url, "manager")
+    mine = [
+        r
+        for r in requests.get(
+            f"{hub.url}/api/v1/halls/kuancheng/ratings", headers=manager, timeout=10
+        ).json()["ratings"]
+        if r["ticket_id"] == ticket["id"]
+    ]
+    assert [(r["channel"], r["score"], r["text"]) for r in mine] == [
+        ("status", 2, "材料清单不清楚")
+    ]
+    context.close()

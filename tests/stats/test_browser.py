@@ -102,6 +102,8 @@ def test_the_board_hears_a_bad_rating_live(hub, browser):
     board.click("#login-form button[type=submit]")
     board.wait_for_selector("#main:not([hidden])")
     snapshots = board.evaluate("document.documentElement.dataset.seq")
+    # A traffic light per queue against the hall's target (30 min): nobody waits, all green.
+    board.wait_for_selector("#queues tr[data-queue='A'][data-light='green'] .light")
     ticket = serve_one(hub.url, "1")
     rated = requests.post(
         f"{hub.url}/api/v1/tickets/{ticket['id']}/rating",

@@ -39,6 +39,7 @@ export function fromSnapshot(snap, before = null) {
     printer_faults: (snap.printer_faults || []).map((p) => ({ ...p })),
     print_faults: before?.print_faults || [],
     bad_ratings: (snap.bad_ratings || []).map((r) => ({ ...r })),
+    wait_target_s: snap.wait_target_s ?? null,
     known,
   };
 }

@@ -6,7 +6,8 @@ from hall import access, cache
 from hall.access import Permission
 from hall.admin.api import caller
 from hall.db import unit_of_work
-from hall.queue import lookup, presenters
+from hall.queue import lookup
+from hall.stats import presenters
 
 bp = Blueprint(
     "counter", __name__, url_prefix="/counter", template_folder="templates", static_folder="static"

@@ -29,6 +29,9 @@ class Permission(enum.StrEnum):
     HAND_OVER = "hand_over"  # hand a result over at the pickup window
     EXTEND_CASE = "extend_case"  # approve an extension of a case's time limit
     EDIT_GUIDE = "edit_guide"  # publish a new version of a matter's guide
+    VIEW_STATS = "view_stats"  # figures, reports and their exports
+    FOLLOW_UP_RATING = "follow_up_rating"  # call back a 差评, record its outcome, decide appeals
+    APPEAL_RATING = "appeal_rating"  # a staff member appeals a rating of their own service
 
 
 _COUNTER = {
@@ -41,9 +44,17 @@ _COUNTER = {
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.WINDOW: frozenset(
-        _COUNTER | {Permission.BOOK_APPOINTMENT, Permission.TAKE_CASE, Permission.VIEW_CASES}
+        _COUNTER
+        | {
+            Permission.BOOK_APPOINTMENT,
+            Permission.TAKE_CASE,
+            Permission.VIEW_CASES,
+            Permission.APPEAL_RATING,
+        }
     ),
-    Role.PICKUP: frozenset(_COUNTER | {Permission.VIEW_CASES, Permission.HAND_OVER}),
+    Role.PICKUP: frozenset(
+        _COUNTER | {Permission.VIEW_CASES, Permission.HAND_OVER, Permission.APPEAL_RATING}
+    ),
     Role.BACKOFFICE: frozenset(
         {Permission.VIEW_QUEUE, Permission.VIEW_CASES, Permission.DECIDE_TASK}
     ),

@@ -30,6 +30,10 @@ DEFAULTS: dict[str, Any] = {
     "PERSONAL_DATA_KEY": None,
     # Who tells residents that a case is decided: "log" (now); an SMS gateway plugs in later.
     "CASE_NOTIFIER": "log",
+    # 好差评: days after service a resident may still rate on the status page (补充评价), and
+    # working days to settle a 差评 (5 or 15 by province).
+    "RATING_LATE_DAYS": 7,
+    "BAD_RATING_FIX_DAYS": 5,
 }
 
 ENV_KEYS = (
@@ -46,6 +50,8 @@ ENV_KEYS = (
     "PRINT_POLL_S",
     "PERSONAL_DATA_KEY",
     "CASE_NOTIFIER",
+    "RATING_LATE_DAYS",
+    "BAD_RATING_FIX_DAYS",
 )
 FALSE = ("0", "false", "no", "off")
 
@@ -56,7 +62,7 @@ def load(config: dict[str, Any] | None) -> dict[str, Any]:
     for key in ENV_KEYS:
         value = os.environ.get(f"HALL_{key}")
         if value:
-            if key == "TOKEN_TTL_HOURS":
+            if key in ("TOKEN_TTL_HOURS", "RATING_LATE_DAYS", "BAD_RATING_FIX_DAYS"):
                 merged[key] = int(value)
             elif key == "TOKEN_IDLE_MINUTES":
                 merged[key] = float(value)

@@ -46,7 +46,7 @@ class Base(DeclarativeBase):
 
 
 # The domains' model modules: importing them all gives the whole schema (migrations, tests).
-MODEL_MODULES = ("hall.admin.models", "hall.queue.models", "hall.cases.models")
+MODEL_MODULES = ("hall.admin.models", "hall.queue.models", "hall.cases.models", "hall.stats.models")
 
 
 def load_models() -> type[Base]:

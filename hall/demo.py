@@ -561,6 +561,9 @@ def create(session: Session) -> str | None:
         session, "kiosk", street, name="取号机", token="demo-kiosk-xinfa", printer_url="dummy://"
     )
     auth.add_device(session, "display", main, name="大厅主屏", token="demo-display-kuancheng")
+    auth.add_device(
+        session, "evaluator", main, name="1号窗评价器", token="demo-evaluator-kuancheng"
+    )
     _demo_cases(session, main, street)
     return LOGINS_TEXT
 

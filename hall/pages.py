@@ -8,10 +8,11 @@ import backoffice
 import board
 import counter
 import display
+import evaluator
 import kiosk
 import status
 
-CLIENTS = (kiosk, counter, display, board, status, backoffice)
+CLIENTS = (kiosk, counter, display, board, status, backoffice, evaluator)
 
 
 def pair(msgid: str) -> list[str]:

@@ -7,6 +7,8 @@ from flask import Blueprint, render_template, url_for
 from hall.db import unit_of_work
 from hall.errors import NotFound
 from hall.queue import lookup, presenters
+from hall.stats import presenters as stats_presenters
+from hall.stats.models import LEVEL_NAMES, REASONS
 
 bp = Blueprint(
     "status",
@@ -40,6 +42,23 @@ def page(token: str) -> tuple[str, int] | str:
         token=token,
         near=NEAR,
         api=url_for("api.get_ticket", ref=token),
+        rate_url=url_for("api.rate_ticket", ref=token),
+        levels=[(score, *LEVEL_NAMES[score]) for score in (5, 4, 3, 2, 1)],
+        reasons=[(code, zh, en) for code, (zh, en) in REASONS.items()],
+    )
+
+
+@bp.get("/open/<code>")
+def open_page(code: str) -> tuple[str, int] | str:
+    """政务公开: the hall's own figures for anyone, no login and no personal data."""
+    with unit_of_work(readonly=True) as session:
+        try:
+            hall = lookup.hall_by_code(session, code[:32])
+        except NotFound:
+            return render_template("status/missing.html"), 404
+        figures = stats_presenters.open_figures(session, hall)
+    return render_template(
+        "status/open.html", open=figures, api=url_for("api.open_figures", code=code)
     )
 
 

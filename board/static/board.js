@@ -28,8 +28,8 @@ function render() {
     return { ...q, longest: oldest ? clock.since(oldest.queued_at) : 0 };
   });
   $("queues").replaceChildren(...queues.map((q) =>
-    h("tr", { class: q.longest >= WAIT_ALERT_S ? "is-alert" : "", dataset: { queue: q.code } },
-      h("th", { scope: "row" }, `${q.code} · ${q.name}`, q.name_en ? h("span", { class: "en" }, ` ${q.name_en}`) : null),
+    h("tr", { class: q.longest >= target() ? "is-alert" : "", dataset: { queue: q.code, light: light(q) } },
+      h("th", { scope: "row" }, h("span", { class: "light", "aria-hidden": "true" }), `${q.code} · ${q.name}`, q.name_en ? h("span", { class: "en" }, ` ${q.name_en}`) : null),
       h("td", { class: "num" }, String(q.waiting)),
       h("td", { class: "num" }, q.waiting ? minutes(q.longest).part(0) : "—"),
       h("td", { class: "num" }, q.waiting && q.estimated_wait_s != null ? minutes(q.estimated_wait_s).part(0) : "—"),
@@ -62,10 +62,20 @@ function render() {
   $("updated").replaceChildren(label("updated", { t: `${pad(now.getUTCHours())}:${pad(now.getUTCMinutes())}:${pad(now.getUTCSeconds())}` }));
 }
 
+// The hall's waiting target (the service level's, hall/stats): red at it, yellow from half.
+function target() {
+  return snap?.wait_target_s || WAIT_ALERT_S;
+}
+
+function light(q) {
+  const worst = Math.max(q.longest, q.waiting ? q.estimated_wait_s || 0 : 0);
+  return worst >= target() ? "red" : worst >= target() / 2 ? "yellow" : "green";
+}
+
 function renderAlerts(queues) {
   const items = [];
   for (const q of queues) {
-    if (q.longest >= WAIT_ALERT_S) items.push(["bad", label("long_wait", { q: q.name, t: minutes(q.longest) })]);
+    if (q.longest >= target()) items.push(["bad", label("long_wait", { q: q.name, t: minutes(q.longest) })]);
     if (q.waiting && !q.open_windows) items.push(["bad", label("no_window", { q: q.name, n: q.waiting })]);
   }
   for (const w of snap.windows) {
@@ -77,6 +87,10 @@ function renderAlerts(queues) {
     items.push(c.warning === "red" ? ["bad", label("case_overdue", values)] : ["warn", label("case_due", values)]);
   }
   for (const p of snap.print_faults || []) items.push(["bad", label("print_fault", { n: p.number, r: p.reason })]);
+  for (const r of snap.bad_ratings || []) {
+    items.push([r.overdue ? "bad" : "warn", label(r.overdue ? "bad_rating_overdue" : "bad_rating",
+      { n: r.number, w: r.window ?? "—", d: r.due_on ?? "" })]);
+  }
   $("alerts").replaceChildren(
     ...(items.length
       ? items.map(([level, text]) => h("li", { class: `alert is-${level}` }, text))

@@ -50,6 +50,8 @@ class Hall(Base):
     max_calls: Mapped[int] = mapped_column(Integer, default=3)
     no_show_grace_min: Mapped[int] = mapped_column(Integer, default=30)
     default_service_s: Mapped[int] = mapped_column(Integer, default=300)
+    # The service level's target: a ticket called within this many minutes was served in time.
+    wait_target_min: Mapped[int] = mapped_column(Integer, default=30, server_default="30")
     notice: Mapped[str] = mapped_column(Text, default="")
     # Cases turn yellow with this many working days left (red when overdue).
     case_warning_days: Mapped[int] = mapped_column(Integer, default=1)

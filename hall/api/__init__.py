@@ -11,5 +11,6 @@ def init_app(app) -> None:
     from hall.cases import api as cases_api  # noqa: F401
     from hall.printing import api as printing_api  # noqa: F401
     from hall.queue import api as queue_api  # noqa: F401
+    from hall.stats import api as stats_api  # noqa: F401
 
     app.register_blueprint(bp)

@@ -263,6 +263,8 @@ class Ticket(Base):
         Index("ix_tickets_line", "queue_id", "status", "queued_at", "id"),
         # Recent service times of a queue, newest first.
         Index("ix_tickets_served", "queue_id", "status", "finished_at"),
+        # Figures over a date range (hall/stats/figures.py).
+        Index("ix_tickets_hall_day", "hall_id", "service_date"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id"))

@@ -4,9 +4,7 @@ The answers of the hot path are built after the commit, outside the writer lock,
 its statements returned, the reference cache and the queue figures, without a query.
 """
 
-from datetime import datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
@@ -77,19 +75,41 @@ def ticket_dict(
 
 
 def ahead_of(session: Session, ticket: Ticket) -> int:
-    """Waiting tickets of the same queue that came before this one."""
+    """The waiting tickets the hall's calling rules will call before this one.
+
+    Calling (``hall/queue/statements.py: claim``) takes tickets transferred to a window first,
+    then priority tickets before normal ones (at most ``priority_streak_max`` in a row), then
+    by arrival. So a ticket sent to a window counts only those sent there before it; a
+    priority ticket counts the priority tickets before it; a normal ticket counts the normal
+    tickets before it and the priority tickets that fairness lets in before its turn.
+    """
     if ticket.status != TicketStatus.WAITING:
         return 0
-    return session.scalar(
-        select(func.count(Ticket.id)).where(
-            Ticket.queue_id == ticket.queue_id,
-            Ticket.status == TicketStatus.WAITING,
-            or_(
-                Ticket.queued_at < ticket.queued_at,
-                and_(Ticket.queued_at == ticket.queued_at, Ticket.id < ticket.id),
-            ),
-        )
+    earlier = or_(
+        Ticket.queued_at < ticket.queued_at,
+        and_(Ticket.queued_at == ticket.queued_at, Ticket.id < ticket.id),
     )
+    waiting = (Ticket.hall_id == ticket.hall_id, Ticket.status == TicketStatus.WAITING)
+    target = getattr(ticket, "target_window_id", None)  # a new ticket's row has none
+    if target is not None:
+        return session.scalar(
+            select(func.count(Ticket.id)).where(
+                *waiting, Ticket.target_window_id == target, earlier
+            )
+        )
+    in_queue = (*waiting, Ticket.queue_id == ticket.queue_id, Ticket.target_window_id.is_(None))
+    if ticket.priority is not None:
+        return session.scalar(
+            select(func.count(Ticket.id)).where(*in_queue, Ticket.priority.is_not(None), earlier)
+        )
+    normal, priority = session.execute(
+        select(
+            func.count(Ticket.id).filter(Ticket.priority.is_(None), earlier),
+            func.count(Ticket.id).filter(Ticket.priority.is_not(None)),
+        ).where(*in_queue)
+    ).one()
+    streak = cache.of(session).hall_by_id(ticket.hall_id).priority_streak_max
+    return normal + min(priority, (normal + 1) * max(streak, 0))
 
 
 def estimate_wait_s(session: Session, hall: Any, queue_id: int, ahead: int) -> int:
@@ -124,8 +144,14 @@ def new_ticket(session: Session, issued: Issued) -> dict[str, Any]:
     ticket = issued.ticket
     refs = cache.of(session)
     hall = refs.hall_by_id(ticket.hall_id)
-    # The ticket.issued event carries the queue's waiting count right after this ticket.
+    # The ticket.issued event carries the queue's waiting count right after this ticket; a
+    # priority ticket jumps the normal ones, so its count is read by the calling rules.
     ahead = max(0, issued.events[0].payload["waiting"] - 1)
+    if ticket.priority is not None:
+        from hall.db import unit_of_work
+
+        with unit_of_work(readonly=True) as reader:
+            ahead = ahead_of(reader, ticket)
     return {
         "ticket": ticket_dict(
             ticket,
@@ -376,38 +402,3 @@ def hall_snapshot(session: Session, hall: Hall, *, staff_view: bool = False) -> 
         data["waiting"] = waiting_lists(session, hall)
         data["printer_faults"] = printer_faults(session, hall)
     return data
-
-
-def day_start(window: Window, at: datetime) -> datetime:
-    """Local midnight of the hall's service day, as an aware instant."""
-    tz = ZoneInfo(window.hall.timezone)
-    return datetime.combine(clock.service_date(at, window.hall.timezone), time(0), tzinfo=tz)
-
-
-def window_tally(session: Session, window: Window, at: datetime | None = None) -> dict[str, Any]:
-    """Counts of today's steps at the window and the mean service time of finished tickets."""
-    at = at or clock.now()
-    since = day_start(window, at)
-    counts = dict(
-        session.execute(
-            select(TicketStep.action, func.count(TicketStep.id))
-            .where(TicketStep.window_id == window.id, TicketStep.at >= since)
-            .group_by(TicketStep.action)
-        ).all()
-    )
-    spans = session.execute(
-        select(Ticket.started_at, Ticket.finished_at).where(
-            Ticket.window_id == window.id,
-            Ticket.finished_at >= since,
-            Ticket.started_at.is_not(None),
-        )
-    ).all()
-    seconds = [(done - start) / timedelta(seconds=1) for start, done in spans if start and done]
-    return {
-        "called": counts.get("called", 0),
-        "served": counts.get("finished", 0),
-        "no_show": counts.get("no_show", 0),
-        "transferred": counts.get("transferred", 0),
-        "recalled": counts.get("recalled", 0),
-        "mean_service_s": round(sum(seconds) / len(seconds)) if seconds else None,
-    }

@@ -212,6 +212,16 @@ class BoardNamespace(StaffNamespace):
 
     permission = Permission.WATCH_BOARD
 
+    def snapshot(self, db, hall: Hall) -> dict[str, Any]:
+        """The staff view plus the 差评 whose follow-up is not done and the hall's wait target."""
+        from hall.stats.presenters import open_bad_ratings
+
+        return {
+            **super().snapshot(db, hall),
+            "bad_ratings": open_bad_ratings(db, hall),
+            "wait_target_s": hall.wait_target_min * 60,
+        }
+
     @acked
     def on_set_notice(self, data: dict) -> dict[str, Any]:
         """Replace the notice that scrolls on the hall's displays."""

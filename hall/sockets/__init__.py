@@ -122,7 +122,7 @@ class HallNamespace(Namespace):
                 join_room(f"hall:{hall.id}")
                 for room in self.rooms():
                     join_room(room)
-                snap = presenters.hall_snapshot(db, hall, staff_view=self.staff_view)
+                snap = self.snapshot(db, hall)
         except HallError as err:
             raise refuse(err) from None
         emit("snapshot", snap)
@@ -136,7 +136,11 @@ class HallNamespace(Namespace):
         """A client that noticed a gap in seq asks for the state again."""
         with unit_of_work(readonly=True) as db:
             hall = db.get(Hall, session["hall_id"])
-            return {"snapshot": presenters.hall_snapshot(db, hall, staff_view=self.staff_view)}
+            return {"snapshot": self.snapshot(db, hall)}
+
+    def snapshot(self, db, hall: Hall) -> dict[str, Any]:
+        """What this kind of client gets first and after a gap."""
+        return presenters.hall_snapshot(db, hall, staff_view=self.staff_view)
 
 
 class StaffNamespace(HallNamespace):

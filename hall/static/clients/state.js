@@ -38,6 +38,8 @@ export function fromSnapshot(snap, before = null) {
     waiting,
     printer_faults: (snap.printer_faults || []).map((p) => ({ ...p })),
     print_faults: before?.print_faults || [],
+    bad_ratings: (snap.bad_ratings || []).map((r) => ({ ...r })),
+    wait_target_s: snap.wait_target_s ?? null,
     known,
   };
 }
@@ -81,6 +83,18 @@ export function applyToTicket(ticket, name, ev) {
 // ---- handlers: each gets a shallow copy of the state and returns it --------------------------
 
 const HANDLERS = {
+  // 差评 and their follow-up (notifications for the board; hall/stats).
+  "rating.bad"(s, ev) {
+    const entry = { rating_id: ev.rating_id, number: ev.number, window: ev.window, score: ev.score,
+      due_on: ev.due_on, overdue: Boolean(ev.overdue), at: ev.at };
+    return { ...s, bad_ratings: [...(s.bad_ratings || []).filter((r) => r.rating_id !== ev.rating_id), entry] };
+  },
+
+  "rating.followed_up"(s, ev) {
+    if (!ev.closed) return s;
+    return { ...s, bad_ratings: (s.bad_ratings || []).filter((r) => r.rating_id !== ev.rating_id) };
+  },
+
   "ticket.issued"(s, ev) {
     s = withWaiting(s, ev.queue, ev.waiting);
     const entry = {

@@ -1,0 +1,205 @@
+"""A month of a busy hall (300,000 tickets) on SQLite and PostgreSQL, and how long its figures take.
+
+    .venv/bin/python bench/stats_bench.py [--tickets 300000] [--sqlite-only] [--pg URL]
+
+Loads one demo hall with a month of tickets whose step times follow a hall day (arrivals by
+hour, waits, walks, service times, no-shows, transfers, ratings), then times the stats
+answer for the whole month, in total and grouped, three runs each (the best and the median).
+The target is under 1 s (docs/performance.md).
+"""
+
+import argparse
+import random
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import create_engine, insert, select, text
+from sqlalchemy.engine import make_url
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from hall import create_app, db, demo, migrate  # noqa: E402
+from hall.admin.models import Hall  # noqa: E402
+from hall.queue.models import Matter, Ticket, TicketStep, Window, WindowStep  # noqa: E402
+from hall.stats.models import Rating  # noqa: E402
+from hall.stats.presenters import stats_report  # noqa: E402
+
+MONTH = date(2026, 11, 1)
+DAYS = 30
+CHUNK = 5000
+
+
+def load(app, tickets: int) -> None:
+    """Fill the hall with a month of tickets, their steps, window shifts and ratings."""
+    rng = random.Random(7)
+    with app.app_context(), db.unit_of_work() as s:
+        hall = s.scalar(select(Hall).where(Hall.code == "kuancheng"))
+        matters = s.scalars(select(Matter).where(Matter.hall_id == hall.id)).all()
+        windows = s.scalars(select(Window).where(Window.hall_id == hall.id)).all()
+        hall_id = hall.id
+        matters = [(m.id, m.queue_id, m.department_id) for m in matters]
+        window_ids = [w.id for w in windows]
+    engine = db.engine(app)
+    per_day = tickets // DAYS
+    rows, steps, ratings, shifts = [], [], [], []
+    ticket_id = 10_000_000
+    counters: dict = {}
+    for d in range(DAYS):
+        day = MONTH + timedelta(days=d)
+        opening = datetime(day.year, day.month, day.day, 0, 30, tzinfo=UTC)  # 08:30 local
+        for w in window_ids:
+            shifts.append({"window_id": w, "action": "opened", "at": opening, "detail": ""})
+            closing = opening + timedelta(hours=8, minutes=30)
+            shifts.append({"window_id": w, "action": "closed", "at": closing, "detail": ""})
+        for _ in range(per_day):
+            ticket_id += 1
+            matter_id, queue_id, dept = rng.choice(matters)
+            counters[(queue_id, day)] = seq = counters.get((queue_id, day), 0) + 1
+            issued = opening + timedelta(seconds=rng.uniform(0, 8 * 3600))
+            roll = rng.random()
+            wait = timedelta(seconds=rng.expovariate(1 / 900))
+            called = issued + wait
+            walk = timedelta(seconds=rng.uniform(20, 180))
+            serve = timedelta(seconds=rng.expovariate(1 / 420))
+            window = rng.choice(window_ids)
+            status = "done" if roll < 0.9 else "no_show" if roll < 0.97 else "cancelled"
+            rows.append(
+                {
+                    "id": ticket_id,
+                    "hall_id": hall_id,
+                    "queue_id": queue_id,
+                    "queue_prefix_scope": queue_id,
+                    "matter_id": matter_id,
+                    "service_date": day,
+                    "seq": seq,
+                    "number": f"B{seq:04d}",
+                    "status": status,
+                    "token": f"bench{ticket_id}",
+                    "source": "kiosk",
+                    "issued_at": issued,
+                    "queued_at": issued,
+                    "called_at": called if status != "cancelled" else None,
+                    "first_called_at": called if status != "cancelled" else None,
+                    "started_at": called + walk if status == "done" else None,
+                    "finished_at": called + walk + serve if status == "done" else None,
+                    "no_show_at": called + timedelta(minutes=3) if status == "no_show" else None,
+                    "calls": 1,
+                    "window_id": window if status != "cancelled" else None,
+                    "staff_id": None,
+                }
+            )
+            if rng.random() < 0.03:
+                steps.append(
+                    {
+                        "ticket_id": ticket_id,
+                        "hall_id": hall_id,
+                        "action": "transferred",
+                        "at": called + walk,
+                        "queue_id": queue_id,
+                        "detail": "",
+                    }
+                )
+            if status == "done" and rng.random() < 0.3:
+                score = rng.choices((5, 4, 3, 2, 1), (60, 25, 10, 3, 2))[0]
+                ratings.append(
+                    {
+                        "hall_id": hall_id,
+                        "subject": "ticket",
+                        "ticket_id": ticket_id,
+                        "matter_id": matter_id,
+                        "window_id": window,
+                        "department_id": dept,
+                        "channel": "evaluator",
+                        "at": called + walk + serve,
+                        "added": False,
+                        "score": score,
+                        "reasons": ["wait"] if score <= 2 else [],
+                        "text": "",
+                        "callback_note": "",
+                        "outcome_note": "",
+                        "appeal_note": "",
+                    }
+                )
+    started = time.perf_counter()
+    with engine.begin() as conn:
+        for table, batch in (
+            (Ticket.__table__, rows),
+            (TicketStep.__table__, steps),
+            (WindowStep.__table__, shifts),
+            (Rating.__table__, ratings),
+        ):
+            for i in range(0, len(batch), CHUNK):
+                conn.execute(insert(table), batch[i : i + CHUNK])
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM ANALYZE"))
+    else:
+        with engine.begin() as conn:
+            conn.execute(text("ANALYZE"))
+    print(
+        f"  loaded {len(rows):,} tickets, {len(steps):,} transfers, {len(ratings):,} ratings "
+        f"in {time.perf_counter() - started:.1f} s"
+    )
+
+
+def measure(app) -> list[tuple[str, float, float]]:
+    """Best and median seconds of the month's stats answer, in total and by each grouping."""
+    results = []
+    end = MONTH + timedelta(days=DAYS - 1)
+    now = datetime(2026, 12, 3, tzinfo=UTC)
+    for by in (None, "queue", "window", "hour", "day"):
+        times = []
+        for _ in range(3):
+            with app.app_context(), db.unit_of_work(readonly=True) as s:
+                hall = s.scalar(select(Hall).where(Hall.code == "kuancheng"))
+                started = time.perf_counter()
+                report = stats_report(s, hall, MONTH, end, by, now=now)
+                times.append(time.perf_counter() - started)
+        assert report["tickets"]["issued"] > 0
+        results.append((by or "total", min(times), statistics.median(times)))
+    return results
+
+
+def run(label: str, url: str, tickets: int) -> None:
+    """Build the database, load it and print the timings."""
+    print(f"{label}: {make_url(url).render_as_string(hide_password=True)}")
+    app = create_app({"DATABASE_URL": url, "PRINT_WORKER": False, "TESTING": True})
+    migrate.upgrade(db.engine(app))
+    with app.app_context(), db.unit_of_work() as session:
+        demo.create(session)
+    load(app, tickets)
+    for by, best, median in measure(app):
+        print(f"  stats {by:<6} best {best * 1000:7.0f} ms   median {median * 1000:7.0f} ms")
+    db.engine(app).dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tickets", type=int, default=300_000)
+    parser.add_argument("--sqlite-only", action="store_true")
+    parser.add_argument("--pg", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        run("SQLite", f"sqlite:///{folder}/bench.sqlite3", args.tickets)
+    if args.sqlite_only:
+        return
+    name = "hall_stats_bench"
+    admin = create_engine(args.pg, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        conn.execute(text(f"CREATE DATABASE {name}"))
+    try:
+        url = make_url(args.pg).set(database=name).render_as_string(hide_password=False)
+        run("PostgreSQL", url, args.tickets)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        admin.dispose()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,72 @@
+"""The stats report as CSV and Excel: one row for the hall, then one per group."""
+
+import csv
+import io
+from typing import Any
+
+from openpyxl import Workbook
+
+from hall.stats.models import LEVEL_NAMES, SCORE_TO_GBT
+
+COLUMNS = (
+    ("分组 / group", lambda t, r: None),
+    ("取号 / issued", lambda t, r: t["issued"]),
+    ("办结 / served", lambda t, r: t["served"]),
+    ("办结率 / served rate", lambda t, r: t["served_rate"]),
+    ("过号 / no-shows", lambda t, r: t["no_show"]),
+    ("过号率 / no-show rate", lambda t, r: t["no_show_rate"]),
+    ("转办 / transfers", lambda t, r: t["transfers"]),
+    ("等候中位数(秒) / wait p50 s", lambda t, r: t["wait_s"]["p50"]),
+    ("等候P90(秒) / wait p90 s", lambda t, r: t["wait_s"]["p90"]),
+    ("最长等候(秒) / wait max s", lambda t, r: t["wait_s"]["max"]),
+    ("到窗中位数(秒) / walk p50 s", lambda t, r: t["walk_s"]["p50"]),
+    ("到窗P90(秒) / walk p90 s", lambda t, r: t["walk_s"]["p90"]),
+    ("最长到窗(秒) / walk max s", lambda t, r: t["walk_s"]["max"]),
+    ("办理中位数(秒) / service p50 s", lambda t, r: t["service_s"]["p50"]),
+    ("办理P90(秒) / service p90 s", lambda t, r: t["service_s"]["p90"]),
+    ("最长办理(秒) / service max s", lambda t, r: t["service_s"]["max"]),
+    ("服务水平 / service level", lambda t, r: t["service_level"]),
+    ("超时 / over target", lambda t, r: t["over_target"]),
+    ("评价数 / ratings", lambda t, r: r["count"]),
+    ("好评率 / good rate", lambda t, r: r["good_rate"]),
+    ("差评 / bad", lambda t, r: r["bad"]),
+    ("回访率 / callback rate", lambda t, r: r["callback_rate"]),
+    ("整改率 / fixed rate", lambda t, r: r["fixed_rate"]),
+)
+
+
+def rows(report: dict[str, Any]) -> list[list[Any]]:
+    """The report as a table: a header, the hall's total, then each group."""
+    table = [[name for name, _ in COLUMNS]]
+    entries = [("合计 / total", report["tickets"], report["ratings"])]
+    entries += [(g["name"], g["tickets"], g["ratings"]) for g in report["groups"]]
+    for label, tickets, ratings in entries:
+        table.append([label] + [get(tickets, ratings) for _, get in COLUMNS[1:]])
+    return table
+
+
+def to_csv(report: dict[str, Any]) -> bytes:
+    """UTF-8 with a byte-order mark, so that Excel opens the Chinese headers right."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([f"{report['hall']} {report['from']}..{report['to']}"])
+    writer.writerows(rows(report))
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def to_xlsx(report: dict[str, Any]) -> bytes:
+    """A workbook: the report sheet, and the rating levels with their GB/T 39046 codes."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "统计 stats"
+    sheet.append([f"{report['hall']} {report['from']}..{report['to']}"])
+    for row in rows(report):
+        sheet.append(row)
+    levels = book.create_sheet("评价等级 levels")
+    levels.append(["评分 / score", "等级 / level", "GB/T 39046 代码 / code"])
+    for score in (5, 4, 3, 2, 1):
+        zh, en = LEVEL_NAMES[score]
+        levels.append([score, f"{zh} / {en}", SCORE_TO_GBT[score]])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

@@ -1,0 +1,285 @@
+"""What clients see of the figures and ratings; presenters only read.
+
+The stats answer has one section per domain (``tickets``, ``cases``, ``ratings``); a domain
+adds its section to ``SECTIONS`` and its per-group figures beside the others.
+"""
+
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from hall import clock
+from hall.db import UTCDateTime
+from hall.queue.models import Ticket, TicketStatus, TicketStep, Window
+from hall.stats.figures import ticket_figures
+from hall.stats.models import BAD_SCORES, LEVEL_NAMES, REASONS, SCORE_TO_GBT, Rating, is_closed
+
+# Cases (issue 8) fill this section when their package lands; until then its figures are null.
+CASE_FIGURES = ("received", "decided", "late", "one_trip_rate", "on_the_spot_share", "on_time_rate")
+SECTIONS: dict[str, Callable[..., dict[str, Any]]] = {}
+
+
+def day_start(window: Window, at: datetime) -> datetime:
+    """Local midnight of the hall's service day, as an aware instant."""
+    tz = ZoneInfo(window.hall.timezone)
+    return datetime.combine(clock.service_date(at, window.hall.timezone), time(0), tzinfo=tz)
+
+
+def window_tally(session: Session, window: Window, at: datetime | None = None) -> dict[str, Any]:
+    """Counts of today's steps at the window and the mean service time of finished tickets."""
+    at = at or clock.now()
+    since = day_start(window, at)
+    counts = dict(
+        session.execute(
+            select(TicketStep.action, func.count(TicketStep.id))
+            .where(TicketStep.window_id == window.id, TicketStep.at >= since)
+            .group_by(TicketStep.action)
+        ).all()
+    )
+    spans = session.execute(
+        select(Ticket.started_at, Ticket.finished_at).where(
+            Ticket.window_id == window.id,
+            Ticket.finished_at >= since,
+            Ticket.started_at.is_not(None),
+        )
+    ).all()
+    seconds = [(done - start) / timedelta(seconds=1) for start, done in spans if start and done]
+    return {
+        "called": counts.get("called", 0),
+        "served": counts.get("finished", 0),
+        "no_show": counts.get("no_show", 0),
+        "transferred": counts.get("transferred", 0),
+        "recalled": counts.get("recalled", 0),
+        "mean_service_s": round(sum(seconds) / len(seconds)) if seconds else None,
+    }
+
+
+def rating_dict(rating: Rating, tz: str, *, private: bool = True) -> dict[str, Any]:
+    """A rating as managers see it (``private=False``: as the resident who gave it sees it)."""
+    zh, en = LEVEL_NAMES[rating.score]
+    data: dict[str, Any] = {
+        "id": rating.id,
+        "subject": rating.subject,
+        "ticket_id": rating.ticket_id,
+        "score": rating.score,
+        "level": zh,
+        "level_en": en,
+        "gbt_code": SCORE_TO_GBT[rating.score],
+        "bad": rating.bad,
+        "channel": rating.channel,
+        "added": rating.added,
+        "at": clock.iso_local(rating.at, tz),
+        "reasons": rating.reasons,
+        "reason_names": [REASONS[r][0] for r in rating.reasons if r in REASONS],
+        "text": rating.text,
+    }
+    if private:
+        data.update(
+            {
+                "matter_id": rating.matter_id,
+                "window_id": rating.window_id,
+                "staff_id": rating.staff_id,
+                "department_id": rating.department_id,
+                "device_id": rating.device_id,
+                "resident_name": rating.resident_name,
+                "due_on": rating.due_on.isoformat() if rating.due_on else None,
+                "callback_at": clock.iso_local(rating.callback_at, tz),
+                "callback_note": rating.callback_note,
+                "outcome": rating.outcome,
+                "outcome_at": clock.iso_local(rating.outcome_at, tz),
+                "outcome_note": rating.outcome_note,
+                "fixed_at": clock.iso_local(rating.fixed_at, tz),
+                "appeal": rating.appeal,
+                "appeal_note": rating.appeal_note,
+                "closed": rating.closed,
+                "overdue": overdue(rating, clock.service_date(clock.now(), tz)),
+            }
+        )
+    return data
+
+
+def overdue(rating: Rating, today: date) -> bool:
+    """Whether a 差评's follow-up is past its deadline and not done."""
+    return rating.bad and not rating.closed and rating.due_on is not None and today > rating.due_on
+
+
+def open_bad_ratings(session: Session, hall: Any, limit: int = 50) -> list[dict[str, Any]]:
+    """The hall's 差评 whose follow-up is not done, oldest deadline first (board alerts)."""
+    rows = session.execute(
+        select(Rating, Ticket.number, Window.number)
+        .join(Ticket, Ticket.id == Rating.ticket_id)
+        .outerjoin(Window, Window.id == Rating.window_id)
+        .where(Rating.hall_id == hall.id, Rating.score.in_(BAD_SCORES))
+        .order_by(Rating.due_on, Rating.id)
+        .limit(limit * 4)
+    ).all()
+    today = clock.service_date(clock.now(), hall.timezone)
+    return [
+        {
+            "rating_id": rating.id,
+            "number": number,
+            "window": window,
+            "score": rating.score,
+            "due_on": rating.due_on.isoformat() if rating.due_on else None,
+            "overdue": overdue(rating, today),
+            "at": clock.iso_local(rating.at, hall.timezone),
+        }
+        for rating, number, window in rows
+        if not rating.closed
+    ][:limit]
+
+
+class _Ratings:
+    def __init__(self) -> None:
+        self.count = self.good = self.bad = self.called = self.fixed = 0
+
+    def add(self, score: int, called: bool, closed: bool, n: int = 1) -> None:
+        self.count += n
+        if score in BAD_SCORES:
+            self.bad += n
+            self.called += n if called else 0
+            self.fixed += n if closed else 0
+        elif score >= 4:
+            self.good += n
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "count": self.count,
+            "good": self.good,
+            "good_rate": _rate(self.good, self.count),
+            "bad": self.bad,
+            "called_back": self.called,
+            "callback_rate": _rate(self.called, self.bad),
+            "fixed": self.fixed,
+            "fixed_rate": _rate(self.fixed, self.bad),
+        }
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def rating_figures(
+    session: Session, hall: Any, start: date, end: date, by: str | None
+) -> tuple[dict[str, Any], dict[Any, dict[str, Any]]]:
+    """好评率, 差评, call-back and fix rates and the unrated share, in total and per group."""
+    r = Rating
+    keys = {
+        None: r.hall_id,
+        "queue": Ticket.queue_id,
+        "matter": r.matter_id,
+        "window": r.window_id,
+        "staff": r.staff_id,
+        "department": r.department_id,
+        "day": Ticket.service_date,
+        "hour": Ticket.issued_at,
+    }
+    key = keys[by]
+    columns = (
+        key,
+        r.score,
+        r.callback_at.is_not(None),
+        r.outcome,
+        r.fixed_at.is_not(None),
+        r.appeal,
+    )
+    rows = session.execute(
+        select(*columns, func.count(), func.count(func.distinct(r.ticket_id)))
+        .join(Ticket, Ticket.id == r.ticket_id)
+        .where(r.hall_id == hall.id, Ticket.service_date >= start, Ticket.service_date <= end)
+        .group_by(*columns)
+    ).all()
+    zone = ZoneInfo(hall.timezone)
+    total, groups = _Ratings(), defaultdict(_Ratings)
+    for raw, score, called, outcome, fixed, appeal, n, _tickets in rows:
+        closed = is_closed(score, outcome, fixed, appeal)
+        total.add(score, called, closed, n)
+        if by == "hour":
+            raw = UTCDateTime().process_result_value(raw, None).astimezone(zone).hour
+        if by:
+            groups[raw].add(score, called, closed, n)
+    rated = session.scalar(
+        select(func.count(func.distinct(r.ticket_id)))
+        .join(Ticket, Ticket.id == r.ticket_id)
+        .where(r.hall_id == hall.id, Ticket.service_date >= start, Ticket.service_date <= end)
+    )
+    served = session.scalar(
+        select(func.count(Ticket.id)).where(
+            Ticket.hall_id == hall.id,
+            Ticket.service_date >= start,
+            Ticket.service_date <= end,
+            Ticket.status == TicketStatus.DONE,
+        )
+    )
+    result = total.to_dict()
+    result["unrated_rate"] = _rate(max(0, served - rated), served)
+    return result, {k: v.to_dict() for k, v in groups.items()}
+
+
+def stats_report(
+    session: Session,
+    hall: Any,
+    start: date,
+    end: date,
+    by: str | None,
+    *,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """The hall's figures over the range, one section per domain, with groups when asked."""
+    now = now or clock.now()
+    figures = ticket_figures(
+        session, hall, start, end, by, now=now, target_s=hall.wait_target_min * 60
+    )
+    ratings, rating_groups = rating_figures(session, hall, start, end, by)
+    report: dict[str, Any] = {
+        "hall": hall.code,
+        "from": start.isoformat(),
+        "to": end.isoformat(),
+        "by": by,
+        "tickets": figures["tickets"],
+        "cases": {name: None for name in CASE_FIGURES},
+        "ratings": ratings,
+    }
+    for name, section in SECTIONS.items():
+        report[name] = section(session, hall, start, end)
+    groups = []
+    empty = _Ratings().to_dict()
+    for group in figures["groups"]:
+        key, name = group.pop("key"), group.pop("name")
+        raw = date.fromisoformat(key) if by == "day" and key else key
+        groups.append(
+            {"key": key, "name": name, "tickets": group, "ratings": rating_groups.get(raw, empty)}
+        )
+    report["groups"] = groups
+    return report
+
+
+def open_figures(session: Session, hall: Any, now: datetime | None = None) -> dict[str, Any]:
+    """The public page's figures: today and this month; counts and rates, never a person."""
+    now = now or clock.now()
+    today = clock.service_date(now, hall.timezone)
+    month = today.replace(day=1)
+    data: dict[str, Any] = {"hall": hall.code, "name": hall.name, "name_en": hall.name_en}
+    for label, start in (("today", today), ("month", month)):
+        report = stats_report(session, hall, start, today, None, now=now)
+        tickets, ratings = report["tickets"], report["ratings"]
+        data[label] = {
+            "from": start.isoformat(),
+            "to": today.isoformat(),
+            "issued": tickets["issued"],
+            "served": tickets["served"],
+            "median_wait_s": tickets["wait_s"]["p50"],
+            "service_level": tickets["service_level"],
+            "target_min": hall.wait_target_min,
+            "one_trip_rate": report["cases"].get("one_trip_rate"),
+            "on_time_rate": report["cases"].get("on_time_rate"),
+            "good_rate": ratings["good_rate"],
+            "bad": ratings["bad"],
+            "fixed": ratings["fixed"],
+        }
+    return data

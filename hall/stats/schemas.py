@@ -1,0 +1,28 @@
+"""Request schemas of statistics and ratings."""
+
+from apiflask import Schema
+from apiflask.fields import Boolean, Integer, List, String
+from apiflask.validators import Length, OneOf, Range
+
+from hall.stats.models import REASONS, Outcome
+
+
+class RatingIn(Schema):
+    """A rating: score 5 (非常满意) … 1 (非常不满意); a 差评 (1, 2) needs reasons or text."""
+
+    score = Integer(required=True, validate=Range(1, 5), strict=True)
+    reasons = List(String(validate=OneOf(list(REASONS))), load_default=list, validate=Length(max=7))
+    text = String(load_default="", validate=Length(max=500))
+    name = String(load_default=None, allow_none=True, validate=Length(max=40))
+
+
+class FollowUpIn(Schema):
+    """The follow-up of a 差评: call-back, outcome, fix done, or an appeal (open/upheld/rejected)."""
+
+    callback = Boolean(load_default=False)
+    outcome = String(load_default=None, allow_none=True, validate=OneOf([o.value for o in Outcome]))
+    fixed = Boolean(load_default=False)
+    appeal = String(
+        load_default=None, allow_none=True, validate=OneOf(["open", "upheld", "rejected"])
+    )
+    note = String(load_default="", validate=Length(max=500))

@@ -1,0 +1,158 @@
+"""The evaluator in a real headless Chromium against a real `hall serve`."""
+
+import pytest
+import requests
+
+from hall import create_app, db, demo, migrate
+from tests.clients.test_browser import ARGS, CHROMIUM
+from tests.conftest import KIOSK, LiveServer, login
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium missing (make system)"),
+]
+
+
+@pytest.fixture(scope="module")
+def hub(tmp_path_factory):
+    """One `hall serve` on a fresh demo database."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('hub') / 'hall.sqlite3'}"
+    app = create_app({"DATABASE_URL": url, "PRINT_WORKER": False})
+    migrate.upgrade(db.engine(app))
+    with app.app_context(), db.unit_of_work() as session:
+        demo.create(session)
+    db.engine(app).dispose()
+    server = LiveServer(url).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Chromium for the module."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+def serve_one(url: str, window: str) -> dict:
+    staff = login(url, "window1")
+    ticket = requests.post(
+        f"{url}/api/v1/halls/kuancheng/tickets",
+        json={"matter": "samr-01"},
+        headers=KIOSK,
+        timeout=10,
+    ).json()["ticket"]
+    for action in ("open", "call-next", "start", "finish"):
+        requests.post(f"{url}/api/v1/windows/{window}/{action}", headers=staff, timeout=10)
+    return ticket
+
+
+def test_a_resident_rates_at_the_window(hub, browser):
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1024, "height": 600})
+    page = context.new_page()
+    page.set_default_timeout(10000)
+    page.goto(f"{hub.url}/evaluator/?hall=kuancheng&window=1#token=demo-evaluator-kuancheng")
+    page.wait_for_selector("html[data-hub='online']")
+    assert "#token" not in page.url
+    assert page.evaluate("localStorage.getItem('onewindow.evaluator.token')") == (
+        "demo-evaluator-kuancheng"
+    )
+    page.screenshot(path="/tmp/evaluator-idle.png")
+    ticket = serve_one(hub.url, "1")
+    page.wait_for_selector("#ev-ask:not([hidden])")
+    assert ticket["number"] in page.inner_text("#ev-prompt")
+    page.click(".ev-level-1")
+    page.wait_for_selector("#ev-bad:not([hidden])")
+    page.click(".ev-send")
+    assert "原因" in page.inner_text("#ev-error")
+    page.screenshot(path="/tmp/evaluator-bad.png")
+    page.check("input[value=wait]")
+    page.click(".ev-send")
+    page.wait_for_selector("#ev-thanks:not([hidden])")
+    page.screenshot(path="/tmp/evaluator-thanks.png")
+    manager = login(hub.url, "manager")
+    bad = requests.get(
+        f"{hub.url}/api/v1/halls/kuancheng/ratings?bad=1", headers=manager, timeout=10
+    ).json()["ratings"]
+    assert [(r["ticket_id"], r["score"], r["reasons"], r["channel"]) for r in bad] == [
+        (ticket["id"], 1, ["wait"], "evaluator")
+    ]
+    context.close()
+
+
+def test_the_open_page_at_phone_size(hub, browser):
+    context = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto(f"{hub.url}/open/kuancheng")
+    assert "政务公开数据" in page.inner_text("h1")
+    page.screenshot(path="/tmp/open-page.png", full_page=True)
+    context.close()
+
+
+def test_the_board_hears_a_bad_rating_live(hub, browser):
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 900})
+    board = context.new_page()
+    board.set_default_timeout(10000)
+    board.goto(f"{hub.url}/board/?hall=kuancheng")
+    board.fill("input[name=username]", "manager")
+    board.fill("input[name=password]", "demo123")
+    board.click("#login-form button[type=submit]")
+    board.wait_for_selector("#main:not([hidden])")
+    snapshots = board.evaluate("document.documentElement.dataset.seq")
+    # A traffic light per queue against the hall's target (30 min): nobody waits, all green.
+    board.wait_for_selector("#queues tr[data-queue='A'][data-light='green'] .light")
+    ticket = serve_one(hub.url, "1")
+    rated = requests.post(
+        f"{hub.url}/api/v1/tickets/{ticket['id']}/rating",
+        json={"score": 2, "text": "等了很久"},
+        headers={"Authorization": "Bearer demo-evaluator-kuancheng"},
+        timeout=10,
+    )
+    assert rated.status_code == 201
+    alert = board.wait_for_selector(f"#alerts li:has-text('{ticket['number']}')")
+    assert "差评" in alert.inner_text()
+    board.screenshot(path="/tmp/board-bad-rating.png")
+    manager = login(hub.url, "manager")
+    rating_id = rated.json()["rating"]["id"]
+    for body in ({"callback": True}, {"outcome": "explained", "note": "已解释"}):
+        answer = requests.post(
+            f"{hub.url}/api/v1/ratings/{rating_id}/follow-up",
+            json=body,
+            headers=manager,
+            timeout=10,
+        )
+        assert answer.status_code == 200
+    board.wait_for_selector(f"#alerts li:has-text('{ticket['number']}')", state="detached")
+    assert snapshots is not None
+    context.close()
+
+
+def test_a_resident_adds_a_rating_on_the_phone(hub, browser):
+    ticket = serve_one(hub.url, "1")
+    context = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.set_default_timeout(10000)
+    page.goto(f"{hub.url}/s/{ticket['status_url'].rsplit('/', 1)[1]}")
+    page.wait_for_selector("#rate:not([hidden])")
+    page.click(".rate-level[data-score='2']")
+    page.click("#rate-bad button[type=submit]")
+    assert "原因" in page.inner_text("#rate-result")
+    page.fill("#rate-text", "材料清单不清楚")
+    page.click("#rate-bad button[type=submit]")
+    page.wait_for_selector("#rate-result:has-text('感谢')")
+    page.screenshot(path="/tmp/status-rated.png", full_page=True)
+    manager = login(hub.url, "manager")
+    mine = [
+        r
+        for r in requests.get(
+            f"{hub.url}/api/v1/halls/kuancheng/ratings", headers=manager, timeout=10
+        ).json()["ratings"]
+        if r["ticket_id"] == ticket["id"]
+    ]
+    assert [(r["channel"], r["score"], r["text"]) for r in mine] == [
+        ("status", 2, "材料清单不清楚")
+    ]
+    context.close()

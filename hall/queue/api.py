@@ -50,6 +50,7 @@ def matter_dict(matter: Matter, queue: dict[str, Any], state) -> dict[str, Any]:
         "department": matter.department.name if matter.department else None,
         "queue": matter.queue.code,
         "queue_name": matter.queue.name,
+        "queue_name_en": matter.queue.name_en,
         "waiting": queue["waiting"],
         "estimated_wait_s": queue["estimated_wait_s"],
         "on_the_spot": matter.on_the_spot,

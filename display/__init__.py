@@ -38,11 +38,12 @@ def window_screen(window_id: int) -> str:
 
 @bp.get("/voice")
 def voice_clip() -> Response:
-    """A call's announcement as WAV: ?number=A023&window=5."""
+    """A call's announcement as WAV: ?number=A023&window=5 (&recall=1 says 再次呼叫 first)."""
     number = request.args.get("number", "")
     window = request.args.get("window", "")
+    recall = request.args.get("recall") == "1"
     cache = Path(current_app.instance_path) / "voice"
-    data = voice.announcement(number, window, cache)
+    data = voice.announcement(number, window, cache, recall=recall)
     response = Response(data, mimetype="audio/wav")
     response.headers["Cache-Control"] = "public, max-age=86400"
     return response

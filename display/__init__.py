@@ -3,7 +3,7 @@
 import re
 from pathlib import Path
 
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, Response, current_app, render_template, request, send_from_directory
 
 from display import voice
 from hall.db import unit_of_work
@@ -34,6 +34,20 @@ def window_screen(window_id: int) -> str:
     with unit_of_work(readonly=True) as session:
         window = lookup.window(session, window_id)
         return render_template("display/window.html", window=window, hall=window.hall)
+
+
+@bp.get("/sw.js")
+def service_worker() -> Response:
+    """The display's service worker, served from /display/ so that its scope covers the pages."""
+    response = send_from_directory(bp.static_folder, "sw.js", mimetype="text/javascript")
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/offline")
+def offline() -> str:
+    """The page a display shows, from its service worker's cache, while the hub is away."""
+    return render_template("display/offline.html")
 
 
 @bp.get("/voice")

@@ -1,6 +1,7 @@
 // The hall board: newest call large, recent calls, windows, people waiting, clock, notice.
 import { followHall, h, hallClock, label, tr } from "hub";
 import { Announcer } from "./announcer.js";
+import { installOfflineShell } from "./shell.js";
 
 const FLASH_MS = 10000;
 const RECENT = 5;
@@ -148,3 +149,5 @@ followHall({
   auth: { hall: root.dataset.hall },
   onChange,
 });
+
+installOfflineShell();

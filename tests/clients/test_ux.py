@@ -4,7 +4,15 @@
 import pytest
 import requests
 
-from tests.clients.test_browser import KIOSK_TOKEN, browser, hub, online, open_page, pick  # noqa: F401
+from tests.clients.test_browser import (  # noqa: F401
+    KIOSK_TOKEN,
+    browser,
+    counter_at,
+    hub,
+    online,
+    open_page,
+    pick,
+)
 from tests.conftest import login
 
 pytestmark = pytest.mark.browser
@@ -175,3 +183,67 @@ def test_display_reloaded_in_an_outage_shows_its_own_page_and_comes_back(lite_se
     lite_server.start()
     display.wait_for_selector("#latest", timeout=20000)
     online(display)
+
+
+def test_counter_transfers_to_an_open_window_with_a_note_the_window_sees(hub, open_page):
+    url = hub.url
+    requests.post(
+        f"{url}/api/v1/halls/kuancheng/tickets",
+        json={"matter": "tax-02"},
+        headers={"Authorization": f"Bearer {KIOSK_TOKEN}"},
+        timeout=10,
+    )
+    receiving = counter_at(open_page, url, "window3", 3)
+    sending = counter_at(open_page, url, "window12", 12)
+    sending.set_viewport_size({"width": 1366, "height": 768})
+    sending.click("[data-action='call_next']")
+    sending.wait_for_selector("#current[data-status='called']")
+    number = sending.get_attribute("#current", "data-number")
+    sending.keyboard.press("t")
+    sending.wait_for_selector("#transfer-dialog[open]")
+    # A queue or a window, never both: the window list is off until "a window" is chosen.
+    assert sending.is_enabled("#transfer-queue")
+    assert not sending.is_enabled("#transfer-window")
+    sending.check("#transfer-to-window")
+    assert not sending.is_enabled("#transfer-queue")
+    assert not sending.is_visible("#transfer-queue")
+    offered = sending.eval_on_selector_all(
+        "#transfer-window option", "els => els.map(e => [e.textContent, e.dataset.status])"
+    )
+    statuses = {status for _, status in offered}
+    assert statuses <= {"open", "paused"}, offered
+    assert any("3" in name for name, _ in offered)
+    assert not any(name.startswith("7") for name, _ in offered)  # window 7 is closed
+    window3 = sending.eval_on_selector(
+        "#transfer-window", "s => [...s.options].find(o => o.textContent.startsWith('3')).value"
+    )
+    sending.select_option("#transfer-window", window3)
+    sending.fill("#transfer-note", "材料已初审 / documents checked")
+    sending.click("#transfer-ok")
+    sending.wait_for_selector("#info:not([hidden])")
+    info = sending.text_content("#info")
+    assert f"{number} 已转到 3 号窗口" in info and "材料已初审" in info
+    sending.wait_for_selector("#current[data-status='idle']")
+
+    # The receiving window sees the note beside the number, then on its current ticket.
+    row = f"[data-number='{number}']"
+    receiving.wait_for_selector(f"{row} .row-note")
+    assert "材料已初审" in receiving.text_content(f"{row} .row-note")
+    receiving.click(f"{row} button:not(.reprint)")
+    receiving.wait_for_selector(f"#current[data-number='{number}']")
+    assert "材料已初审" in receiving.text_content("#current-note")
+
+
+def test_counter_says_a_paused_window_is_paused_and_once(hub, open_page):
+    counter = counter_at(open_page, hub.url, "window9", 9)
+    counter.keyboard.press("p")
+    counter.wait_for_selector("#pause-dialog[open]")
+    counter.fill("#pause-reason", "会议 / Meeting")
+    counter.click("#pause-form button.primary")
+    counter.wait_for_selector("#window-status.is-paused")
+    facts = counter.text_content("#current-facts")
+    assert "暂停中：会议" in facts
+    assert "请呼叫下一位" not in facts
+    page = counter.inner_text("#work")
+    assert page.count("会议") == 1  # the reason is shown once
+    assert "Called 1 times" not in page

@@ -327,7 +327,10 @@ function renderPriorities() {
       h("label", { class: "priority-option" },
         h("input", {
           type: "radio", name: "priority", value: p ?? "", checked: i === 0,
-          onchange: () => { $("priority-proof").hidden = !p; },
+          onchange: () => {
+            $("priority-proof").hidden = !p;
+            if (p) $("priority-proof").scrollIntoView({ block: "nearest" });
+          },
         }),
         h("span", {}, label(p ?? "no_priority")),
       ),

@@ -253,7 +253,9 @@ function renderCurrent() {
         h("li", {}, label("waited", { t: minutes(waited) })),
         h("li", { dataset: { calls: ticket.calls } }, label("calls_n", { n: ticket.calls })),
       ),
-      ticket.transfer_note ? h("p", { class: "transfer-note", id: "current-note" }, label("note", { t: ticket.transfer_note })) : null,
+      ...(ticket.transfer_note
+        ? [h("p", { class: "transfer-note", id: "current-note" }, label("note", { t: ticket.transfer_note }))]
+        : []),
     );
   }
   markApplicable();

@@ -198,6 +198,7 @@ def test_counter_transfers_to_an_open_window_with_a_note_the_window_sees(hub, op
     sending.set_viewport_size({"width": 1366, "height": 768})
     sending.click("[data-action='call_next']")
     sending.wait_for_selector("#current[data-status='called']")
+    assert "null" not in sending.text_content("#current-facts")
     number = sending.get_attribute("#current", "data-number")
     sending.keyboard.press("t")
     sending.wait_for_selector("#transfer-dialog[open]")

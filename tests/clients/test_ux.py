@@ -1,6 +1,9 @@
 """What residents and clerks meet on the pages, in headless Chromium at the screens' real sizes."""
 # ruff: noqa: F811  (the live hub and browser fixtures are shared with test_browser.py)
 
+import re
+from datetime import UTC, datetime, timedelta
+
 import pytest
 import requests
 
@@ -248,3 +251,46 @@ def test_counter_says_a_paused_window_is_paused_and_once(hub, open_page):
     page = counter.inner_text("#work")
     assert page.count("会议") == 1  # the reason is shown once
     assert "Called 1 times" not in page
+
+
+def test_status_page_drops_the_alert_offer_once_called_and_keeps_hall_time(hub, open_page, browser):
+    ticket = requests.post(
+        f"{hub.url}/api/v1/halls/kuancheng/tickets",
+        json={"matter": "hpf-02"},
+        headers={"Authorization": f"Bearer {KIOSK_TOKEN}"},
+        timeout=10,
+    ).json()["ticket"]
+    # A phone in the United States with a 12-hour clock: the page keeps the hall's 24-hour time.
+    context = browser.new_context(
+        locale="en-US", timezone_id="America/New_York", viewport={"width": 360, "height": 740}
+    )
+    try:
+        phone = context.new_page()
+        phone.goto(ticket["status_url"])
+        phone.wait_for_selector("html[data-hub='online']")
+        assert phone.is_visible("#alerts")
+        staff = login(hub.url, "window1")
+        requests.post(f"{hub.url}/api/v1/windows/1/open", headers=staff, timeout=10)
+        called = requests.post(
+            f"{hub.url}/api/v1/windows/1/call",
+            json={"ticket": ticket["id"]},
+            headers=staff,
+            timeout=10,
+        )
+        assert called.status_code == 200, called.text
+        phone.wait_for_selector("#status-app[data-status='called']")
+        assert not phone.is_visible("#alerts")
+        updated = phone.text_content("#updated")
+        assert "AM" not in updated and "PM" not in updated
+        offset = ticket["issued_at"][-6:]
+        assert re.search(r"\d\d:\d\d:\d\d", updated)
+        hours = int(re.search(r"(\d\d):\d\d:\d\d", updated).group(1))
+        hall_hour = (datetime.now(UTC) + _offset(offset)).hour
+        assert hours in (hall_hour, (hall_hour + 1) % 24)
+    finally:
+        context.close()
+
+
+def _offset(text: str) -> timedelta:
+    sign = -1 if text[0] == "-" else 1
+    return sign * timedelta(hours=int(text[1:3]), minutes=int(text[4:6]))

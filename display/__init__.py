@@ -3,7 +3,7 @@
 import re
 from pathlib import Path
 
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, Response, current_app, render_template, request, send_from_directory
 
 from display import voice
 from hall.db import unit_of_work
@@ -36,13 +36,28 @@ def window_screen(window_id: int) -> str:
         return render_template("display/window.html", window=window, hall=window.hall)
 
 
+@bp.get("/sw.js")
+def service_worker() -> Response:
+    """The display's service worker, served from /display/ so that its scope covers the pages."""
+    response = send_from_directory(bp.static_folder, "sw.js", mimetype="text/javascript")
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/offline")
+def offline() -> str:
+    """The page a display shows, from its service worker's cache, while the hub is away."""
+    return render_template("display/offline.html")
+
+
 @bp.get("/voice")
 def voice_clip() -> Response:
-    """A call's announcement as WAV: ?number=A023&window=5."""
+    """A call's announcement as WAV: ?number=A023&window=5 (&recall=1 says 再次呼叫 first)."""
     number = request.args.get("number", "")
     window = request.args.get("window", "")
+    recall = request.args.get("recall") == "1"
     cache = Path(current_app.instance_path) / "voice"
-    data = voice.announcement(number, window, cache)
+    data = voice.announcement(number, window, cache, recall=recall)
     response = Response(data, mimetype="audio/wav")
     response.headers["Cache-Control"] = "public, max-age=86400"
     return response

@@ -54,9 +54,10 @@ def window_words(window: str) -> str:
     return head + (DIGITS[units] if units else "")
 
 
-def announcement_text(number: str, window: str) -> str:
-    """What is said: 请 A 零 二 三 号 到 五 号窗口办理."""
-    return f"请 {spell(number)} 号,到 {window_words(window)} 号窗口办理"
+def announcement_text(number: str, window: str, *, recall: bool = False) -> str:
+    """What is said: 请 A 零 二 三 号 到 五 号窗口办理 (a recall begins 再次呼叫)."""
+    text = f"请 {spell(number)} 号,到 {window_words(window)} 号窗口办理"
+    return f"再次呼叫,{text}" if recall else text
 
 
 def chime() -> bytes:
@@ -96,10 +97,10 @@ def speak(text: str) -> bytes:
             return speech.readframes(speech.getnframes())
 
 
-def announcement(number: str, window: str, cache_dir: Path) -> bytes:
+def announcement(number: str, window: str, cache_dir: Path, *, recall: bool = False) -> bytes:
     """The WAV of one call (chime, then the words), cached on disk by number and window."""
     check(number, window)
-    cached = cache_dir / f"{number}-{window}.wav"
+    cached = cache_dir / f"{number}-{window}{'-recall' if recall else ''}.wav"
     if cached.exists():
         return cached.read_bytes()
     out = io.BytesIO()
@@ -107,7 +108,7 @@ def announcement(number: str, window: str, cache_dir: Path) -> bytes:
         wav.setnchannels(1)
         wav.setsampwidth(2)
         wav.setframerate(RATE)
-        wav.writeframes(chime() + speak(announcement_text(number, window)))
+        wav.writeframes(chime() + speak(announcement_text(number, window, recall=recall)))
     data = out.getvalue()
     cache_dir.mkdir(parents=True, exist_ok=True)
     # Write then rename: two displays asking at once never read half a file.

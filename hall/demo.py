@@ -31,6 +31,32 @@ QUEUES = [
     ("Q", "统一出件", "Result pickup", "pickup"),
 ]
 ID_CARD = "居民身份证原件 / resident ID card (original)"
+# Words residents search by that are not in the matter's name (营业执照 finds the registrations).
+KEYWORDS = {
+    "samr-01": ["营业执照", "个体户", "开店"],
+    "samr-02": ["营业执照", "开公司", "注册公司"],
+    "samr-03": ["营业执照", "变更"],
+    "samr-04": ["餐饮", "开饭店"],
+    "tax-01": ["税务登记", "开公司"],
+    "tax-02": ["发票"],
+    "hrss-01": ["社保转移"],
+    "hrss-02": ["社保", "灵活就业"],
+    "hrss-03": ["失业金"],
+    "hrss-04": ["退休", "养老金"],
+    "medical-01": ["医保转移"],
+    "medical-02": ["异地看病", "医保"],
+    "hpf-01": ["公积金", "买房"],
+    "hpf-02": ["公积金", "租房"],
+    "hpf-03": ["公积金", "房贷"],
+    "psb-02": ["落户", "户口"],
+    "psb-03": ["身份证"],
+    "re-01": ["房产证", "过户", "二手房"],
+    "re-02": ["房产证", "抵押"],
+    "re-03": ["房产证", "查档"],
+    "civil-01": ["结婚", "离婚"],
+    "civil-02": ["低保"],
+    "pickup-01": ["取证", "拿证"],
+}
 # (code, name, name_en, category, category_en, department, queue, on-the-spot, days, documents)
 MATTERS = [
     (
@@ -763,6 +789,7 @@ def _build_hall(session, hall, departments, queues, matters, windows, *, cap) ->
             name_en=name_en,
             category=category,
             category_en=category_en,
+            keywords=KEYWORDS.get(code, []),
             on_the_spot=spot,
             time_limit_days=days,
             documents=docs,

@@ -89,6 +89,8 @@ def stage(url: str) -> None:
     requests.post(
         f"{url}/api/v1/windows/4/pause", json={"reason": "休息 / Break"}, headers=staff, timeout=10
     )
+    # Window 2 calls its number again: the display marks the recall (再次呼叫).
+    requests.post(f"{url}/api/v1/windows/2/recall", headers=token(url, "window2"), timeout=10)
 
 
 def shoot(url: str) -> None:
@@ -105,10 +107,14 @@ def shoot(url: str) -> None:
                 context.add_init_script(storage)
             return context.new_page()
 
-        kiosk = page(1080, 1920, f"localStorage.setItem('onewindow.kiosk.token', '{KIOSK_TOKEN}')")
+        storage = f"localStorage.setItem('onewindow.kiosk.token', '{KIOSK_TOKEN}')"
+        kiosk = page(1080, 1920, storage)
         kiosk.goto(f"{url}/kiosk/")
-        kiosk.wait_for_selector(".matter-card")
+        kiosk.wait_for_selector(".category-tile")
         kiosk.screenshot(path=OUT / "kiosk-home.png")
+        kiosk.click("[data-category='企业开办']")
+        kiosk.wait_for_selector(".matter-card")
+        kiosk.screenshot(path=OUT / "kiosk-category.png")
         kiosk.click("[data-matter='samr-02']")
         kiosk.wait_for_selector("#matter:not([hidden])")
         kiosk.screenshot(path=OUT / "kiosk-matter.png")
@@ -116,6 +122,37 @@ def shoot(url: str) -> None:
         kiosk.wait_for_selector("#ticket:not([hidden])")
         kiosk.wait_for_timeout(1500)
         kiosk.screenshot(path=OUT / "kiosk-ticket.png")
+        kiosk.click("#done")
+        kiosk.click("#keyboard-toggle")
+        for letter in "YYZZ":
+            kiosk.click(f"[data-letter='{letter}']")
+        kiosk.screenshot(path=OUT / "kiosk-search.png")
+
+        large = page(1080, 1920, storage)
+        large.goto(f"{url}/kiosk/")
+        large.wait_for_selector(".category-tile")
+        large.click("#large-text")
+        large.screenshot(path=OUT / "kiosk-large-home.png")
+        large.click("[data-category='不动产']")
+        large.wait_for_selector(".matter-card")
+        large.screenshot(path=OUT / "kiosk-large-category.png")
+        large.click(".matter-card")
+        large.wait_for_selector("#matter:not([hidden])")
+        large.click("input[name=priority][value=elderly]")
+        large.screenshot(path=OUT / "kiosk-large-matter.png")
+
+        checkin = page(1080, 1920, storage)
+        checkin.goto(f"{url}/kiosk/")
+        checkin.wait_for_selector(".category-tile")
+        checkin.click("#checkin-open")
+        for key in "K7M2":
+            checkin.click(f"[data-key='{key}']")
+        checkin.screenshot(path=OUT / "kiosk-checkin.png")
+
+        unset = page(1080, 1920)
+        unset.goto(f"{url}/kiosk/")
+        unset.wait_for_selector("#setup:not([hidden])")
+        unset.screenshot(path=OUT / "kiosk-not-set-up.png")
 
         counter = page(1366, 768)
         counter.goto(f"{url}/counter/?hall=kuancheng")
@@ -128,6 +165,11 @@ def shoot(url: str) -> None:
         counter.wait_for_selector("#current[data-number]:not([data-number=''])")
         counter.wait_for_timeout(800)
         counter.screenshot(path=OUT / "counter.png")
+        counter.keyboard.press("t")
+        counter.wait_for_selector("#transfer-dialog[open]")
+        counter.check("#transfer-to-window")
+        counter.fill("#transfer-note", "材料已初审")
+        counter.screenshot(path=OUT / "counter-transfer.png")
 
         display = page(1920, 1080)
         display.goto(f"{url}/display/?hall=kuancheng")

@@ -1,7 +1,7 @@
 // The counter: sign in, take a window, call and serve; every action is the hub's to refuse.
 // The hall (windows, queues, waiting lists) is the shared reducer's state (state.js), kept
 // from events; a snapshot comes only after a gap in seq or a reconnect.
-import { followHall, h, hallClock, label, minutes, t } from "hub";
+import { followHall, h, hallClock, label, minutes, split, t } from "hub";
 import { applyToTicket } from "state";
 import { forgetLogin, getJson, loginForm, matterNames, savedLogin } from "staff";
 
@@ -240,7 +240,7 @@ function applyWindow({ window, ticket }) {
   const status = $("window-status");
   status.className = `window-status is-${window.status}`;
   status.replaceChildren(
-    window.status === "paused" ? label("paused_because", { r: window.reason }) : label(window.status),
+    label(window.status),
   );
   renderCurrent();
 }
@@ -257,7 +257,9 @@ function renderCurrent() {
   card.dataset.status = ticket ? ticket.status : "idle";
   $("current-number").textContent = ticket ? ticket.number : "—";
   if (!ticket) {
-    $("current-facts").replaceChildren(h("p", { class: "idle" }, label("idle")));
+    const paused = state.window?.status === "paused";
+    $("current-facts").replaceChildren(h("p", { class: paused ? "idle is-paused" : "idle" },
+      paused ? label("paused_now", { r: split(state.window.reason || "—") }) : label("idle")));
   } else {
     const waited = ticket.called_at
       ? Math.max(0, (Date.parse(ticket.called_at) - Date.parse(ticket.issued_at)) / 1000)
@@ -270,6 +272,9 @@ function renderCurrent() {
         h("li", {}, label("waited", { t: minutes(waited) })),
         h("li", { dataset: { calls: ticket.calls } }, label("calls_n", { n: ticket.calls })),
       ),
+      ...(ticket.transfer_note
+        ? [h("p", { class: "transfer-note", id: "current-note" }, label("note", { t: ticket.transfer_note }))]
+        : []),
     );
   }
   markApplicable();
@@ -348,7 +353,8 @@ function ticketRow(x) {
   const noShow = x.status === "no_show";
   return h("li", { class: `row is-${x.status}`, dataset: { ticket: x.id, number: x.number } },
     h("strong", { class: "row-number" }, x.number),
-    h("span", { class: "row-matter" }, x.matter || matters.get(x.matter_code) || ""),
+    h("span", { class: "row-matter" }, x.matter || matters.get(x.matter_code) || "",
+      x.note ? h("span", { class: "row-note" }, label("note", { t: x.note })) : null),
     x.priority ? h("span", { class: "row-priority" }, label(x.priority)) : h("span", {}),
     h("span", { class: "row-wait" }, noShow ? label("no_show") : minutes(clock.since(x.queued_at)).part(0)),
     noShow
@@ -361,7 +367,7 @@ function ticketRow(x) {
 
 // ---- actions ------------------------------------------------------------------------------
 async function act(action, extra = {}) {
-  if (state.busy || !state.windowId) return;
+  if (state.busy || !state.windowId) return false;
   state.busy = true;
   document.documentElement.dataset.busy = "1";
   const body = action === "requeue" || action === "reprint" ? extra : { window: state.windowId, ...extra };
@@ -374,7 +380,7 @@ async function act(action, extra = {}) {
   }
   if (ack.error) {
     showError(ack.error.message);
-    return;
+    return false;
   }
   showError("");
   if (action === "reprint") showInfo(label("reprint_sent"));
@@ -387,27 +393,57 @@ async function act(action, extra = {}) {
     show("pick");
   }
   loadTally();
+  return true;
 }
 
+// The transfer dialog: a queue or a window, never both (one radio picks which select is live);
+// only windows that can take a ticket (open or paused, never closed); a short note goes along.
 function openTransfer() {
+  const ticket = state.ticket;
   const queues = $("transfer-queue");
-  queues.replaceChildren(h("option", { value: "" }, "—"),
-    ...state.snap.queues.map((q) => h("option", { value: q.code }, `${q.code} · ${q.name} ${q.name_en || ""}`)));
-  const windows = $("transfer-window");
-  windows.replaceChildren(h("option", { value: "" }, "—"),
-    ...state.snap.windows.filter((w) => w.id !== state.windowId).map((w) => h("option", { value: w.id }, w.name)));
+  queues.replaceChildren(
+    ...state.snap.queues.map((q) => h("option", { value: q.code }, `${q.code} · ${q.name}${q.name_en ? ` ${q.name_en}` : ""}`)),
+  );
+  if (ticket) queues.value = state.snap.queues.find((q) => q.code !== ticket.queue)?.code || queues.value;
+  const targets = state.snap.windows.filter((w) => w.id !== state.windowId && w.status !== "closed");
+  $("transfer-window").replaceChildren(
+    ...targets.map((w) => h("option", { value: w.id, dataset: { status: w.status } },
+      w.status === "paused" ? `${w.name} (${t("paused_mark")})` : w.name)),
+  );
+  $("transfer-to-window").disabled = !targets.length;
+  $("transfer-no-window").hidden = Boolean(targets.length);
+  $("transfer-to-queue").checked = true;
+  $("transfer-note").value = "";
+  transferKind();
   $("transfer-dialog").showModal();
 }
 
-$("transfer-dialog").addEventListener("close", () => {
+function transferKind() {
+  const toWindow = $("transfer-to-window").checked;
+  $("transfer-queue-field").hidden = toWindow;
+  $("transfer-queue").disabled = toWindow;
+  $("transfer-window-field").hidden = !toWindow;
+  $("transfer-window").disabled = !toWindow;
+}
+for (const radio of document.querySelectorAll("input[name=kind]")) radio.addEventListener("change", transferKind);
+
+$("transfer-dialog").addEventListener("close", async () => {
   if ($("transfer-dialog").returnValue !== "ok") return;
-  const queue = $("transfer-queue").value;
-  const toWindow = Number($("transfer-window").value) || null;
-  if (!queue && !toWindow) {
+  const number = state.ticket?.number || "";
+  const note = $("transfer-note").value.trim();
+  const toWindow = $("transfer-to-window").checked;
+  const target = toWindow ? Number($("transfer-window").value) || null : $("transfer-queue").value;
+  if (!target) {
     showError(t("choose_target"));
     return;
   }
-  act("transfer", queue ? { queue } : { to_window: toWindow });
+  const ok = await act("transfer", toWindow ? { to_window: target, note } : { queue: target, note });
+  if (!ok) return;
+  const windowNumber = state.snap.windows.find((w) => w.id === target)?.number;
+  const done = toWindow
+    ? label("transferred_to_window", { n: number, w: windowNumber })
+    : label("transferred_to_queue", { n: number, q: target });
+  showInfo(note ? h("span", {}, done, " · ", label("note", { t: note })) : done);
 });
 
 for (const button of document.querySelectorAll(".reason")) {

@@ -16,11 +16,12 @@ export class Announcer {
     });
   }
 
-  /** Queue a call: its ticket number and window number. */
-  add(number, window) {
-    this.queue.push({ number, window, at: Date.now() });
+  /** Queue a call: its ticket number and window number (a recall is announced as one). */
+  add(number, window, recall = false) {
+    this.queue.push({ number, window, recall, at: Date.now() });
     this.total += 1;
     this.el.dataset.lastAnnouncement = `${number}→${window}`;
+    this.el.dataset.lastRecall = String(recall);
     this.update();
     this.next();
   }
@@ -40,7 +41,7 @@ export class Announcer {
     }
     this.playing = true;
     this.update();
-    const url = `${this.el.dataset.voiceUrl}?${new URLSearchParams({ number: item.number, window: item.window })}`;
+    const url = `${this.el.dataset.voiceUrl}?${new URLSearchParams({ number: item.number, window: item.window, ...(item.recall ? { recall: "1" } : {}) })}`;
     const audio = new Audio(url);
     try {
       await new Promise((resolve, reject) => {

@@ -1,9 +1,10 @@
 // The hall board: newest call large, recent calls, windows, people waiting, clock, notice.
-import { followHall, h, hallClock, label } from "hub";
+import { followHall, h, hallClock, label, tr } from "hub";
 import { Announcer } from "./announcer.js";
+import { installOfflineShell } from "./shell.js";
 
 const FLASH_MS = 10000;
-const RECENT = 6;
+const RECENT = 5;
 const root = document.querySelector(".board");
 const announcer = new Announcer(document.getElementById("announcer"), document.getElementById("sound-on"));
 const state = { calls: [], windows: [], queues: [], notice: "" };
@@ -15,13 +16,30 @@ const callKey = (c) => `${c.number}|${c.window}|${c.at}|${c.recall ? 1 : 0}`;
 
 if (matchMedia("(orientation: portrait)").matches) document.documentElement.classList.add("portrait");
 
+/**
+ * Each number once, newest first: a recall moves the number to the top with a 再次呼叫
+ * badge instead of listing it a second time.
+ */
+function distinctCalls() {
+  const seenNumbers = new Set();
+  const out = [];
+  for (const c of state.calls) {
+    if (seenNumbers.has(c.number)) continue;
+    seenNumbers.add(c.number);
+    out.push(c);
+  }
+  return out;
+}
+
 function renderLatest() {
-  const latest = state.calls[0];
+  const latest = distinctCalls()[0];
   const box = document.getElementById("latest");
   document.getElementById("latest-number").textContent = latest ? latest.number : "—";
   const where = document.getElementById("latest-window");
   where.replaceChildren(latest ? label("go_to_window", { w: latest.window }) : label("no_calls"));
   box.dataset.number = latest ? latest.number : "";
+  box.dataset.recall = String(Boolean(latest?.recall));
+  document.getElementById("latest-recall").hidden = !latest?.recall;
 }
 
 function flash() {
@@ -36,12 +54,12 @@ function flash() {
 function renderRecent() {
   const list = document.getElementById("recent");
   list.replaceChildren(
-    ...state.calls.slice(1, RECENT + 1).map((c) =>
-      h("li", { class: "recent-item", dataset: { number: c.number } },
+    ...distinctCalls().slice(1, RECENT + 1).map((c) =>
+      h("li", { class: "recent-item", dataset: { number: c.number, recall: String(Boolean(c.recall)) } },
         h("span", { class: "recent-number" }, c.number),
         h("span", { class: "recent-arrow", "aria-hidden": "true" }, "→"),
         h("span", { class: "recent-window" }, label("window_n", { w: c.window })),
-        c.recall ? h("span", { class: "tag" }, label("recall")) : null,
+        c.recall ? h("span", { class: "tag" }, tr("recall").parts[0]) : null,
       ),
     ),
   );
@@ -53,7 +71,8 @@ function renderWindows() {
   list.replaceChildren(
     ...shown.map((w) =>
       h("li", { class: `window-cell is-${w.status}`, dataset: { window: w.number } },
-        h("span", { class: "window-no" }, label("window_n", { w: w.number })),
+        h("span", { class: "window-no", "aria-label": tr("window_n", { w: w.number }).toString() },
+          tr("window_short", { w: w.number }).parts[0]),
         w.status === "paused"
           ? h("span", { class: "window-state" }, label("paused"))
           : h("span", { class: "window-current" }, w.current || "—"),
@@ -86,7 +105,7 @@ function render() {
 
 function announce(call) {
   flash();
-  announcer.add(call.number, call.window);
+  announcer.add(call.number, call.window, Boolean(call.recall));
 }
 
 // The hall's state is the shared reducer's; a call is flashed and spoken as it comes, and
@@ -95,6 +114,7 @@ function onChange(next, { snapshot, first, name }) {
   Object.assign(state, { calls: next.calls, windows: next.windows, queues: next.queues, notice: next.notice });
   if (snapshot) {
     clock = hallClock(snapshot.now);
+    tick();
     // Calls made while we were away: show and speak them (oldest first), never silently skip.
     const missed = first ? [] : next.calls.filter((c) => !seen.has(callKey(c))).reverse();
     next.calls.forEach((c) => seen.add(callKey(c)));
@@ -114,10 +134,9 @@ function tick() {
   const pad = (n) => String(n).padStart(2, "0");
   document.getElementById("clock-time").textContent =
     `${pad(now.getUTCHours())}:${pad(now.getUTCMinutes())}:${pad(now.getUTCSeconds())}`;
-  const opts = { timeZone: "UTC", year: "numeric", month: "long", day: "numeric", weekday: "long" };
-  const zh = new Intl.DateTimeFormat("zh-CN", opts).format(now);
-  const en = new Intl.DateTimeFormat("en-GB", opts).format(now);
-  const text = document.documentElement.lang === "en" ? en : `${zh}  ${en}`;
+  const zh = new Intl.DateTimeFormat("zh-CN", { timeZone: "UTC", month: "long", day: "numeric", weekday: "long" }).format(now);
+  const en = new Intl.DateTimeFormat("en-GB", { timeZone: "UTC", weekday: "short", day: "numeric", month: "short" }).format(now);
+  const text = document.documentElement.lang === "en" ? en : `${zh} ${en}`;
   const date = document.getElementById("clock-date");
   if (date.textContent !== text) date.textContent = text;
 }
@@ -130,3 +149,5 @@ followHall({
   auth: { hall: root.dataset.hall },
   onChange,
 });
+
+installOfflineShell();

@@ -1,5 +1,6 @@
 // The screen above one window: its current number, its state and who serves there.
 import { followHall, h, label } from "hub";
+import { installOfflineShell } from "./shell.js";
 
 const FLASH_MS = 10000;
 const root = document.querySelector(".screen");
@@ -45,3 +46,5 @@ followHall({
     if (name === "ticket.called" && payload.window === number) flash();
   },
 });
+
+installOfflineShell();

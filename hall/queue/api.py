@@ -15,7 +15,7 @@ from hall.api import bp
 from hall.db import unit_of_work
 from hall.errors import BadRequest, Forbidden, NotFound, Unauthorized
 from hall.events import publish
-from hall.queue import appointments, lookup, presenters, services
+from hall.queue import appointments, lookup, presenters, search, services
 from hall.queue.models import Matter
 from hall.queue.presenters import announce_new_ticket, window_state
 from hall.queue.schemas import WINDOW_ACTIONS, AppointmentIn, CheckInIn, NoticeIn, TicketIn
@@ -45,9 +45,13 @@ def matter_dict(matter: Matter, queue: dict[str, Any], state) -> dict[str, Any]:
         "name_en": matter.name_en,
         "category": matter.category,
         "category_en": matter.category_en,
+        "keywords": list(matter.keywords or []),
+        # Lower-case names, keywords and their pinyin (full and initials) the kiosk searches.
+        "search": search.terms(matter.name, tuple(matter.keywords or ())),
         "department": matter.department.name if matter.department else None,
         "queue": matter.queue.code,
         "queue_name": matter.queue.name,
+        "queue_name_en": matter.queue.name_en,
         "waiting": queue["waiting"],
         "estimated_wait_s": queue["estimated_wait_s"],
         "on_the_spot": matter.on_the_spot,

@@ -182,6 +182,8 @@ class Matter(Base):
     statutory_limit_days: Mapped[int] = mapped_column(Integer, default=0)
     partial_allowed: Mapped[bool] = mapped_column(Boolean, default=False)
     result_pickup: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Words residents search by that are not in the name (营业执照 for a registration).
+    keywords: Mapped[list[Any]] = mapped_column(JSON, default=list)
 
     queue: Mapped[Queue] = relationship()
     department: Mapped[Department | None] = relationship()
@@ -293,6 +295,8 @@ class Ticket(Base):
     calls: Mapped[int] = mapped_column(Integer, default=0)
     window_id: Mapped[int | None] = mapped_column(ForeignKey("windows.id"))
     target_window_id: Mapped[int | None] = mapped_column(ForeignKey("windows.id"))
+    # What the transferring clerk tells the next window (no personal data: a public-free note).
+    transfer_note: Mapped[str] = mapped_column(String(120), default="")
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
 
     queue: Mapped[Queue] = relationship(foreign_keys=[queue_id])
@@ -350,9 +354,12 @@ class Ticket(Base):
         self._step(TicketAction.REQUEUE)
         self.window_id = None
 
-    def transfer(self, *, queue_id: int | None = None, window_id: int | None = None) -> None:
+    def transfer(
+        self, *, queue_id: int | None = None, window_id: int | None = None, note: str = ""
+    ) -> None:
         """Send the ticket to another queue or window; it keeps its place by issue time."""
         self._step(TicketAction.TRANSFER)
+        self.transfer_note = note
         if queue_id is not None:
             self.queue_id = queue_id
         if window_id is not None:

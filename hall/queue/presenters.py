@@ -46,8 +46,9 @@ def ticket_dict(
     ahead: int,
     estimated_wait_s: int,
     private: bool = True,
+    note: bool = False,
 ) -> dict[str, Any]:
-    """A ticket as clients see it: no personal data, ever."""
+    """A ticket as clients see it: no personal data, ever (``note``: the staff's transfer note)."""
     data: dict[str, Any] = {
         "id": ticket.id,
         "number": ticket.number,
@@ -71,6 +72,8 @@ def ticket_dict(
     }
     if private:
         data["status_url"] = status_url(ticket.token)
+    if note:
+        data["transfer_note"] = ticket.transfer_note or ""
     return data
 
 
@@ -118,7 +121,7 @@ def estimate_wait_s(session: Session, hall: Any, queue_id: int, ahead: int) -> i
 
 
 def ticket_json(
-    session: Session, ticket: Ticket | None, *, private: bool = True
+    session: Session, ticket: Ticket | None, *, private: bool = True, note: bool = False
 ) -> dict[str, Any] | None:
     """A stored ticket for a client, with the people ahead counted now."""
     if ticket is None:
@@ -136,6 +139,7 @@ def ticket_json(
         ahead=ahead,
         estimated_wait_s=estimate_wait_s(session, hall, ticket.queue_id, ahead) if waiting else 0,
         private=private,
+        note=note,
     )
 
 
@@ -210,6 +214,7 @@ def window_state(session: Session, window: Any, result: Any, staff: Any = None) 
             estimated_wait_s=0
             if not waiting
             else estimate_wait_s(session, hall, result.queue_id, 0),
+            note=True,
         )
         return {"window": _window_dict(window, hall, refs, "open", "", staff), "ticket": ticket}
     row = session.get(Window, window.id) if not isinstance(window, Window) else window
@@ -223,7 +228,7 @@ def window_state(session: Session, window: Any, result: Any, staff: Any = None) 
         "window": _window_dict(
             refs.window(row.id), hall, refs, row.status, row.pause_reason, row.staff
         ),
-        "ticket": ticket_json(session, ticket),
+        "ticket": ticket_json(session, ticket, note=True),
     }
 
 
@@ -358,6 +363,7 @@ def waiting_lists(session: Session, hall: Hall) -> dict[str, list[dict[str, Any]
                     "priority": ticket.priority,
                     "matter": ticket.matter.name if ticket.matter else None,
                     "target_window": ticket.target_window_id,
+                    "note": ticket.transfer_note or "",
                     "queued_at": clock.iso_local(ticket.queued_at, hall.timezone),
                 }
             )

@@ -36,6 +36,8 @@ class TransferIn(Schema):
     # Over REST the acting window is in the path, so ``window`` names the target there; over
     # the /counter socket ``window`` is the acting window and the target must be ``to_window``.
     window = Integer(load_default=None, validate=Range(1, MAX_ID))
+    # A short word for the receiving window; it sees it beside the number.
+    note = String(load_default="", validate=Length(max=120))
 
 
 class PauseIn(Schema):

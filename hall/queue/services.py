@@ -37,6 +37,7 @@ from hall.queue.models import (
 from hall.urls import status_url
 
 SOURCES = ("kiosk", "phone", "appointment", "pickup", "counter")
+APPOINTMENT_PRIORITY = "appointment"
 
 
 @dataclass
@@ -59,6 +60,7 @@ class TicketRow:
     calls: int = 0
     window_id: int | None = None
     queued_at: datetime | None = None
+    transfer_note: str = ""
 
 
 @dataclass
@@ -171,6 +173,12 @@ def issue(
     if priority is not None and priority not in hall.priority_classes:
         raise BadRequest(
             f"优先类别无效 / unknown priority class: {priority[:20]}", code="bad_priority"
+        )
+    if priority == APPOINTMENT_PRIORITY and source != "appointment":
+        # Only an appointment checked in earns it; a walk-in cannot pick it at the kiosk.
+        raise BadRequest(
+            "预约优先仅限预约签到 / appointment priority comes only with an appointment check-in",
+            code="bad_priority",
         )
     is_open, periods = _open_now(hall, matter, at)
     if not is_open:
@@ -671,9 +679,13 @@ def transfer(
     *,
     queue: int | str | None = None,
     to_window: int | None = None,
+    note: str = "",
     at: datetime | None = None,
 ) -> tuple[Ticket, list[Event]]:
-    """Send the current ticket to another queue or window; it keeps its place by issue time."""
+    """Send the current ticket to another queue or window; it keeps its place by issue time.
+
+    ``note`` is a short word for the receiving window ("材料已初审"), shown beside the number.
+    """
     at = at or clock.now()
     if (queue is None) == (to_window is None):
         raise BadRequest("请指定目标队列或目标窗口之一 / give either a queue or a window")
@@ -684,7 +696,7 @@ def transfer(
     target = None
     if queue is not None:
         target_queue = lookup.queue_in_hall(session, window.hall_id, queue)
-        ticket.transfer(queue_id=target_queue.id)
+        ticket.transfer(queue_id=target_queue.id, note=note)
         detail = f"queue {target_queue.code}"
     else:
         target = lookup.window(session, to_window)
@@ -695,7 +707,7 @@ def transfer(
                 f"{target.name}未开启,不能转入 / {target.name} is closed; it takes no transfers",
                 code="window_closed",
             )
-        ticket.transfer(window_id=target.id)
+        ticket.transfer(window_id=target.id, note=note)
         detail = f"window {target.number}"
     window.current_ticket_id = None
     session.flush()
@@ -713,6 +725,7 @@ def transfer(
         from_waiting=None,
         from_window=window.number,
         to_window=target.number if target else None,
+        note=note,
     )
     return ticket, [event]
 
@@ -780,7 +793,12 @@ ACTIONS = {
     "recall": lambda s, w, staff, body: recall(s, w, staff),
     "no-show": lambda s, w, staff, body: no_show(s, w, staff),
     "transfer": lambda s, w, staff, body: transfer(
-        s, w, staff, queue=body.get("queue"), to_window=body.get("to_window") or body.get("window")
+        s,
+        w,
+        staff,
+        queue=body.get("queue"),
+        to_window=body.get("to_window") or body.get("window"),
+        note=body.get("note") or "",
     ),
     "start": lambda s, w, staff, body: start(s, w, staff),
     "finish": lambda s, w, staff, body: finish(s, w, staff),

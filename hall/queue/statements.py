@@ -47,6 +47,7 @@ TICKET_COLUMNS = (
     TICKETS.c.calls,
     TICKETS.c.window_id,
     TICKETS.c.queued_at,
+    TICKETS.c.transfer_note,
 )
 
 INSERT_TICKET = insert(TICKETS).returning(TICKETS.c.id)

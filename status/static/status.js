@@ -32,12 +32,20 @@ function render(next, fresh = true) {
   $("notice").hidden = !notice;
   if (notice) $("notice").replaceChildren(label(notice, { n: ticket.ahead }));
   document.title = atWindow && ticket.window ? `${ticket.number} → ${ticket.window}` : ticket.number;
-  if (fresh) {
-    const time = new Date().toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
-    $("updated").replaceChildren(label("updated", { t: time }));
-  }
+  // Alerts are for a resident still waiting: once called (or missed, or done) the offer goes.
+  $("alerts").hidden = ticket.status !== "waiting";
+  if (fresh) $("updated").replaceChildren(label("updated", { t: hallTime(ticket) }));
   const newCall = ticket.status === "called" && (before.status !== "called" || ticket.calls > before.calls);
   if (newCall && fresh) alertResident();
+}
+
+/** Now on the hall's 24-hour clock (the offset of the ticket's times), whatever the phone's locale. */
+function hallTime(tk) {
+  const match = /([+-])(\d\d):(\d\d)$/.exec(tk.issued_at || "");
+  const offsetMin = match ? (match[1] === "-" ? -1 : 1) * (+match[2] * 60 + +match[3]) : 0;
+  const local = new Date(Date.now() + offsetMin * 60000);
+  const pad = (n) => String(n).padStart(2, "0");
+  return `${pad(local.getUTCHours())}:${pad(local.getUTCMinutes())}:${pad(local.getUTCSeconds())}`;
 }
 
 function waitMinutes(tk) {

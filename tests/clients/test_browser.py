@@ -100,6 +100,13 @@ document.addEventListener("securitypolicyviolation", (e) => {
 """
 
 
+def pick(kiosk, code: str) -> None:
+    """Find a matter on the kiosk by typing its code in the search box, and open it."""
+    kiosk.fill("#search", code)
+    kiosk.click(f"[data-matter='{code}']")
+    kiosk.wait_for_selector("#matter:not([hidden])")
+
+
 def online(page) -> None:
     """Wait until the page is connected and has its snapshot."""
     page.wait_for_selector("html[data-hub='online'][data-seq]")
@@ -126,7 +133,7 @@ def test_kiosk_ticket_is_called_at_the_counter_and_shown_and_announced(hub, open
     display = open_page(f"{url}/display/?hall=kuancheng", width=1920, height=1080)
     online(display)
     kiosk = open_page(f"{url}/kiosk/", kiosk_token=KIOSK_TOKEN, width=1080, height=1920)
-    kiosk.click("[data-matter='samr-01']")
+    pick(kiosk, "samr-01")
     kiosk.click("#take")
     kiosk.wait_for_selector("#ticket:not([hidden])")
     assert kiosk.text_content("#ticket-number") == "A001"
@@ -216,7 +223,7 @@ def test_display_catches_up_after_losing_the_hub(lite_server, lite_app, open_pag
 
 def test_kiosk_double_tap_takes_one_ticket(hub, open_page):
     kiosk = open_page(f"{hub.url}/kiosk/", kiosk_token=KIOSK_TOKEN)
-    kiosk.click("[data-matter='hrss-02']")
+    pick(kiosk, "hrss-02")
     kiosk.eval_on_selector("#take", "b => { b.click(); b.click(); b.click(); }")
     kiosk.wait_for_selector("#ticket:not([hidden])")
     kiosk.wait_for_timeout(300)
@@ -234,33 +241,58 @@ def test_kiosk_without_a_printer_says_so_at_once(hub, open_page):
         _, token = auth.add_device(session, "kiosk", hall, name="无打印机取号机")
     db.engine(app).dispose()
     kiosk = open_page(f"{hub.url}/kiosk/", kiosk_token=token)
-    kiosk.click("[data-matter='zixun-01']")
+    pick(kiosk, "zixun-01")
     kiosk.click("#take")
     kiosk.wait_for_selector("#print-state[data-state='none']")
     assert "本机不打印号票" in kiosk.text_content("#print-state")
 
 
-def test_kiosk_asks_for_its_token_and_returns_home_when_idle(hub, open_page):
-    kiosk = open_page(f"{hub.url}/kiosk/")
+def test_kiosk_without_a_token_says_so_and_staff_set_it_up_by_a_long_press(hub, open_page):
+    kiosk = open_page(f"{hub.url}/kiosk/", width=1080, height=1920)
     kiosk.wait_for_selector("#setup:not([hidden])")
+    assert "设备未启用，请联系工作人员" in kiosk.text_content("#not-set-up")
+    # Residents see neither a token field nor a command line.
+    assert not kiosk.is_visible("#setup-token")
+    assert "hall device" not in kiosk.inner_text("body")
+    kiosk.click("#not-set-up")  # a short tap does nothing
+    assert not kiosk.is_visible("#setup-token")
+    box = kiosk.locator("#not-set-up h1").bounding_box()
+    kiosk.mouse.move(box["x"] + 20, box["y"] + 20)
+    kiosk.mouse.down()
+    kiosk.wait_for_selector("#setup-token", state="visible", timeout=5000)
+    kiosk.mouse.up()
     kiosk.fill("#setup-token", "wrong-token")
     kiosk.click("#setup-form button[type=submit]")
     kiosk.wait_for_selector("#setup-error:not([hidden])")
     assert "设备令牌无效" in kiosk.text_content("#setup-error")
     kiosk.fill("#setup-token", KIOSK_TOKEN)
     kiosk.click("#setup-form button[type=submit]")
-    kiosk.wait_for_selector("#home:not([hidden]) .matter-card")
+    kiosk.wait_for_selector("#home:not([hidden]) .category-tile")
     assert KIOSK_TOKEN not in kiosk.url
     assert kiosk.evaluate("localStorage.getItem('onewindow.kiosk.token')") == KIOSK_TOKEN
 
+
+def test_kiosk_asks_still_there_on_a_guide_before_going_home(hub, open_page):
+    kiosk = open_page(f"{hub.url}/kiosk/", kiosk_token=KIOSK_TOKEN, width=1080, height=1920)
+    kiosk.wait_for_selector(".category-tile")
     kiosk.clock.install()
-    kiosk.click("[data-matter='zixun-01']")
     kiosk.click("#large-text")
+    pick(kiosk, "zixun-01")
     assert "large-text" in kiosk.get_attribute("html", "class")
-    kiosk.clock.fast_forward(19000)
+    # A resident reading a guide is not sent home after 20 s, nor after a minute.
+    kiosk.clock.run_for(60000)
     assert kiosk.is_visible("#matter")
-    kiosk.clock.fast_forward(2000)
+    assert not kiosk.is_visible("#still-there")
+    kiosk.clock.run_for(31000)
+    kiosk.wait_for_selector("#still-there[open]")
+    assert "还在吗" in kiosk.text_content("#still-there")
+    assert "秒后返回首页" in kiosk.text_content("#still-there-count")
+    kiosk.click("#still-here")  # still reading: the guide stays
+    assert kiosk.is_visible("#matter")
+    assert "large-text" in kiosk.get_attribute("html", "class")
+    kiosk.clock.run_for(91000 + 16000)
     kiosk.wait_for_selector("#home:not([hidden])")
+    assert not kiosk.is_visible("#still-there")
     assert "large-text" not in (kiosk.get_attribute("html", "class") or "")
 
 
@@ -328,7 +360,7 @@ def test_board_publishes_a_notice_that_the_display_shows(hub, open_page):
 
 def test_kiosk_and_counter_reprint_a_ticket(hub, open_page):
     kiosk = open_page(f"{hub.url}/kiosk/", kiosk_token=KIOSK_TOKEN, width=1080, height=1920)
-    kiosk.click("[data-matter='medical-02']")
+    pick(kiosk, "medical-02")
     kiosk.click("#take")
     kiosk.wait_for_selector("#print-state[data-state='printed']")
     number = kiosk.text_content("#ticket-number")

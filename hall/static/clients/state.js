@@ -154,7 +154,7 @@ const HANDLERS = {
     s = withWaiting(s, ev.from_queue, ev.from_waiting);
     s = withWaiting(s, ev.queue, ev.waiting);
     const target = ev.to_window != null ? s.windows.find((w) => w.number === ev.to_window) : null;
-    return putEntry(s, ev.queue, entryFor(s, ev, { status: "waiting", target_window: target ? target.id : null }));
+    return putEntry(s, ev.queue, entryFor(s, ev, { status: "waiting", target_window: target ? target.id : null, note: ev.note || "" }));
   },
 
   "window.opened": windowChanged,

@@ -49,9 +49,13 @@ def test_a_walk_in_cannot_take_appointment_priority(client):
 
 def test_a_transfer_carries_a_note_to_the_receiving_window(client):
     staff = login(client, "window1")
-    client.post("/api/v1/halls/kuancheng/tickets", json={"matter": "samr-01"}, headers=KIOSK)
+    issued = client.post(
+        "/api/v1/halls/kuancheng/tickets", json={"matter": "samr-01"}, headers=KIOSK
+    ).json["ticket"]
     client.post("/api/v1/windows/1/open", headers=staff)
     client.post("/api/v1/windows/1/call-next", headers=staff)
+    other = login(client, "window2")
+    client.post("/api/v1/windows/2/open", headers=other)  # a closed window takes no transfers
     too_long = client.post(
         "/api/v1/windows/1/transfer", json={"window": 2, "note": "x" * 121}, headers=staff
     )
@@ -61,12 +65,11 @@ def test_a_transfer_carries_a_note_to_the_receiving_window(client):
     )
     assert moved.status_code == 200
     assert moved.json["ticket"]["transfer_note"] == "材料已初审"
-    other = login(client, "window2")
-    client.post("/api/v1/windows/2/open", headers=other)
     called = client.post("/api/v1/windows/2/call-next", headers=other).json["ticket"]
     assert called["transfer_note"] == "材料已初审"
     # The resident's own view of the ticket carries no staff note.
-    assert "transfer_note" not in client.get(f"/api/v1/tickets/{called['id']}").json["ticket"]
+    token = issued["status_url"].rsplit("/", 1)[1]
+    assert "transfer_note" not in client.get(f"/api/v1/tickets/{token}").json["ticket"]
 
 
 def test_chinese_strings_of_the_catalogue_use_full_width_punctuation():

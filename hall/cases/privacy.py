@@ -2,12 +2,20 @@
 
 import base64
 import hashlib
+from typing import TYPE_CHECKING
 
-from cryptography.fernet import Fernet, InvalidToken
 from flask import current_app
 
+if TYPE_CHECKING:
+    from cryptography.fernet import Fernet
 
-def _fernet() -> Fernet:
+# cryptography is imported where it is used: the print worker and the supervisor never need it
+# (the hub's resident memory is a target, docs/performance.md).
+
+
+def _fernet() -> "Fernet":
+    from cryptography.fernet import Fernet
+
     # Fernet (AES-128-CBC + HMAC) from a maintained library; the key is a setting so that a
     # database dump alone does not reveal ID numbers or phones.
     key = current_app.config.get("PERSONAL_DATA_KEY")
@@ -24,6 +32,8 @@ def seal(text: str) -> str:
 
 def unseal(token: str) -> str:
     """The text back from ``seal``; "" when it cannot be read with this key."""
+    from cryptography.fernet import InvalidToken
+
     if not token:
         return ""
     try:

@@ -4,8 +4,6 @@ import csv
 import io
 from typing import Any
 
-from openpyxl import Workbook
-
 from hall.stats.models import LEVEL_NAMES, SCORE_TO_GBT
 
 COLUMNS = (
@@ -56,6 +54,8 @@ def to_csv(report: dict[str, Any]) -> bytes:
 
 def to_xlsx(report: dict[str, Any]) -> bytes:
     """A workbook: the report sheet, and the rating levels with their GB/T 39046 codes."""
+    from openpyxl import Workbook  # here, not at import: only an export needs it (memory)
+
     book = Workbook()
     sheet = book.active
     sheet.title = "统计 stats"

@@ -51,3 +51,24 @@ class Conflict(HallError):
 
     status = 409
     code = "invalid_state"
+
+
+class ServiceUnavailable(HallError):
+    """The database (or another part the hub needs) is away; try again shortly."""
+
+    status = 503
+    code = "service_unavailable"
+
+
+class UriTooLong(HallError):
+    """The request line is longer than the hub reads."""
+
+    status = 414
+    code = "uri_too_long"
+
+
+class HeadersTooLarge(HallError):
+    """A request header is larger than the hub reads."""
+
+    status = 431
+    code = "headers_too_large"

@@ -23,7 +23,7 @@ from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import BaseConverter
 
-from hall.errors import HallError
+from hall.errors import HallError, HeadersTooLarge, ServiceUnavailable, UriTooLong
 
 log = logging.getLogger(__name__)
 
@@ -54,23 +54,6 @@ MAINTENANCE_PAGE = """<!doctype html>
 <body><main><h1>系统维护中,请稍候</h1><p lang="en">Under maintenance; please wait a moment.
 This page tries again by itself.</p></main></body></html>
 """
-
-
-class ServiceUnavailable(HallError):
-    """The database (or another part the hub needs) is away; try again shortly."""
-
-    status = 503
-    code = "service_unavailable"
-
-
-class UriTooLong(HallError):
-    status = 414
-    code = "uri_too_long"
-
-
-class HeadersTooLarge(HallError):
-    status = 431
-    code = "headers_too_large"
 
 
 class IdConverter(BaseConverter):

@@ -67,7 +67,8 @@ def refuse(err: HallError) -> ConnectionRefusedError:
 
 
 def _unavailable(err: Exception) -> HallError:
-    from hall.security import MAINTENANCE, ServiceUnavailable, _is_db_failure
+    from hall.errors import ServiceUnavailable
+    from hall.security import MAINTENANCE, _is_db_failure
 
     if _is_db_failure(err):
         return ServiceUnavailable(MAINTENANCE)

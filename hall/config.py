@@ -16,6 +16,9 @@ DEFAULTS: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": 64 * 1024,
     "BABEL_DEFAULT_LOCALE": "zh",
     "PRINT_WORKER": True,  # `hall serve` starts `hall print-worker` as a child process
+    # The print worker's CPU priority below the hub's (nice increment, 0-19): when both want
+    # the CPU at once, answers and calls go first and paper a few milliseconds later.
+    "PRINT_WORKER_NICE": 5,
     # Per client address: phones taking tickets without a token, and password guessing.
     "PHONE_TICKET_LIMIT": "20 per minute;200 per hour",
     "LOGIN_LIMIT": "30 per minute",
@@ -48,6 +51,7 @@ ENV_KEYS = (
     "LOGIN_LIMIT",
     "PRINT_WORKER",
     "PRINT_POLL_S",
+    "PRINT_WORKER_NICE",
     "PERSONAL_DATA_KEY",
     "CASE_NOTIFIER",
     "RATING_LATE_DAYS",
@@ -62,7 +66,12 @@ def load(config: dict[str, Any] | None) -> dict[str, Any]:
     for key in ENV_KEYS:
         value = os.environ.get(f"HALL_{key}")
         if value:
-            if key in ("TOKEN_TTL_HOURS", "RATING_LATE_DAYS", "BAD_RATING_FIX_DAYS"):
+            if key in (
+                "TOKEN_TTL_HOURS",
+                "RATING_LATE_DAYS",
+                "BAD_RATING_FIX_DAYS",
+                "PRINT_WORKER_NICE",
+            ):
                 merged[key] = int(value)
             elif key == "TOKEN_IDLE_MINUTES":
                 merged[key] = float(value)

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app
-from sqlalchemy import JSON, DateTime, Engine, create_engine, event
+from sqlalchemy import JSON, Connection, DateTime, Engine, create_engine, event
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -196,6 +196,8 @@ def _after_commit_hooks(factory: sessionmaker) -> None:
 
     @event.listens_for(factory, "after_commit")
     def _committed(session: Session) -> None:
+        session.info.pop("hall.transaction", None)
+        session.info.pop("hall.connection", None)
         events = session.info.pop("hall.events", None)
         if events:
             session.info["hall.figures"].apply(events)
@@ -207,9 +209,27 @@ def _after_commit_hooks(factory: sessionmaker) -> None:
 
     @event.listens_for(factory, "after_soft_rollback")
     def _rolled_back(session: Session, _previous) -> None:
+        session.info.pop("hall.transaction", None)
+        session.info.pop("hall.connection", None)
         session.info.pop("hall.events", None)
         session.info.pop("hall.reference_changed", None)
         session.info.pop("hall.tokens_revoked", None)
+
+
+def connection_of(session: Session) -> Connection:
+    """The connection of the session's transaction, found once per transaction.
+
+    The hot path asks for it for every statement; ``Session.connection()`` walks the
+    session's transaction state each time (~0.03 ms a call, four or five calls a request).
+    """
+    info = session.info
+    transaction = session.get_transaction()
+    if transaction is not None and info.get("hall.transaction") is transaction:
+        return info["hall.connection"]
+    connection = session.connection()
+    info["hall.transaction"] = session.get_transaction()
+    info["hall.connection"] = connection
+    return connection
 
 
 def engine(app: Flask | None = None) -> Engine:

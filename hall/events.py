@@ -21,6 +21,7 @@ from sqlalchemy import bindparam, select, text
 from sqlalchemy.orm import Session
 
 from hall.extensions import socketio
+from hall.prepared import Prepared
 
 log = logging.getLogger(__name__)
 
@@ -69,11 +70,13 @@ def _upsert(rows: int):
 
     day_type = DailyCounter.__table__.c.day.type
     values = ", ".join(f"(:scope{i}, :day{i}, 1)" for i in range(rows))
-    return text(
-        f"INSERT INTO daily_counters (scope, day, value) VALUES {values} "
-        "ON CONFLICT (scope, day) DO UPDATE SET value = daily_counters.value + 1 "
-        "RETURNING scope, value"
-    ).bindparams(*[bindparam(f"day{i}", type_=day_type) for i in range(rows)])
+    return Prepared(
+        text(
+            f"INSERT INTO daily_counters (scope, day, value) VALUES {values} "
+            "ON CONFLICT (scope, day) DO UPDATE SET value = daily_counters.value + 1 "
+            "RETURNING scope, value"
+        ).bindparams(*[bindparam(f"day{i}", type_=day_type) for i in range(rows)])
+    )
 
 
 def bump(session: Session, scopes: list[tuple[str, date]]) -> dict[str, int]:
@@ -81,13 +84,13 @@ def bump(session: Session, scopes: list[tuple[str, date]]) -> dict[str, int]:
 
     Built once per number of rows: building the statement costs more than running it.
     """
-    connection = session.connection()
-    statement = _upsert(len(scopes))
     params = {}
     for i, (scope, day) in enumerate(scopes):
         params[f"scope{i}"] = scope
         params[f"day{i}"] = day
-    return dict(connection.execute(statement, params).all())
+    from hall.db import connection_of
+
+    return dict(_upsert(len(scopes)).run(connection_of(session), params).all())
 
 
 def next_seq(session: Session, hall_id: int) -> int:

@@ -221,9 +221,13 @@ def init_app(app: Flask) -> None:
             if len(value) > MAX_HEADER or total > MAX_HEADERS:
                 raise HeadersTooLarge("请求头过大 / request headers too large")
         if request.method in ("POST", "PUT", "PATCH") and request.content_length:
-            if request.mimetype == "application/json":
+            body = request.get_data(cache=True)
+            # Only a body with more than MAX_DEPTH brackets can nest that deep, and only an
+            # escape can hold a lone surrogate (raw UTF-8 cannot): most bodies need no parse.
+            suspect = body.count(b"[") + body.count(b"{") > MAX_DEPTH or b"\\u" in body
+            if suspect and request.mimetype == "application/json":
                 try:
-                    data = json.loads(request.get_data(cache=True) or b"null")
+                    data = json.loads(body or b"null")
                 except RecursionError:
                     raise _deep() from None
                 except ValueError:

@@ -11,7 +11,8 @@ def base_url() -> str:
     if has_request_context():
         # Worked out once per request: werkzeug rebuilds the host URL on every access.
         if "hall_base_url" not in g:
-            g.hall_base_url = request.host_url.rstrip("/")
+            # (scheme and host as the client sent them, without werkzeug's IRI round trip).
+            g.hall_base_url = f"{request.scheme}://{request.host}"
         return g.hall_base_url
     return "http://127.0.0.1:5000"
 

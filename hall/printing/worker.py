@@ -9,6 +9,7 @@ lost wake-up or a job queued while it was down is printed all the same.
 """
 
 import logging
+import os
 import signal
 import threading
 import time
@@ -206,6 +207,9 @@ class PrintWorker:
 
 def run_process(app: Flask) -> None:
     """`hall print-worker`: run the print queue in this process until SIGTERM or SIGINT."""
+    nice = max(0, min(19, int(app.config.get("PRINT_WORKER_NICE") or 0)))
+    if nice:
+        os.nice(nice)
     worker = PrintWorker(app, publish=worker_publisher(app))
     stopping = threading.Event()
 

@@ -263,6 +263,10 @@ class Ticket(Base):
         Index("ix_tickets_waiting", "hall_id", "status", "queue_id"),
         # People ahead (a range count) and the next ticket of a queue, in line order.
         Index("ix_tickets_line", "queue_id", "status", "queued_at", "id"),
+        # The next ticket of a queue by class (priority or not) without a sort, and the
+        # tickets transferred to a window (hall/queue/statements.py: claim).
+        Index("ix_tickets_next", "queue_id", "status", "priority", "queued_at", "id"),
+        Index("ix_tickets_target", "target_window_id", "status"),
         # Recent service times of a queue, newest first.
         Index("ix_tickets_served", "queue_id", "status", "finished_at"),
         # Figures over a date range (hall/stats/figures.py).

@@ -66,7 +66,13 @@ def test_served_hub_prints_a_kiosk_ticket_in_its_child_worker(lite_app, lite_ser
 
     assert ticket["status_url"].startswith(lite_server.url + "/s/")
     assert qr_payloads(printed(fake, 1, timeout=10)) == [ticket["status_url"]]
-    assert len(print_workers(lite_server)) == 1
+    [worker] = print_workers(lite_server)
+    # Below the hub's CPU priority (PRINT_WORKER_NICE, default 5): answers come before paper.
+    gunicorn = [pid for pid, cmd in descendants(lite_server.process.pid) if "gunicorn" in cmd]
+    assert gunicorn
+    assert (
+        os.getpriority(os.PRIO_PROCESS, worker) == os.getpriority(os.PRIO_PROCESS, gunicorn[0]) + 5
+    )
 
 
 def test_a_killed_worker_is_restarted_and_prints_what_was_queued_meanwhile(

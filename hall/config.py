@@ -13,6 +13,9 @@ DEFAULTS: dict[str, Any] = {
     "TOKEN_IDLE_MINUTES": 30,  # a staff token unused this long ends (the counter re-asks)
     # Origins besides the page's own that may open Socket.IO connections (comma-separated).
     "SOCKET_ORIGINS": "",
+    # Seconds between sweeps that cut sockets whose staff token expired or went idle
+    # (None: 30, and no sweep in tests unless they set it).
+    "SOCKET_SWEEP_S": None,
     "MAX_CONTENT_LENGTH": 64 * 1024,
     "BABEL_DEFAULT_LOCALE": "zh",
     "PRINT_WORKER": True,  # `hall serve` starts `hall print-worker` as a child process
@@ -44,6 +47,7 @@ ENV_KEYS = (
     "TOKEN_TTL_HOURS",
     "TOKEN_IDLE_MINUTES",
     "SOCKET_ORIGINS",
+    "SOCKET_SWEEP_S",
     "PHONE_TICKET_LIMIT",
     "LOGIN_LIMIT",
     "PRINT_WORKER",
@@ -66,7 +70,7 @@ def load(config: dict[str, Any] | None) -> dict[str, Any]:
                 merged[key] = int(value)
             elif key == "TOKEN_IDLE_MINUTES":
                 merged[key] = float(value)
-            elif key == "PRINT_POLL_S":
+            elif key in ("PRINT_POLL_S", "SOCKET_SWEEP_S"):
                 merged[key] = float(value)
             elif key == "PRINT_WORKER":
                 merged[key] = value.strip().lower() not in FALSE

@@ -193,6 +193,73 @@ def test_staff_tokens_expire_by_idle_time_and_by_age(database_url):
         db.engine(app).dispose()
 
 
+def test_the_sweep_cuts_sockets_whose_token_went_idle_or_too_old(database_url):
+    """Nobody logs out: the periodic sweep alone cuts an idle token's socket and a socket whose
+    token passed its maximum age; a token kept in use keeps its socket."""
+    app = create_app(
+        {
+            "DATABASE_URL": database_url,
+            "TESTING": True,
+            "SECRET_KEY": "t",
+            "PRINT_WORKER": False,
+            "TOKEN_IDLE_MINUTES": 0.05,  # 3 s
+            "TOKEN_CACHE_TTL_S": 0.2,
+            "SOCKET_SWEEP_S": 0.3,
+        }
+    )
+    app.extensions["hall.cache"].on_revoked.clear()  # no cut at commit: the sweep alone
+    client = app.test_client()
+    try:
+        idle, busy, old = (login(client, name) for name in ("window6", "window7", "window8"))
+        sockets = {
+            name: connect(app, "/counter", {"token": bearer(headers)})
+            for name, headers in (("idle", idle), ("busy", busy), ("old", old))
+        }
+        # Maximum age: written straight into the database, nobody tells the hub.
+        with app.app_context(), db.unit_of_work() as session:
+            session.execute(
+                update(AuthToken)
+                .where(AuthToken.token_hash == auth.token_hash(bearer(old)))
+                .values(expires_at=AuthToken.created_at)
+            )
+        deadline = time.monotonic() + 15
+        while sockets["idle"].is_connected("/counter") and time.monotonic() < deadline:
+            assert client.get("/api/v1/halls/kuancheng/waiting", headers=busy).status_code == 200
+            time.sleep(0.3)
+        assert not sockets["idle"].is_connected("/counter")
+        assert not sockets["old"].is_connected("/counter")
+        assert "session_ended" in [m["name"] for m in sockets["idle"].queue]
+        assert sockets["busy"].is_connected("/counter")
+        ack = sockets["busy"].emit(
+            "open_window", {"window": 7}, namespace="/counter", callback=True
+        )
+        assert ack["ok"]
+    finally:
+        from hall.sockets import stop_sweeper
+
+        stop_sweeper(app)
+        db.engine(app).dispose()
+
+
+def test_judging_tokens_for_the_sweep_reads_no_row_per_socket(lite_app, lite_client):
+    """Held entries cost no statement; the rest are read again in one batch; not a use."""
+    from sqlalchemy import event
+
+    refs = lite_app.extensions["hall.cache"]
+    hashes = [auth.token_hash(bearer(login(lite_client, f"window{n}"))) for n in range(1, 6)]
+    for token_hash in hashes:
+        assert refs.who(token_hash) is not None
+    statements = []
+    engine = db.engine(lite_app)
+    event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    assert refs.dead(hashes) == set()
+    assert statements == []
+    refs.clear()  # nothing held: one batch for all five (staff, then devices)
+    assert refs.dead([*hashes, "f" * 64]) == {"f" * 64}
+    assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 2
+    assert refs._touched == {}
+
+
 # -- scope and privacy -------------------------------------------------------------------------
 
 

@@ -313,6 +313,32 @@ def restore_command(source: Path, force: bool) -> None:
     click.echo(f"已恢复 / restored ({fmt}): {source}")
 
 
+@main.group("retention")
+def retention_group() -> None:
+    """Retention of residents' personal data."""
+
+
+@retention_group.command("run")
+@click.option("--dry-run", is_flag=True, help="Count what would be anonymised; change nothing.")
+def retention_run(dry_run: bool) -> None:
+    """Anonymise residents' data in cases and ratings past their retention period."""
+    from hall import retention
+
+    app = _app()
+    case_days = int(app.config["RETENTION_CASE_DAYS"])
+    rating_days = int(app.config["RETENTION_RATING_DAYS"])
+    try:
+        with app.app_context(), db.unit_of_work(readonly=dry_run) as session:
+            done = retention.run(session, case_days, rating_days, dry_run=dry_run)
+    finally:
+        db.engine(app).dispose()
+    verb = "将匿名化 / would anonymise" if dry_run else "已匿名化 / anonymised"
+    click.echo(
+        f"{verb}: {done.cases} 件办件 / cases (>{case_days} 天 / days after they ended),"
+        f" {done.ratings} 条评价 / ratings (>{rating_days} 天 / days)"
+    )
+
+
 main.add_command(printer)
 main.add_command(print_worker)
 

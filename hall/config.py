@@ -37,6 +37,10 @@ DEFAULTS: dict[str, Any] = {
     # working days to settle a 差评 (5 or 15 by province).
     "RATING_LATE_DAYS": 7,
     "BAD_RATING_FIX_DAYS": 5,
+    # Retention (`hall retention run`): days after a case ended (handed over or refused) and
+    # after a rating was given before the resident's personal data in them is anonymised.
+    "RETENTION_CASE_DAYS": 1095,
+    "RETENTION_RATING_DAYS": 365,
 }
 
 ENV_KEYS = (
@@ -56,6 +60,8 @@ ENV_KEYS = (
     "CASE_NOTIFIER",
     "RATING_LATE_DAYS",
     "BAD_RATING_FIX_DAYS",
+    "RETENTION_CASE_DAYS",
+    "RETENTION_RATING_DAYS",
 )
 FALSE = ("0", "false", "no", "off")
 
@@ -66,7 +72,13 @@ def load(config: dict[str, Any] | None) -> dict[str, Any]:
     for key in ENV_KEYS:
         value = os.environ.get(f"HALL_{key}")
         if value:
-            if key in ("TOKEN_TTL_HOURS", "RATING_LATE_DAYS", "BAD_RATING_FIX_DAYS"):
+            if key in (
+                "TOKEN_TTL_HOURS",
+                "RATING_LATE_DAYS",
+                "BAD_RATING_FIX_DAYS",
+                "RETENTION_CASE_DAYS",
+                "RETENTION_RATING_DAYS",
+            ):
                 merged[key] = int(value)
             elif key == "TOKEN_IDLE_MINUTES":
                 merged[key] = float(value)

@@ -22,6 +22,10 @@ DEFAULTS: dict[str, Any] = {
     # Per client address: phones taking tickets without a token, and password guessing.
     "PHONE_TICKET_LIMIT": "20 per minute;200 per hour",
     "LOGIN_LIMIT": "30 per minute",
+    # The public voice endpoint: new announcements made per address, and the bytes of
+    # announcements kept in memory (each ~150 KiB).
+    "VOICE_LIMIT": "30 per minute;300 per hour",
+    "VOICE_CACHE_BYTES": 16 * 1024 * 1024,
     # How long this process may keep reference data and tokens it has not been told changed
     # (changes made through a hub process reach every process at once).
     "REFERENCE_TTL_S": 30.0,
@@ -54,6 +58,7 @@ ENV_KEYS = (
     "SOCKET_SWEEP_S",
     "PHONE_TICKET_LIMIT",
     "LOGIN_LIMIT",
+    "VOICE_LIMIT",
     "PRINT_WORKER",
     "PRINT_POLL_S",
     "PERSONAL_DATA_KEY",

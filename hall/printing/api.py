@@ -7,11 +7,13 @@ from hall.api import bp
 from hall.db import unit_of_work
 from hall.printing import reprint, services, wake_worker
 from hall.queue import lookup
-from hall.queue.schemas import ReprintIn
+from hall.queue.schemas import PRINT_JOB, PRINTER, ReprintIn
+from hall.schemas import answers, arr, obj
 
 
 @bp.post("/tickets/<int:ticket_id>/reprint")
 @bp.input(ReprintIn, arg_name="body")
+@answers(obj(print=PRINT_JOB), 201)
 @bp.doc(
     summary="Print a waiting ticket again (counter staff; a kiosk its own last ticket)",
     security="BearerAuth",
@@ -28,6 +30,7 @@ def reprint_ticket(ticket_id: int, body: dict) -> tuple[dict, int]:
 
 
 @bp.get("/halls/<code>/printers")
+@answers(obj(printers=arr(PRINTER)))
 @bp.doc(summary="The hall's printers: faults and jobs not yet printed", security="BearerAuth")
 def hall_printers(code: str) -> dict:
     """Each device with a printer, its last fault and its open jobs (for the managers' board)."""

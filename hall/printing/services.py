@@ -594,3 +594,34 @@ def printers_in_hall(session: Session, hall: Hall) -> list[dict[str, Any]]:
         }
         for device in devices
     ]
+
+
+def device_by_token(session: Session, token: str) -> Device:
+    """The unrevoked device a token names (404 ``device_not_found``)."""
+    from hall.admin.services import token_hash
+
+    device = session.scalar(select(Device).where(Device.token_hash == token_hash(token)))
+    if device is None or device.revoked_at is not None:
+        raise NotFound("设备不存在或已停用 / no such device", code="device_not_found")
+    return device
+
+
+def device_state(session: Session, device: Device) -> dict[str, Any]:
+    """A device, its hall and its printer's state, for its maintenance view."""
+    hall = session.get(Hall, device.hall_id)
+    open_jobs = session.scalar(
+        select(func.count(PrintJob.id)).where(
+            PrintJob.device_id == device.id, PrintJob.state.in_(OPEN_STATES)
+        )
+    )
+    return {
+        "id": device.id,
+        "kind": device.kind,
+        "name": device.name,
+        "hall": hall.code,
+        "hall_name": hall.name,
+        "printer_url": device.printer_url,
+        "printer_fault": device.printer_fault,
+        "printer_fault_since": clock.iso_local(device.printer_fault_since, hall.timezone),
+        "open_jobs": open_jobs or 0,
+    }

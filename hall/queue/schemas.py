@@ -77,6 +77,28 @@ class HallRef(Schema):
     hall = String(required=True, validate=Length(1, 32))
 
 
+class MaintenanceIn(Schema):
+    """The device whose maintenance view a staff member opens: its own token."""
+
+    device_token = String(required=True, validate=Length(1, 200))
+
+
+MAINTENANCE = obj(
+    device=obj(
+        id=INT,
+        kind=STR,
+        name=STR,
+        hall=STR,
+        hall_name=STR,
+        printer_url=opt(STR),
+        printer_fault=opt(STR),
+        printer_fault_since=opt(STR),
+        open_jobs=INT,
+    ),
+    version=STR,
+)
+
+
 class ReprintIn(Schema):
     """Print a ticket again (staff may name the device whose printer to use)."""
 

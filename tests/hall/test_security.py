@@ -13,6 +13,7 @@ import pytest
 import requests
 import socketio as sio
 from sqlalchemy import select, text, update
+from sqlalchemy.engine import make_url
 
 from hall import audit, create_app, db
 from hall.admin import services as auth
@@ -561,6 +562,46 @@ def _hall(*args, url):
     )
 
 
+def allow_tampering(session) -> None:
+    """What only someone who may alter the table can do: switch the database's refusal off
+    (the hash chain is then what catches them)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("ALTER TABLE audit_log DISABLE TRIGGER USER"))
+    else:
+        session.execute(text("DROP TRIGGER IF EXISTS audit_log_no_update"))
+        session.execute(text("DROP TRIGGER IF EXISTS audit_log_no_delete"))
+
+
+def test_the_database_refuses_to_edit_or_delete_audit_entries(app, client):
+    from sqlalchemy.exc import DBAPIError
+
+    manager = login(client, "manager")
+    client.put("/api/v1/halls/kuancheng/notice", json={"notice": "n0"}, headers=manager)
+    with app.app_context(), db.unit_of_work(readonly=True) as session:
+        before = [(e.id, e.after, e.hash) for e in session.scalars(select(AuditEntry))]
+    assert before
+    first = before[0][0]
+    attempts = [
+        update(AuditEntry).where(AuditEntry.id == first).values(after={"notice": "x"}),
+        AuditEntry.__table__.delete().where(AuditEntry.id == first),
+        AuditEntry.__table__.delete(),
+    ]
+    if make_url(app.config["DATABASE_URL"]).get_backend_name() == "postgresql":
+        attempts.append(text("TRUNCATE audit_log"))
+    for statement in attempts:
+        with pytest.raises(DBAPIError, match="append-only"):
+            with app.app_context(), db.unit_of_work() as session:
+                session.execute(statement)
+    with app.app_context(), db.unit_of_work(readonly=True) as session:
+        after = [(e.id, e.after, e.hash) for e in session.scalars(select(AuditEntry))]
+        assert after == before and audit.verify(session)[1] == []
+    # Appending still works, and the chain goes on.
+    client.put("/api/v1/halls/kuancheng/notice", json={"notice": "n1"}, headers=manager)
+    with app.app_context(), db.unit_of_work(readonly=True) as session:
+        count, problems = audit.verify(session)
+    assert count == len(before) + 1 and not problems
+
+
 def test_audit_trail_and_verify_catches_edits_deletions_and_reordering(app, client):
     manager = login(client, "manager")
     for n in range(3):
@@ -580,6 +621,7 @@ def test_audit_trail_and_verify_catches_edits_deletions_and_reordering(app, clie
     assert ok.returncode == 0 and "intact" in ok.stdout
 
     with app.app_context(), db.unit_of_work() as session:  # someone edits an entry
+        allow_tampering(session)
         session.execute(
             update(AuditEntry).where(AuditEntry.id == notice[1].id).values(after={"notice": "x"})
         )
@@ -587,6 +629,7 @@ def test_audit_trail_and_verify_catches_edits_deletions_and_reordering(app, clie
     assert bad.returncode != 0 and f"id {notice[1].id}" in bad.stderr
 
     with app.app_context(), db.unit_of_work() as session:  # put it back, delete another
+        allow_tampering(session)
         session.execute(
             update(AuditEntry).where(AuditEntry.id == notice[1].id).values(after={"notice": "n1"})
         )
@@ -604,6 +647,7 @@ def test_audit_verify_catches_reordering(lite_app, lite_client):
     for n in range(3):
         lite_client.put("/api/v1/halls/kuancheng/notice", json={"notice": f"n{n}"}, headers=manager)
     with lite_app.app_context(), db.unit_of_work() as session:
+        allow_tampering(session)
         rows = session.scalars(select(AuditEntry).order_by(AuditEntry.id)).all()
         a, b = rows[-2], rows[-1]
         fields = ("at", "actor", "action", "target", "before", "after", "prev_hash", "hash")

@@ -94,7 +94,7 @@ def rows_held(engine: Engine) -> int:
 
     names = set(inspect(engine).get_table_names())
     total = 0
-    with engine.connect() as conn:
+    with engine.connect().execution_options(readonly=True) as conn:
         for table in load_models().metadata.sorted_tables:
             if table.name in names:
                 total += conn.scalar(select(func.count()).select_from(table)) or 0
@@ -200,6 +200,9 @@ def dump_lines(engine: Engine) -> Iterator[str]:
     with engine.connect() as conn:
         if engine.dialect.name == "postgresql":
             conn = conn.execution_options(isolation_level="REPEATABLE READ")
+        else:
+            # A plain (deferred) BEGIN: a reader, never the hub's writer lock (BEGIN IMMEDIATE).
+            conn = conn.execution_options(readonly=True)
         with conn.begin():
             if engine.dialect.name == "sqlite":
                 # BEGIN is deferred: the first read fixes the snapshot for every table.

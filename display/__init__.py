@@ -6,6 +6,7 @@ from pathlib import Path
 from flask import Blueprint, Response, current_app, render_template, request, send_from_directory
 
 from display import voice
+from hall import limits
 from hall.db import unit_of_work
 from hall.queue import lookup, presenters
 
@@ -56,8 +57,19 @@ def voice_clip() -> Response:
     number = request.args.get("number", "")
     window = request.args.get("window", "")
     recall = request.args.get("recall") == "1"
-    cache = Path(current_app.instance_path) / "voice"
-    data = voice.announcement(number, window, cache, recall=recall)
+    voice.check(number, window)
+    cache = current_app.extensions.get("display.voice")
+    if cache is None:
+        cache = voice.ClipCache(int(current_app.config["VOICE_CACHE_BYTES"]))
+        current_app.extensions["display.voice"] = cache
+    key = f"{number}|{window}|{int(recall)}"
+    data = cache.get(key)
+    if data is None:
+        # Joining clips is cheap but not free: an address making new ones is limited.
+        limits.check("voice", "VOICE_LIMIT")
+        clips = Path(current_app.instance_path) / "voice" / "clips"
+        data = voice.announcement(number, window, clips, recall=recall)
+        cache.put(key, data)
     response = Response(data, mimetype="audio/wav")
     response.headers["Cache-Control"] = "public, max-age=86400"
     return response

@@ -14,6 +14,7 @@ hub without a message queue) can leave behind.
 import logging
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -232,6 +233,41 @@ class ReferenceCache:
             self._touched[token_hash] = now
         return entry.who
 
+    def dead(self, token_hashes: Iterable[str]) -> set[str]:
+        """Of these tokens, those that no longer work (expired, idle too long, revoked,
+        disabled), judged without counting as a use. For the sweep over open sockets: the
+        held entries are judged here, and only those not held, stale or idle here are read
+        again, in one batch (another process may have used an idle token since)."""
+        now = clock.now()
+        found: set[str] = set()
+        again: list[str] = []
+        for token_hash in set(token_hashes):
+            entry = self._tokens.get(token_hash)
+            if entry is None or self._stale(entry.loaded, self._token_ttl_s):
+                again.append(token_hash)
+            elif self._ended(token_hash, entry, now):
+                if entry.expires_at is not None and entry.expires_at < now:
+                    found.add(token_hash)
+                else:
+                    again.append(token_hash)
+        fresh = self._load_tokens(again) if again else {}
+        for token_hash in again:
+            entry = fresh.get(token_hash)
+            if entry is None:
+                self.forget_token(token_hash)
+                found.add(token_hash)
+                continue
+            self._tokens[token_hash] = entry
+            if self._ended(token_hash, entry, now):
+                found.add(token_hash)
+        return found
+
+    def _ended(self, token_hash: str, entry: "_TokenEntry", now: datetime) -> bool:
+        if entry.expires_at is None:  # a device: only revocation ends it
+            return False
+        last = max(entry.last_used, self._touched.get(token_hash, entry.last_used))
+        return entry.expires_at < now or (now - last).total_seconds() > self._token_idle_s
+
     def _entry(self, token_hash: str) -> "_TokenEntry | None":
         found = self._load_token(token_hash)
         if found is None:
@@ -401,6 +437,40 @@ class ReferenceCache:
                 return None
             ref = DeviceRef(device.id, device.hall_id, device.kind, device.name, device.printer_url)
             return _TokenEntry(ref, None, clock.now(), time.monotonic())
+
+    def _load_tokens(self, token_hashes: list[str]) -> dict[str, "_TokenEntry"]:
+        """Many tokens at once (two statements per 500): hash -> entry, live ones only."""
+        from hall.admin.models import AuthToken, Device, Staff
+
+        found: dict[str, _TokenEntry] = {}
+        loaded = time.monotonic()
+        with self._session() as session:
+            for start in range(0, len(token_hashes), 500):
+                chunk = token_hashes[start : start + 500]
+                rows = session.execute(
+                    select(
+                        AuthToken.token_hash,
+                        AuthToken.expires_at,
+                        AuthToken.created_at,
+                        AuthToken.last_used_at,
+                        Staff,
+                    )
+                    .join(Staff, Staff.id == AuthToken.staff_id)
+                    .where(AuthToken.token_hash.in_(chunk), Staff.active.is_(True))
+                )
+                for token_hash, expires_at, created_at, last_used_at, staff in rows:
+                    found[token_hash] = _TokenEntry(
+                        staff_ref(staff), expires_at, last_used_at or created_at, loaded
+                    )
+                devices = session.scalars(
+                    select(Device).where(Device.token_hash.in_(chunk), Device.revoked_at.is_(None))
+                )
+                for device in devices:
+                    ref = DeviceRef(
+                        device.id, device.hall_id, device.kind, device.name, device.printer_url
+                    )
+                    found[device.token_hash] = _TokenEntry(ref, None, clock.now(), loaded)
+        return found
 
 
 @dataclass(frozen=True)

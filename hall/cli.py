@@ -1,6 +1,8 @@
-"""The `hall` command: init, serve, print-worker, user add, device add, printer, appointment."""
+"""The `hall` command: init, serve, print-worker, user, device, printer, appointment, audit,
+backup and restore."""
 
 import sys
+from pathlib import Path
 
 import click
 from sqlalchemy import select
@@ -253,6 +255,88 @@ def audit_verify() -> None:
             f"审计记录被改动 / the audit trail was tampered with: {len(problems)} problem(s)"
         )
     click.echo(f"审计记录完好 / audit trail intact: {count} entries")
+
+
+@main.command("backup")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="File to write [default: hall-backup-<UTC time> in the current folder].",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["auto", "sqlite", "pg_dump", "portable"]),
+    default="auto",
+    show_default=True,
+    help="auto: SQLite's online backup, or pg_dump where installed, else portable JSON lines.",
+)
+def backup_command(output: Path | None, fmt: str) -> None:
+    """Take a consistent backup of the database while the hub runs."""
+    from datetime import UTC, datetime
+
+    from hall import backup
+
+    app = _app()
+    engine = db.engine(app)
+    try:
+        chosen = backup.choose_format(engine, fmt)
+        if output is None:
+            stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+            output = Path(f"hall-backup-{stamp}{backup.SUFFIX[chosen]}")
+        backup.backup(engine, output, chosen)
+    except HallError as err:
+        raise click.ClickException(err.message) from None
+    finally:
+        engine.dispose()
+    size = output.stat().st_size
+    click.echo(f"已备份 / backed up ({chosen}, {size} bytes): {output}")
+
+
+@main.command("restore")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Overwrite a database that already holds rows.")
+def restore_command(source: Path, force: bool) -> None:
+    """Restore a backup into the database (stop the hub first)."""
+    from hall import backup
+
+    app = _app()
+    engine = db.engine(app)
+    try:
+        fmt = backup.restore(engine, source, force=force)
+    except HallError as err:
+        raise click.ClickException(err.message) from None
+    finally:
+        engine.dispose()
+    click.echo(f"已恢复 / restored ({fmt}): {source}")
+
+
+@main.group("retention")
+def retention_group() -> None:
+    """Retention of residents' personal data."""
+
+
+@retention_group.command("run")
+@click.option("--dry-run", is_flag=True, help="Count what would be anonymised; change nothing.")
+def retention_run(dry_run: bool) -> None:
+    """Anonymise residents' data in cases and ratings past their retention period."""
+    from hall import retention
+
+    app = _app()
+    case_days = int(app.config["RETENTION_CASE_DAYS"])
+    rating_days = int(app.config["RETENTION_RATING_DAYS"])
+    try:
+        with app.app_context(), db.unit_of_work(readonly=dry_run) as session:
+            done = retention.run(session, case_days, rating_days, dry_run=dry_run)
+    finally:
+        db.engine(app).dispose()
+    verb = "将匿名化 / would anonymise" if dry_run else "已匿名化 / anonymised"
+    click.echo(
+        f"{verb}: {done.cases} 件办件 / cases (>{case_days} 天 / days after they ended),"
+        f" {done.ratings} 条评价 / ratings (>{rating_days} 天 / days)"
+    )
 
 
 main.add_command(printer)

@@ -13,6 +13,9 @@ DEFAULTS: dict[str, Any] = {
     "TOKEN_IDLE_MINUTES": 30,  # a staff token unused this long ends (the counter re-asks)
     # Origins besides the page's own that may open Socket.IO connections (comma-separated).
     "SOCKET_ORIGINS": "",
+    # Seconds between sweeps that cut sockets whose staff token expired or went idle
+    # (None: 30, and no sweep in tests unless they set it).
+    "SOCKET_SWEEP_S": None,
     "MAX_CONTENT_LENGTH": 64 * 1024,
     "BABEL_DEFAULT_LOCALE": "zh",
     "PRINT_WORKER": True,  # `hall serve` starts `hall print-worker` as a child process
@@ -22,6 +25,10 @@ DEFAULTS: dict[str, Any] = {
     # Per client address: phones taking tickets without a token, and password guessing.
     "PHONE_TICKET_LIMIT": "20 per minute;200 per hour",
     "LOGIN_LIMIT": "30 per minute",
+    # The public voice endpoint: new announcements made per address, and the bytes of
+    # announcements kept in memory (each ~150 KiB).
+    "VOICE_LIMIT": "30 per minute;300 per hour",
+    "VOICE_CACHE_BYTES": 16 * 1024 * 1024,
     # How long this process may keep reference data and tokens it has not been told changed
     # (changes made through a hub process reach every process at once).
     "REFERENCE_TTL_S": 30.0,
@@ -37,6 +44,10 @@ DEFAULTS: dict[str, Any] = {
     # working days to settle a 差评 (5 or 15 by province).
     "RATING_LATE_DAYS": 7,
     "BAD_RATING_FIX_DAYS": 5,
+    # Retention (`hall retention run`): days after a case ended (handed over or refused) and
+    # after a rating was given before the resident's personal data in them is anonymised.
+    "RETENTION_CASE_DAYS": 1095,
+    "RETENTION_RATING_DAYS": 365,
 }
 
 ENV_KEYS = (
@@ -47,8 +58,10 @@ ENV_KEYS = (
     "TOKEN_TTL_HOURS",
     "TOKEN_IDLE_MINUTES",
     "SOCKET_ORIGINS",
+    "SOCKET_SWEEP_S",
     "PHONE_TICKET_LIMIT",
     "LOGIN_LIMIT",
+    "VOICE_LIMIT",
     "PRINT_WORKER",
     "PRINT_POLL_S",
     "PRINT_WORKER_NICE",
@@ -56,6 +69,8 @@ ENV_KEYS = (
     "CASE_NOTIFIER",
     "RATING_LATE_DAYS",
     "BAD_RATING_FIX_DAYS",
+    "RETENTION_CASE_DAYS",
+    "RETENTION_RATING_DAYS",
 )
 FALSE = ("0", "false", "no", "off")
 
@@ -71,11 +86,13 @@ def load(config: dict[str, Any] | None) -> dict[str, Any]:
                 "RATING_LATE_DAYS",
                 "BAD_RATING_FIX_DAYS",
                 "PRINT_WORKER_NICE",
+                "RETENTION_CASE_DAYS",
+                "RETENTION_RATING_DAYS",
             ):
                 merged[key] = int(value)
             elif key == "TOKEN_IDLE_MINUTES":
                 merged[key] = float(value)
-            elif key == "PRINT_POLL_S":
+            elif key in ("PRINT_POLL_S", "SOCKET_SWEEP_S"):
                 merged[key] = float(value)
             elif key == "PRINT_WORKER":
                 merged[key] = value.strip().lower() not in FALSE

@@ -17,6 +17,15 @@ def alembic_config(connection) -> Config:
     return cfg
 
 
+def head() -> str:
+    """The newest revision of the migration scripts."""
+    from alembic.script import ScriptDirectory
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(SCRIPTS))
+    return ScriptDirectory.from_config(cfg).get_current_head()
+
+
 def upgrade(engine: Engine) -> None:
     """Bring the database schema to the newest revision."""
     with engine.connect() as connection:

@@ -75,3 +75,57 @@ def _flatten(messages: Any, prefix: str = "") -> list[str]:
 def describe(messages: Any) -> str:
     """A validation error as one readable line, Chinese first: 参数无效 / invalid input: …"""
     return "参数无效 / invalid input: " + "; ".join(_flatten(messages))
+
+
+# -- response schemas (OpenAPI 3.1 JSON Schema): what each route answers -------------------------
+# Declared next to the routes with ``@answers(...)``; the error statuses and their body are
+# added to every operation by ``hall.security.document_errors``. Objects name the fields every
+# answer carries (required) and may carry more (additionalProperties stays open), so a client
+# can rely on what is listed and a new field never breaks one.
+
+STR: dict[str, Any] = {"type": "string"}
+INT: dict[str, Any] = {"type": "integer"}
+NUM: dict[str, Any] = {"type": "number"}
+BOOL: dict[str, Any] = {"type": "boolean"}
+OBJ: dict[str, Any] = {"type": "object"}
+ANY: dict[str, Any] = {}
+
+
+def opt(schema: dict[str, Any]) -> dict[str, Any]:
+    """The schema, or null."""
+    if isinstance(schema.get("type"), str):
+        return {**schema, "type": [schema["type"], "null"]}
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+def arr(items: dict[str, Any] = ANY) -> dict[str, Any]:
+    """An array of items."""
+    return {"type": "array", "items": items}
+
+
+def obj(**props: dict[str, Any]) -> dict[str, Any]:
+    """An object that always carries these properties (and may carry more)."""
+    return {"type": "object", "required": sorted(props), "properties": props}
+
+
+def also(schema: dict[str, Any], **optional: dict[str, Any]) -> dict[str, Any]:
+    """The object schema with properties that only some answers carry."""
+    return {**schema, "properties": {**schema["properties"], **optional}}
+
+
+def answers(
+    schema: dict[str, Any],
+    status: int = 200,
+    description: str = "成功 / OK",
+    content_type: str = "application/json",
+):
+    """Document a route's successful answer; put it above the route's ``@bp.doc``."""
+
+    def decorate(view):
+        spec = view.__dict__.setdefault("_spec", {})
+        spec["responses"] = {
+            status: {"description": description, "content": {content_type: {"schema": schema}}}
+        }
+        return view
+
+    return decorate

@@ -21,7 +21,7 @@ from escpos.printer import Dummy
 
 from .errors import TRANSPORT_ERRORS, PrinterError, PrintInterrupted, transport_error
 from .layout import TicketLayout, paper_for, render_ticket
-from .status import PrinterStatus, printer_status, read_status
+from .status import PrinterStatus, can_answer, printer_status, read_status
 from .urls import connected, open_printer, parse_printer_url
 
 __all__ = [
@@ -38,9 +38,19 @@ __all__ = [
 ]
 
 
+NOT_CONFIRMED = "打印机未确认出票 / the printer did not confirm the ticket"
+
+
 def _send(
-    url: str, layout: TicketLayout, *, paper_mm: int, raster_text: bool, timeout: float, check: bool
-) -> None:
+    url: str,
+    layout: TicketLayout,
+    *,
+    paper_mm: int,
+    raster_text: bool,
+    timeout: float,
+    check: bool,
+    confirm: bool | None = False,
+) -> PrinterStatus | None:
     # Render into memory first: a layout or font problem then never leaves half a
     # ticket on paper, and the connection is held only for one write.
     buffer = Dummy()
@@ -51,11 +61,31 @@ def _send(
             if not status.ready:
                 raise PrinterError(status.error or "打印机未就绪 / printer not ready")
         try:
+            # The socket's timeout bounds the whole write (sendall), not each chunk: a
+            # printer that takes the connection and stops reading fails here in `timeout`.
             printer._raw(buffer.output)
         except TRANSPORT_ERRORS as exc:
             # Everything before this line failed with nothing sent; from here on the
             # printer may already have printed some or all of the ticket.
             raise PrintInterrupted(str(transport_error(exc, url))) from exc
+        if confirm is False or not can_answer(printer):
+            return None
+        return _confirm(printer, url, timeout=timeout, required=confirm is True)
+
+
+def _confirm(printer, url: str, *, timeout: float, required: bool) -> PrinterStatus | None:
+    """Ask for the status after the ticket: a printer answers DLE EOT only once it has read
+    what came before, so a reply means the ticket reached it; paper out or an open cover
+    then means it may not have come out whole."""
+    try:
+        status = read_status(printer, timeout=timeout)
+    except (*TRANSPORT_ERRORS, TimeoutError) as exc:
+        if not required:
+            return None  # a printer that never answers DLE EOT: nothing more to learn
+        raise PrintInterrupted(f"{NOT_CONFIRMED}: {url}") from exc
+    if not status.ready:
+        raise PrintInterrupted(f"{status.error or NOT_CONFIRMED}: {url}")
+    return status
 
 
 def print_ticket(
@@ -66,23 +96,31 @@ def print_ticket(
     raster_text: bool = False,
     timeout: float = 2.0,
     require_ready: bool = False,
-) -> None:
+    confirm: bool | None = False,
+) -> PrinterStatus | None:
     """Print a queue ticket on the printer a URL names; raises PrinterError.
 
     PrintInterrupted (a PrinterError) means the link broke while the ticket was being
-    sent; any other PrinterError means nothing reached the printer.
+    sent, or the printer did not confirm it; any other PrinterError means nothing reached
+    the printer.
 
     With require_ready, the printer's status is read first and a printer that is out of
     paper, open or offline raises PrinterError instead of swallowing the ticket.
+
+    ``confirm`` asks for the status after the ticket (DLE EOT): True requires an answer
+    and a ready printer (else PrintInterrupted); None asks but takes silence as "this
+    printer does not answer" and returns None; False does not ask. The status read is
+    returned (None when none was).
     """
     paper_for(paper_mm)
-    _send(
+    return _send(
         url,
         layout,
         paper_mm=paper_mm,
         raster_text=raster_text,
         timeout=timeout,
         check=require_ready,
+        confirm=confirm,
     )
 
 

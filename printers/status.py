@@ -35,7 +35,8 @@ class PrinterStatus:
         return self.online and self.paper != "out" and not self.cover_open
 
 
-def _can_read(printer: Escpos) -> bool:
+def can_answer(printer: Escpos) -> bool:
+    """Whether the printer's transport can carry a reply (network, USB, serial)."""
     return type(printer)._read is not Escpos._read
 
 
@@ -64,7 +65,7 @@ def _status_byte(printer: Escpos, n: int, deadline: float) -> int:
 
 def read_status(printer: Escpos, *, timeout: float = 2.0) -> PrinterStatus:
     """Query an open printer's real-time status; transports that cannot answer report unknown."""
-    if not _can_read(printer):
+    if not can_answer(printer):
         return PrinterStatus(online=True)
     deadline = time.monotonic() + timeout
     offline = bool(_status_byte(printer, PRINTER_STATUS, deadline) & 0x08)

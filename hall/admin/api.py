@@ -8,11 +8,12 @@ from sqlalchemy.orm import Session
 from hall import access, cache, limits
 from hall.access import Permission
 from hall.admin import services as auth
-from hall.admin.schemas import TokenIn
+from hall.admin.schemas import OK, TOKEN, TokenIn
 from hall.api import bp
 from hall.cache import DeviceRef, StaffRef
 from hall.db import unit_of_work
 from hall.errors import Unauthorized
+from hall.schemas import answers
 
 
 def bearer() -> str | None:
@@ -63,6 +64,7 @@ def require(session: Session, permission: Permission, **scope: int | None) -> St
 
 @bp.post("/auth/token")
 @bp.input(TokenIn, arg_name="body")
+@answers(TOKEN)
 @bp.doc(summary="Log in: a bearer token for a staff member")
 def login(body: dict) -> dict:
     """Exchange a username and password for a bearer token."""
@@ -85,6 +87,7 @@ def login(body: dict) -> dict:
 
 @bp.post("/auth/logout")
 @authenticated
+@answers(OK)
 @bp.doc(summary="Revoke the current token", security="BearerAuth")
 def logout() -> dict:
     """Revoke the bearer token."""

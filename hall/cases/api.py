@@ -12,6 +12,11 @@ from hall.api import bp
 from hall.cases import notify, presenters, privacy, services
 from hall.cases.models import Case
 from hall.cases.schemas import (
+    CASE,
+    CASE_WARNING,
+    GUIDE,
+    PUBLIC_CASE,
+    TASK,
     CaseIn,
     DocumentsIn,
     ExtendIn,
@@ -26,6 +31,8 @@ from hall.events import Event, publish
 from hall.queue import lookup
 from hall.queue.models import Matter
 from hall.queue.presenters import announce_new_ticket
+from hall.queue.schemas import NEW_TICKET
+from hall.schemas import STR, also, answers, arr, obj
 
 TASK_ACTIONS = ("claim", "approve", "reject", "return", "suspend", "resume")
 
@@ -57,6 +64,7 @@ def _after(events: list[Event], ready: list[dict[str, Any]]) -> None:
 
 
 @bp.get("/matters/<int:matter_id>")
+@answers(obj(matter=GUIDE))
 @bp.doc(
     summary="A matter's catalogue entry and current guide (kind, limits, departments, checklist)"
 )
@@ -68,6 +76,7 @@ def get_matter(matter_id: int) -> dict:
 
 @bp.put("/matters/<int:matter_id>/guide")
 @bp.input(GuideIn, arg_name="body")
+@answers(obj(matter=GUIDE))
 @bp.doc(
     summary="Publish a new version of the matter's guide (manager, admin)", security="BearerAuth"
 )
@@ -82,6 +91,7 @@ def revise_guide(matter_id: int, body: dict) -> dict:
 
 @bp.post("/cases")
 @bp.input(CaseIn, arg_name="body")
+@answers(obj(case=CASE), 201)
 @bp.doc(
     summary="Register a case from the ticket you are serving (受理 / 补正 / 容缺 / 不予受理)",
     security="BearerAuth",
@@ -99,6 +109,7 @@ def take_case(body: dict) -> tuple[dict, int]:
 
 
 @bp.get("/cases")
+@answers(obj(cases=arr(CASE)))
 @bp.doc(
     summary="Cases of a ticket (?ticket=<id>): taken in from it or to be collected with it",
     security="BearerAuth",
@@ -121,6 +132,7 @@ def cases_of_ticket() -> dict:
 
 
 @bp.get("/cases/<ref>")
+@answers(obj(case=CASE))
 @bp.doc(
     summary="A case by id or number, with its tasks and timeline (staff)", security="BearerAuth"
 )
@@ -135,6 +147,7 @@ def get_case(ref: str) -> dict:
 
 @bp.post("/cases/<ref>/documents")
 @bp.input(DocumentsIn, arg_name="body")
+@answers(obj(case=CASE))
 @bp.doc(
     summary="Documents brought on a later visit (补正), from the ticket you serve",
     security="BearerAuth",
@@ -154,6 +167,7 @@ def bring_documents(ref: str, body: dict) -> dict:
 
 @bp.post("/cases/<ref>/extend")
 @bp.input(ExtendIn, arg_name="body")
+@answers(obj(case=CASE))
 @bp.doc(summary="Approve an extension of the case's time limit (manager)", security="BearerAuth")
 def extend_case(ref: str, body: dict) -> dict:
     """延期, recorded with its reason."""
@@ -167,6 +181,7 @@ def extend_case(ref: str, body: dict) -> dict:
 
 @bp.post("/cases/<ref>/hand-over")
 @bp.input(HandOverIn, arg_name="body")
+@answers(obj(case=CASE))
 @bp.doc(
     summary="Hand the result over while serving the case's pickup ticket", security="BearerAuth"
 )
@@ -181,6 +196,7 @@ def hand_over(ref: str, body: dict) -> dict:
 
 
 @bp.get("/departments/<code>/tasks")
+@answers(obj(department=obj(code=STR, name=STR), tasks=arr(TASK)))
 @bp.doc(
     summary="A department's inbox, soonest deadline first (?all=1 with done)", security="BearerAuth"
 )
@@ -213,6 +229,7 @@ def _register(action: str) -> None:
     view.__name__ = f"task_{action}"
     view.__doc__ = f"Task: {action}."
     decorated = bp.doc(summary=f"Task: {action}", security="BearerAuth")(view)
+    decorated = answers(obj(task=TASK, case=CASE))(decorated)
     decorated = bp.input(TaskActionIn, arg_name="body")(decorated)
     bp.post(f"/tasks/<int:task_id>/{action}")(decorated)
 
@@ -223,6 +240,7 @@ for _action in TASK_ACTIONS:
 
 @bp.post("/halls/<code>/pickup-tickets")
 @bp.input(PickupIn, arg_name="body")
+@answers(also(NEW_TICKET, case=obj(number=STR)), 201)
 @bp.doc(
     summary="A pickup ticket for a decided case, by number or receipt code (kiosk)",
     security="BearerAuth",
@@ -248,6 +266,7 @@ def pickup_ticket(code: str, body: dict) -> tuple[dict, int]:
 
 
 @bp.get("/halls/<code>/case-warnings")
+@answers(obj(cases=arr(CASE_WARNING)))
 @bp.doc(
     summary="The hall's running cases that are due soon or overdue (staff)", security="BearerAuth"
 )
@@ -260,6 +279,7 @@ def case_warnings(code: str) -> dict:
 
 
 @bp.get("/case-status/<token>")
+@answers(obj(case=PUBLIC_CASE, at=STR))
 @bp.doc(summary="A case's public status by its receipt code (no personal data)")
 def case_status(token: str) -> dict:
     """What the resident's status page shows."""

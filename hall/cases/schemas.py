@@ -8,7 +8,7 @@ from apiflask.validators import Length, OneOf, Range
 from marshmallow import ValidationError, validates_schema
 
 from hall.cases.services import SUSPENSION_KINDS
-from hall.schemas import IdOrCode
+from hall.schemas import ANY, BOOL, INT, OBJ, STR, IdOrCode, also, arr, obj, opt
 
 # 18-character resident ID (last character a digit or X) and unified social credit code.
 ID_NUMBER = re.compile(r"^[0-9]{17}[0-9Xx]$")
@@ -111,3 +111,102 @@ class GuideIn(Schema):
     legal_basis = String(load_default=None, validate=Length(0, 4000))
     time_limit_days = Integer(load_default=None, validate=Range(0, 365))
     statutory_limit_days = Integer(load_default=None, validate=Range(0, 365))
+
+
+# -- answers ------------------------------------------------------------------------------------
+
+CASE = also(
+    obj(
+        id=INT,
+        number=STR,
+        status=STR,
+        status_label=STR,
+        hall=STR,
+        kind=STR,
+        matter=obj(id=INT, code=STR, name=STR),
+        applicant=obj(kind=STR, name=STR, id_number=STR, phone=STR),
+        received_at=STR,
+        deadline=opt(STR),
+        statutory_deadline=opt(STR),
+        warning=STR,
+        decision=STR,
+        reason=STR,
+        delivery=STR,
+        one_trip=BOOL,
+        visits=INT,
+        guide_version=INT,
+        documents_received=arr(INT),
+        missing_documents=arr(ANY),
+        deferred_documents=arr(ANY),
+        clock=OBJ,
+        receipt_code=STR,
+        status_url=STR,
+        notice_url=STR,
+    ),
+    accepted_at=opt(STR),
+    refused_at=opt(STR),
+    decided_at=opt(STR),
+    ready_at=opt(STR),
+    handed_over_at=opt(STR),
+    closed_at=opt(STR),
+    handed_to=STR,
+    pickup_ticket=opt(STR),
+    tasks=arr(OBJ),
+    timeline=arr(OBJ),
+    visit_log=arr(OBJ),
+)
+TASK = also(
+    obj(
+        id=INT,
+        case_id=INT,
+        department=STR,
+        department_name=STR,
+        lead=BOOL,
+        status=STR,
+        reason=STR,
+        created_at=STR,
+        claimed_at=opt(STR),
+        claimed_by=opt(STR),
+        decided_at=opt(STR),
+    ),
+    case=OBJ,
+)
+GUIDE = also(
+    obj(
+        id=INT,
+        code=STR,
+        name=STR,
+        name_en=STR,
+        kind=STR,
+        version=INT,
+        time_limit_days=INT,
+        statutory_limit_days=INT,
+        fee=STR,
+        conditions=STR,
+        legal_basis=STR,
+        documents=arr(OBJ),
+        departments=arr(OBJ),
+        versions=arr(OBJ),
+        partial_allowed=BOOL,
+        result_pickup=BOOL,
+    ),
+    basic_code=STR,
+    implementation_code=STR,
+    updated_at=opt(STR),
+)
+PUBLIC_CASE = obj(
+    number=STR,
+    status=STR,
+    status_label=STR,
+    hall=STR,
+    hall_name=STR,
+    matter_name=STR,
+    deadline=opt(STR),
+    decision=STR,
+    delivery=STR,
+    ready=BOOL,
+    missing_documents=arr(ANY),
+)
+CASE_WARNING = obj(
+    id=INT, number=STR, matter_name=STR, deadline=opt(STR), warning=STR, departments=arr(STR)
+)

@@ -28,7 +28,7 @@ DEFAULTS: dict[str, Any] = {
     "PRINT_POLL_S": 1.0,  # how often the worker looks for jobs without a wake-up
     "PRINT_GATHER_S": 0.05,  # after a wake-up, wait this long to claim a burst at once
     "PRINT_SWEEP_S": 5.0,  # how often it expires jobs of tickets no longer waiting
-    "PRINT_THREADS": 4,  # printers served at once; jobs of one printer go one by one
+    "PRINT_THREADS": 16,  # printers served at once (a lane each); one printer's jobs go one by one
     "PRINT_BATCH": 20,  # jobs claimed per pass
     "PRINT_SETTLE_S": 0.25,  # printed jobs are recorded together, at least this often
     "PRINT_REPRINT_WINDOW_S": 180.0,  # a kiosk may reprint its last ticket this long

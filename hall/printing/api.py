@@ -2,16 +2,20 @@
 
 from hall import access
 from hall.access import Permission
-from hall.admin.api import caller
+from hall.admin.api import authenticated, caller
 from hall.api import bp
 from hall.db import unit_of_work
+from hall.errors import Unauthorized
 from hall.printing import reprint, services, wake_worker
 from hall.queue import lookup
-from hall.queue.schemas import ReprintIn
+from hall.queue.schemas import MAINTENANCE, PRINT_JOB, PRINTER, MaintenanceIn, ReprintIn
+from hall.schemas import answers, arr, obj
+from hall.version import hub_version
 
 
 @bp.post("/tickets/<int:ticket_id>/reprint")
 @bp.input(ReprintIn, arg_name="body")
+@answers(obj(print=PRINT_JOB), 201)
 @bp.doc(
     summary="Print a waiting ticket again (counter staff; a kiosk its own last ticket)",
     security="BearerAuth",
@@ -28,6 +32,7 @@ def reprint_ticket(ticket_id: int, body: dict) -> tuple[dict, int]:
 
 
 @bp.get("/halls/<code>/printers")
+@answers(obj(printers=arr(PRINTER)))
 @bp.doc(summary="The hall's printers: faults and jobs not yet printed", security="BearerAuth")
 def hall_printers(code: str) -> dict:
     """Each device with a printer, its last fault and its open jobs (for the managers' board)."""
@@ -35,3 +40,23 @@ def hall_printers(code: str) -> dict:
         hall = lookup.hall_by_code(session, code)
         access.require(caller(session), Permission.REPRINT, hall=hall.id)
         return {"printers": services.printers_in_hall(session, hall)}
+
+
+@bp.post("/devices/maintenance")
+@authenticated
+@bp.input(MaintenanceIn, arg_name="body")
+@answers(MAINTENANCE)
+@bp.doc(
+    summary="A kiosk's own state for its maintenance view (staff of its hall, with its token)",
+    security="BearerAuth",
+)
+def device_maintenance(body: dict) -> dict:
+    """What staff see after a long press on a device page: the device, its printer, the
+    hub's version. Both credentials count: the staff token (bearer) and the device's own."""
+    with unit_of_work(readonly=True) as session:
+        staff = caller(session)
+        if not access.is_staff(staff):
+            raise Unauthorized("请工作人员登录 / staff login required", code="bad_token")
+        device = services.device_by_token(session, body["device_token"])
+        access.require(staff, Permission.VIEW_QUEUE, hall=device.hall_id)
+        return {"device": services.device_state(session, device), "version": hub_version()}

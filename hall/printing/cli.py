@@ -68,7 +68,13 @@ def printer_status(url: str, timeout: float) -> None:
     default=None,
     help="Read DLE EOT status before each ticket (printers that answer it).",
 )
-def printer_set(device_id, url, paper, raster, require_ready) -> None:
+@click.option(
+    "--confirm",
+    type=click.Choice(["auto", "on", "off"]),
+    default=None,
+    help="Ask DLE EOT status after each ticket (auto: where the printer answers).",
+)
+def printer_set(device_id, url, paper, raster, require_ready, confirm) -> None:
     """Set a device's printer and its options."""
     from hall import create_app, db
     from hall.admin.models import Device
@@ -87,6 +93,7 @@ def printer_set(device_id, url, paper, raster, require_ready) -> None:
             options = dict(device.printer_options or {})
             changes = {"paper_mm": paper and int(paper), "raster_text": raster}
             changes["require_ready"] = require_ready
+            changes["confirm"] = confirm
             options.update({k: v for k, v in changes.items() if v is not None})
             device.printer_options = options
             if url is not None:

@@ -4,6 +4,7 @@ A job is printed at most once: a worker claims it with a guarded UPDATE (pending
 that only one process can win, and only an attempt that sent nothing is ever retried.
 """
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -53,6 +54,8 @@ class PrintOrder:
     paper_mm: int = 80
     raster_text: bool = False
     require_ready: bool = False
+    # Confirm each ticket by DLE EOT after it: "auto" (printers seen answering), "on", "off".
+    confirm: str = "auto"
     # Enough of the job to settle a printed batch without reading it again.
     hall_id: int = 0
     ticket_id: int = 0
@@ -374,12 +377,24 @@ CLAIMED = (
 )
 
 
-def claim_due(session: Session, at: datetime, *, limit: int = 20) -> list[PrintOrder]:
+def _confirm_option(value: object) -> str:
+    if value is True:
+        return "on"
+    if value is False:
+        return "off"
+    return value if value in ("auto", "on", "off") else "auto"
+
+
+def claim_due(
+    session: Session, at: datetime, *, limit: int = 20, skip: Collection[str] = ()
+) -> list[PrintOrder]:
     """Claim due jobs of waiting tickets for this worker; each is claimed by one worker only.
+    Jobs of the printers in ``skip`` (busy with earlier jobs) are left for a later pass.
 
     Three statements whatever the batch: pick the candidates, claim them with one guarded
     UPDATE (only rows still pending move, so two workers never share a job), read them.
     """
+    busy = [PrintJob.printer_url.not_in(list(skip))] if skip else []
     candidates = session.scalars(
         select(PrintJob.id)
         .join(Ticket, Ticket.id == PrintJob.ticket_id)
@@ -387,6 +402,7 @@ def claim_due(session: Session, at: datetime, *, limit: int = 20) -> list[PrintO
             PrintJob.state == PrintState.PENDING,
             PrintJob.next_attempt_at <= at,
             Ticket.status == TicketStatus.WAITING,
+            *busy,
         )
         .order_by(PrintJob.id)
         .limit(limit)
@@ -433,6 +449,7 @@ def claim_due(session: Session, at: datetime, *, limit: int = 20) -> list[PrintO
                 paper_mm=int(options.get("paper_mm", 80)),
                 raster_text=bool(options.get("raster_text", False)),
                 require_ready=bool(options.get("require_ready", False)),
+                confirm=_confirm_option(options.get("confirm")),
                 hall_id=row.hall_id,
                 ticket_id=row.ticket_id,
                 device_id=row.device_id,
@@ -577,3 +594,34 @@ def printers_in_hall(session: Session, hall: Hall) -> list[dict[str, Any]]:
         }
         for device in devices
     ]
+
+
+def device_by_token(session: Session, token: str) -> Device:
+    """The unrevoked device a token names (404 ``device_not_found``)."""
+    from hall.admin.services import token_hash
+
+    device = session.scalar(select(Device).where(Device.token_hash == token_hash(token)))
+    if device is None or device.revoked_at is not None:
+        raise NotFound("设备不存在或已停用 / no such device", code="device_not_found")
+    return device
+
+
+def device_state(session: Session, device: Device) -> dict[str, Any]:
+    """A device, its hall and its printer's state, for its maintenance view."""
+    hall = session.get(Hall, device.hall_id)
+    open_jobs = session.scalar(
+        select(func.count(PrintJob.id)).where(
+            PrintJob.device_id == device.id, PrintJob.state.in_(OPEN_STATES)
+        )
+    )
+    return {
+        "id": device.id,
+        "kind": device.kind,
+        "name": device.name,
+        "hall": hall.code,
+        "hall_name": hall.name,
+        "printer_url": device.printer_url,
+        "printer_fault": device.printer_fault,
+        "printer_fault_since": clock.iso_local(device.printer_fault_since, hall.timezone),
+        "open_jobs": open_jobs or 0,
+    }

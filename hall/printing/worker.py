@@ -31,21 +31,32 @@ from printers.layout import paper_for
 log = logging.getLogger(__name__)
 
 
-def send(order: PrintOrder, timeout: float) -> Outcome:
-    """Print one claimed job; only a failure that sent nothing may be retried."""
+def send(order: PrintOrder, timeout: float, answers: dict[str, bool] | None = None) -> Outcome:
+    """Print one claimed job; only a failure that sent nothing may be retried.
+
+    ``answers`` remembers, per printer URL, whether the printer answers DLE EOT. With the
+    ``confirm`` option "auto" a printer seen answering must confirm each ticket (a silent
+    one has stalled: a fault, not a printed ticket); one that never answered is asked once.
+    """
+    answers = {} if answers is None else answers
+    known = answers.get(order.printer_url)
+    confirm = {"on": True, "off": False}.get(order.confirm, known)
     try:
-        printers.print_ticket(
+        status = printers.print_ticket(
             order.printer_url,
             order.layout,
             paper_mm=order.paper_mm,
             raster_text=order.raster_text,
             timeout=timeout,
             require_ready=order.require_ready,
+            confirm=confirm,
         )
     except printers.PrintInterrupted as err:
         return Outcome(printed=False, error=str(err), retry=False)
     except printers.PrinterError as err:
         return Outcome(printed=False, error=str(err), retry=_set_up_right(order))
+    if confirm is None:
+        answers[order.printer_url] = status is not None
     return Outcome(printed=True)
 
 
@@ -89,9 +100,10 @@ def _send_to_printer(app: Flask, orders: list[PrintOrder], publish: Publish) -> 
     """
     printed: list[PrintOrder] = []
     since = time.monotonic()
+    answers = app.extensions.setdefault("hall.printer_answers", {})
     with app.app_context():
         for index, order in enumerate(orders):
-            outcome = send(order, app.config["PRINT_TIMEOUT_S"])
+            outcome = send(order, app.config["PRINT_TIMEOUT_S"], answers)
             if outcome.printed:
                 printed.append(order)
                 if time.monotonic() - since >= app.config["PRINT_SETTLE_S"]:
@@ -150,8 +162,20 @@ def run_due(
     return len(orders)
 
 
+def _by_printer(orders: list[PrintOrder]) -> dict[str, list[PrintOrder]]:
+    groups: dict[str, list[PrintOrder]] = defaultdict(list)
+    for order in orders:
+        groups[order.printer_url].append(order)
+    return groups
+
+
 class PrintWorker:
-    """The worker's loop: a pass on every wake-up, and at least every PRINT_POLL_S."""
+    """The worker's loop: a pass on every wake-up, and at least every PRINT_POLL_S.
+
+    Each printer is served in a lane of its own (a thread while it has jobs): a pass claims
+    jobs only for printers whose lane is idle and never waits for a lane, so a printer that
+    stalls holds up its own tickets and nobody else's.
+    """
 
     def __init__(self, app: Flask, publish: Publish = publish_here) -> None:
         self.app = app
@@ -159,6 +183,65 @@ class PrintWorker:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._lanes: dict[str, threading.Thread] = {}
+        self._lanes_lock = threading.Lock()
+        self._passes = 0
+
+    def busy(self) -> set[str]:
+        """The printers whose lane is sending jobs now."""
+        with self._lanes_lock:
+            return set(self._lanes)
+
+    def run_pass(self, sweep: bool) -> int:
+        """Expire (when ``sweep``), claim the due jobs of idle printers, start their lanes."""
+        at = clock.now()
+        if sweep:
+            with unit_of_work(app=self.app) as session:
+                events = printing.sweep(
+                    session,
+                    at,
+                    give_up_s=self.app.config["PRINT_GIVE_UP_S"],
+                    stale_s=self.app.config["PRINT_STALE_S"],
+                )
+            self.publish(events)
+        busy = self.busy()
+        self._passes += 1
+        limit = self.app.config["PRINT_BATCH"]
+        if len(busy) >= self.app.config["PRINT_THREADS"]:
+            return 0  # every lane is taken: the jobs wait for one to end
+        with unit_of_work(app=self.app) as session:
+            orders = printing.claim_due(session, at, limit=limit, skip=busy)
+        for url, group in _by_printer(orders).items():
+            self._start_lane(url, group)
+        return len(orders)
+
+    def _start_lane(self, url: str, orders: list[PrintOrder]) -> None:
+        started_at_pass = self._passes
+
+        def lane() -> None:
+            try:
+                _send_to_printer(self.app, orders, self.publish)
+            except Exception:  # the jobs stay claimed; the sweep settles them as stale
+                log.exception("print lane for %s failed", url)
+            finally:
+                with self._lanes_lock:
+                    self._lanes.pop(url, None)
+                # A pass that ran meanwhile left this printer's new jobs: take them now.
+                if self._passes != started_at_pass:
+                    self._wake.set()
+
+        thread = threading.Thread(target=lane, name="hall-print-lane", daemon=True)
+        with self._lanes_lock:
+            self._lanes[url] = thread
+        thread.start()
+
+    def join_lanes(self, timeout: float) -> None:
+        """Wait for the lanes under way (a ticket being sent is finished)."""
+        deadline = time.monotonic() + timeout
+        with self._lanes_lock:
+            lanes = list(self._lanes.values())
+        for lane in lanes:
+            lane.join(max(0.0, deadline - time.monotonic()))
 
     def wake(self) -> None:
         """Look for due jobs now instead of at the next poll."""
@@ -184,7 +267,7 @@ class PrintWorker:
             now = time.monotonic()
             sweep = now - last_sweep >= self.app.config["PRINT_SWEEP_S"]
             try:
-                run_due(self.app, sweep=sweep, publish=self.publish)
+                self.run_pass(sweep)
                 if sweep:
                     last_sweep = now
             except Exception:  # a database outage must not end the worker: try again later
@@ -203,6 +286,7 @@ class PrintWorker:
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None
+        self.join_lanes(timeout)
 
 
 def run_process(app: Flask) -> None:
@@ -223,3 +307,4 @@ def run_process(app: Flask) -> None:
     listen_for_wakeups(app, worker.wake, stopping)
     log.info("print worker running (poll every %s s)", app.config["PRINT_POLL_S"])
     worker.run()
+    worker.join_lanes(2 * app.config["PRINT_TIMEOUT_S"])

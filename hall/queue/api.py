@@ -18,9 +18,24 @@ from hall.events import publish
 from hall.queue import appointments, lookup, presenters, search, services
 from hall.queue.models import Matter
 from hall.queue.presenters import announce_new_ticket, window_state
-from hall.queue.schemas import WINDOW_ACTIONS, AppointmentIn, CheckInIn, NoticeIn, TicketIn
+from hall.queue.schemas import (
+    APPOINTMENT,
+    HALL,
+    MATTER,
+    NEW_TICKET,
+    QUEUE_SUMMARY,
+    SNAPSHOT,
+    TICKET,
+    WINDOW_ACTIONS,
+    WINDOW_STATE,
+    WINDOW_SUMMARY,
+    AppointmentIn,
+    CheckInIn,
+    NoticeIn,
+    TicketIn,
+)
 from hall.queue.services import ACTIONS, availability
-from hall.schemas import as_id
+from hall.schemas import OBJ, answers, arr, as_id, obj
 
 
 def hall_dict(hall: Hall) -> dict[str, Any]:
@@ -69,6 +84,7 @@ def matter_dict(matter: Matter, queue: dict[str, Any], state) -> dict[str, Any]:
 
 
 @bp.get("/halls")
+@answers(obj(halls=arr(HALL)))
 @bp.doc(summary="List the halls and service points")
 def list_halls() -> dict:
     """Every hall of the deployment."""
@@ -78,6 +94,7 @@ def list_halls() -> dict:
 
 
 @bp.get("/halls/<code>")
+@answers(obj(hall=HALL))
 @bp.doc(summary="One hall")
 def get_hall(code: str) -> dict:
     """One hall."""
@@ -86,6 +103,7 @@ def get_hall(code: str) -> dict:
 
 
 @bp.get("/halls/<code>/matters")
+@answers(obj(matters=arr(MATTER)))
 @bp.doc(summary="The hall's matters with guides, people waiting and ticketing state")
 def list_matters(code: str) -> dict:
     """The catalogue of matters, as kiosks show it."""
@@ -107,6 +125,7 @@ def list_matters(code: str) -> dict:
 
 
 @bp.get("/halls/<code>/windows")
+@answers(obj(windows=arr(WINDOW_SUMMARY)))
 @bp.doc(summary="The hall's windows: status, queues, current number")
 def list_windows(code: str) -> dict:
     """Every window of the hall."""
@@ -116,6 +135,7 @@ def list_windows(code: str) -> dict:
 
 
 @bp.get("/halls/<code>/queues")
+@answers(obj(queues=arr(QUEUE_SUMMARY)))
 @bp.doc(summary="People waiting, longest wait and estimate per queue")
 def list_queues(code: str) -> dict:
     """Every queue of the hall with its numbers."""
@@ -125,6 +145,7 @@ def list_queues(code: str) -> dict:
 
 
 @bp.get("/halls/<code>/snapshot")
+@answers(SNAPSHOT)
 @bp.doc(summary="The public state of the hall (what a display shows)")
 def snapshot(code: str) -> dict:
     """The display snapshot: recent calls, windows, queues, notice and the event sequence."""
@@ -134,6 +155,7 @@ def snapshot(code: str) -> dict:
 
 @bp.get("/halls/<code>/waiting")
 @authenticated
+@answers(obj(waiting={"type": "object", "additionalProperties": arr(OBJ)}))
 @bp.doc(summary="Waiting tickets per queue (staff)", security="BearerAuth")
 def waiting(code: str) -> dict:
     """The waiting lists, for counters and managers."""
@@ -146,6 +168,7 @@ def waiting(code: str) -> dict:
 @bp.put("/halls/<code>/notice")
 @authenticated
 @bp.input(NoticeIn, arg_name="body")
+@answers(obj(hall=HALL))
 @bp.doc(
     summary="Set the notice that scrolls on the hall's displays (manager)", security="BearerAuth"
 )
@@ -163,6 +186,7 @@ def set_notice(code: str, body: dict) -> dict:
 @bp.post("/halls/<code>/tickets")
 @authenticated(optional=True)
 @bp.input(TicketIn, arg_name="body")
+@answers(NEW_TICKET, 201)
 @bp.doc(
     summary="Take a ticket (kiosk token, staff token, or no token where the hall allows phones)",
     security="BearerAuth",
@@ -193,6 +217,7 @@ def take_ticket(code: str, body: dict) -> tuple[dict, int]:
 
 
 @bp.get("/tickets/<ref>")
+@answers(obj(ticket=TICKET))
 @bp.doc(
     summary="A ticket by its status token (anyone) or by id (staff of its hall, its hall's "
     "kiosks; the status link only to staff and the kiosk that issued it)",
@@ -220,6 +245,7 @@ def get_ticket(ref: str) -> dict:
 
 @bp.post("/tickets/<int:ticket_id>/requeue")
 @authenticated
+@answers(obj(ticket=TICKET))
 @bp.doc(summary="Put a no-show back in line (within the hall's grace)", security="BearerAuth")
 def requeue(ticket_id: int) -> dict:
     """A late resident returns: the ticket waits again at its old place."""
@@ -247,6 +273,7 @@ def _run(window_id: int, action: str, body: dict[str, Any]) -> dict[str, Any]:
 
 
 @bp.get("/windows/<int:window_id>")
+@answers(WINDOW_STATE)
 @bp.doc(summary="A window's state and current ticket")
 def get_window(window_id: int) -> dict:
     """One window."""
@@ -260,7 +287,7 @@ def _register(action: str, schema, summary: str) -> None:
 
     view.__name__ = f"window_{action.replace('-', '_')}"
     view.__doc__ = summary
-    decorated = bp.doc(summary=summary, security="BearerAuth")(view)
+    decorated = answers(WINDOW_STATE)(bp.doc(summary=summary, security="BearerAuth")(view))
     if schema is not None:
         decorated = bp.input(schema, arg_name="body")(decorated)
     decorated = authenticated(decorated)
@@ -274,6 +301,7 @@ for _action in WINDOW_ACTIONS:
 @bp.post("/halls/<code>/appointments")
 @authenticated
 @bp.input(AppointmentIn, arg_name="body")
+@answers(obj(appointment=APPOINTMENT), 201)
 @bp.doc(summary="Book an appointment (staff); the answer holds the code", security="BearerAuth")
 def book(code: str, body: dict) -> tuple[dict, int]:
     """Book a slot for a matter."""
@@ -286,6 +314,7 @@ def book(code: str, body: dict) -> tuple[dict, int]:
 
 @bp.get("/halls/<code>/appointments")
 @authenticated
+@answers(obj(appointments=arr(APPOINTMENT)))
 @bp.doc(summary="The hall's appointments of a day (staff; ?date=YYYY-MM-DD)", security="BearerAuth")
 def day(code: str) -> dict:
     """Appointments of one local day, in time order."""
@@ -307,6 +336,7 @@ def day(code: str) -> dict:
 @bp.post("/halls/<code>/appointments/check-in")
 @authenticated
 @bp.input(CheckInIn, arg_name="body")
+@answers(NEW_TICKET, 201)
 @bp.doc(summary="Check in an appointment by code at a kiosk: a ticket", security="BearerAuth")
 def check_in(code: str, body: dict) -> tuple[dict, int]:
     """Turn an appointment into a ticket (kiosk token of the hall)."""

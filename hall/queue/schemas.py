@@ -6,7 +6,7 @@ from apiflask import Schema
 from apiflask.fields import AwareDateTime, Integer, String
 from apiflask.validators import Length, Range
 
-from hall.schemas import MAX_ID, IdOrCode
+from hall.schemas import ANY, BOOL, INT, MAX_ID, OBJ, STR, IdOrCode, also, arr, obj, opt
 
 
 class TicketIn(Schema):
@@ -77,6 +77,28 @@ class HallRef(Schema):
     hall = String(required=True, validate=Length(1, 32))
 
 
+class MaintenanceIn(Schema):
+    """The device whose maintenance view a staff member opens: its own token."""
+
+    device_token = String(required=True, validate=Length(1, 200))
+
+
+MAINTENANCE = obj(
+    device=obj(
+        id=INT,
+        kind=STR,
+        name=STR,
+        hall=STR,
+        hall_name=STR,
+        printer_url=opt(STR),
+        printer_fault=opt(STR),
+        printer_fault_since=opt(STR),
+        open_jobs=INT,
+    ),
+    version=STR,
+)
+
+
 class ReprintIn(Schema):
     """Print a ticket again (staff may name the device whose printer to use)."""
 
@@ -109,4 +131,148 @@ WINDOW_ACTIONS = (
     WindowAction("pause", "pause", PauseIn, "Pause the idle window with a reason"),
     WindowAction("resume", "resume", None, "Resume a paused window"),
     WindowAction("close", "close_window", None, "Close the idle window"),
+)
+
+
+# -- answers ------------------------------------------------------------------------------------
+
+HALL = obj(
+    code=STR,
+    name=STR,
+    name_en=STR,
+    timezone=STR,
+    allow_phone_tickets=BOOL,
+    priority_classes=arr(STR),
+    notice=STR,
+)
+TICKET = also(
+    obj(
+        id=INT,
+        number=STR,
+        status=STR,
+        hall=STR,
+        queue=STR,
+        queue_name=STR,
+        queue_name_en=STR,
+        matter=opt(STR),
+        matter_name=opt(STR),
+        matter_name_en=opt(STR),
+        priority=opt(STR),
+        source=STR,
+        ahead=INT,
+        estimated_wait_s=INT,
+        issued_at=STR,
+        called_at=opt(STR),
+        calls=INT,
+        window=opt(STR),
+        window_name=opt(STR),
+    ),
+    # The issuing kiosk and staff of the hall only; the staff's transfer note for counters.
+    status_url=STR,
+    transfer_note=STR,
+)
+PRINT_JOB = also(
+    obj(job_id=INT, state=STR, attempts=INT, reason=opt(STR), reprint=BOOL),
+    retry_in_s=opt(INT),
+)
+WINDOW = obj(
+    id=INT,
+    hall=STR,
+    number=STR,
+    name=STR,
+    status=STR,
+    reason=STR,
+    queues=arr(STR),
+    staff=opt(obj(name=STR, staff_no=STR)),
+)
+WINDOW_STATE = obj(window=WINDOW, ticket=opt(TICKET))
+QUEUE_SUMMARY = obj(
+    code=STR,
+    name=STR,
+    name_en=STR,
+    kind=STR,
+    waiting=INT,
+    estimated_wait_s=INT,
+    longest_wait_s=INT,
+    open_windows=INT,
+)
+WINDOW_SUMMARY = obj(
+    id=INT,
+    number=STR,
+    name=STR,
+    name_en=STR,
+    status=STR,
+    reason=STR,
+    queues=arr(STR),
+    current=opt(STR),
+    current_status=opt(STR),
+    staff=opt(OBJ),
+)
+MATTER = also(
+    obj(
+        id=INT,
+        code=STR,
+        name=STR,
+        name_en=STR,
+        category=STR,
+        category_en=STR,
+        keywords=arr(STR),
+        search=arr(STR),
+        department=opt(STR),
+        queue=STR,
+        queue_name=STR,
+        queue_name_en=STR,
+        waiting=INT,
+        estimated_wait_s=INT,
+        on_the_spot=BOOL,
+        kind=STR,
+        time_limit_days=INT,
+        statutory_limit_days=INT,
+        fee=STR,
+        conditions=STR,
+        documents=arr(ANY),
+        legal_basis=STR,
+        version=INT,
+        changed_on=opt(STR),
+        open=BOOL,
+        full=BOOL,
+        nearly_full=BOOL,
+    ),
+    remaining=opt(INT),
+    hours=ANY,
+)
+APPOINTMENT = obj(
+    id=INT,
+    code=STR,
+    hall=STR,
+    matter=STR,
+    matter_name=STR,
+    starts_at=STR,
+    status=STR,
+    checked_in_at=opt(STR),
+)
+CALL = also(obj(at=STR, number=STR, window=STR, recall=BOOL), queue=STR, window_name=STR)
+SNAPSHOT = also(
+    obj(
+        hall=STR,
+        name=STR,
+        name_en=STR,
+        notice=STR,
+        now=STR,
+        seq=INT,
+        calls=arr(CALL),
+        queues=arr(QUEUE_SUMMARY),
+        windows=arr(WINDOW_SUMMARY),
+    ),
+)
+NEW_TICKET = obj(ticket=TICKET, print=opt(PRINT_JOB))
+PRINTER = obj(
+    device_id=INT,
+    device=STR,
+    kind=STR,
+    printer_url=STR,
+    options=OBJ,
+    fault=opt(STR),
+    fault_since=opt(STR),
+    open_jobs=INT,
 )

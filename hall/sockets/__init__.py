@@ -2,6 +2,7 @@
 
 import functools
 import logging
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -206,9 +207,21 @@ def track(namespace: str) -> None:
 
     app = current_app._get_current_object()
     live(app)[(namespace, request.sid)] = session["token_hash"]
-    # Tests build many short-lived apps: their sockets are checked on every message instead.
-    if "hall.sweeper" not in app.extensions and not app.config.get("TESTING"):
-        app.extensions["hall.sweeper"] = socketio.start_background_task(_sweep_forever, app)
+    every = app.config.get("SOCKET_SWEEP_S")
+    # Tests build many short-lived apps: their sockets are checked on every message instead,
+    # unless the test sets SOCKET_SWEEP_S itself.
+    if every is None and not app.config.get("TESTING"):
+        every = SWEEP_EVERY_S
+    if every and "hall.sweeper" not in app.extensions:
+        app.extensions["hall.sweeper"] = threading.Event()
+        socketio.start_background_task(_sweep_forever, app, float(every))
+
+
+def stop_sweeper(app: Flask) -> None:
+    """End the app's sweeper (at its next wake-up), e.g. before its engine is disposed."""
+    stop = app.extensions.get("hall.sweeper")
+    if stop is not None:
+        stop.set()
 
 
 def live(app: Flask) -> dict[tuple[str, str], str]:
@@ -223,9 +236,12 @@ def forget(namespace: str) -> None:
     live(current_app).pop((namespace, request.sid), None)
 
 
-def _sweep_forever(app: Flask) -> None:
-    while True:
-        socketio.sleep(SWEEP_EVERY_S)
+def _sweep_forever(app: Flask, every: float) -> None:
+    stop = app.extensions["hall.sweeper"]
+    while not stop.is_set():
+        socketio.sleep(every)
+        if stop.is_set():
+            return
         try:
             with app.app_context():
                 cut_dead_sockets(app)
@@ -235,16 +251,22 @@ def _sweep_forever(app: Flask) -> None:
 
 def cut_dead_sockets(app: Flask) -> int:
     """Disconnect this process's sockets whose token died (logout, disabled, revoked,
-    expired), telling each first with ``session_ended``; how many were cut."""
+    expired, idle), telling each first with ``session_ended``; how many were cut.
+
+    One pass over the cache's token entries (``ReferenceCache.dead``): no statement for the
+    entries it holds fresh, one batch for the rest; judging a token is not a use of it.
+    """
     refs = app.extensions["hall.cache"]
     tracked = live(app)
+    sockets = list(tracked.items())
+    try:
+        dead = refs.dead(token_hash for _, token_hash in sockets)
+    except Exception:  # the database is away: judge again at the next sweep
+        log.warning("socket sweep: tokens not read", exc_info=True)
+        return 0
     cut = 0
-    for (namespace, sid), token_hash in list(tracked.items()):
-        try:
-            alive = refs.who(token_hash) is not None
-        except Exception:  # the database is away: judge again at the next sweep
-            continue
-        if alive:
+    for (namespace, sid), token_hash in sockets:
+        if token_hash not in dead:
             continue
         tracked.pop((namespace, sid), None)
         socketio.emit("session_ended", ENDED, to=sid, namespace=namespace)

@@ -13,10 +13,13 @@ from hall.db import unit_of_work
 from hall.errors import BadRequest, Forbidden, Unauthorized
 from hall.events import publish
 from hall.queue import lookup
+from hall.schemas import STR, answers, arr, obj
 from hall.stats import exports, presenters, services
 from hall.stats.figures import GROUPS
 from hall.stats.models import BAD_SCORES, Channel, Rating
-from hall.stats.schemas import FollowUpIn, RatingIn
+from hall.stats.schemas import OPEN_FIGURES, RATING, STATS, FollowUpIn, RatingIn
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 MAX_RANGE_DAYS = 400
 
@@ -49,6 +52,7 @@ def _report(code: str) -> dict:
 
 
 @bp.get("/halls/<code>/stats")
+@answers(STATS)
 @bp.doc(
     summary="The hall's figures over ?from=&to= (YYYY-MM-DD), grouped by ?by= (manager)",
     security="BearerAuth",
@@ -66,6 +70,7 @@ def _download(report: dict, body: bytes, kind: str, mimetype: str) -> Response:
 
 
 @bp.get("/halls/<code>/stats.csv")
+@answers(STR, content_type="text/csv", description="CSV")
 @bp.doc(summary="The same report as CSV (manager)", security="BearerAuth")
 def stats_csv(code: str) -> Response:
     """The report as CSV (UTF-8 with BOM)."""
@@ -74,6 +79,7 @@ def stats_csv(code: str) -> Response:
 
 
 @bp.get("/halls/<code>/stats.xlsx")
+@answers({"type": "string", "format": "binary"}, content_type=XLSX, description="Excel")
 @bp.doc(summary="The same report as an Excel workbook (manager)", security="BearerAuth")
 def stats_xlsx(code: str) -> Response:
     """The report as an Excel workbook."""
@@ -84,6 +90,7 @@ def stats_xlsx(code: str) -> Response:
 
 @bp.post("/tickets/<ref>/rating")
 @bp.input(RatingIn, arg_name="body")
+@answers(obj(rating=RATING), 201)
 @bp.doc(
     summary="Rate a finished service: evaluator device token with the ticket id, "
     "or the ticket's status token in the path",
@@ -126,6 +133,7 @@ def rate_ticket(ref: str, body: dict) -> tuple[dict, int]:
 
 
 @bp.get("/halls/<code>/ratings")
+@answers(obj(ratings=arr(RATING)))
 @bp.doc(
     summary="The hall's ratings, newest first (?bad=1: only 差评; ?open=1: follow-up not done)",
     security="BearerAuth",
@@ -147,6 +155,7 @@ def list_ratings(code: str) -> dict:
 
 @bp.post("/ratings/<int:rating_id>/follow-up")
 @bp.input(FollowUpIn, arg_name="body")
+@answers(obj(rating=RATING))
 @bp.doc(
     summary="Follow up a 差评: call-back, outcome, fix done; or a staff appeal and its decision",
     security="BearerAuth",
@@ -174,6 +183,7 @@ def follow_up(rating_id: int, body: dict) -> dict:
 
 
 @bp.get("/open/<code>")
+@answers(obj(open=OPEN_FIGURES))
 @bp.doc(summary="The hall's public figures (no login, no personal data)")
 def open_figures(code: str) -> dict:
     """Today's and this month's volume, median wait, service level and ratings."""

@@ -4,6 +4,7 @@ from apiflask import Schema
 from apiflask.fields import Boolean, Integer, List, String
 from apiflask.validators import Length, OneOf, Range
 
+from hall.schemas import BOOL, INT, OBJ, STR, also, arr, obj, opt
 from hall.stats.models import REASONS, Outcome
 
 
@@ -26,3 +27,50 @@ class FollowUpIn(Schema):
         load_default=None, allow_none=True, validate=OneOf(["open", "upheld", "rejected"])
     )
     note = String(load_default="", validate=Length(max=500))
+
+
+# -- answers ------------------------------------------------------------------------------------
+
+RATING = also(
+    obj(
+        id=INT,
+        subject=STR,
+        ticket_id=opt(INT),
+        score=INT,
+        level=STR,
+        level_en=STR,
+        gbt_code=INT,
+        bad=BOOL,
+        channel=STR,
+        at=STR,
+        added=BOOL,
+        reasons=arr(STR),
+        reason_names=arr(STR),
+        text=STR,
+    ),
+    # Staff of the hall only: who served, the follow-up of a 差评.
+    resident_name=opt(STR),
+    matter_id=opt(INT),
+    window_id=opt(INT),
+    staff_id=opt(INT),
+    department_id=opt(INT),
+    device_id=opt(INT),
+    due_on=opt(STR),
+    overdue=BOOL,
+    closed=BOOL,
+    callback_at=opt(STR),
+    callback_note=STR,
+    outcome=opt(STR),
+    outcome_at=opt(STR),
+    outcome_note=STR,
+    fixed_at=opt(STR),
+    appeal=opt(STR),
+    appeal_note=STR,
+)
+STATS = also(
+    obj(hall=STR, tickets=OBJ, ratings=OBJ, cases=OBJ),
+    **{"from": STR, "to": STR},
+    by=opt(STR),
+    groups=arr(OBJ),
+)
+OPEN_FIGURES = obj(hall=STR, name=STR, name_en=STR, today=OBJ, month=OBJ)

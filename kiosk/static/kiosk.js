@@ -498,6 +498,7 @@ function onEvent(name, ev) {
 
 // A lost hub (not a blip of a second or two) tells residents where to go instead.
 function onOnline(online) {
+  document.documentElement.dataset.hub = online ? "online" : "offline"; // maintenance.js
   clearTimeout(outageTimer);
   if (online) {
     $("outage").hidden = true;
@@ -569,6 +570,12 @@ if (fromHash) {
   localStorage.setItem(TOKEN_KEY, fromHash);
   history.replaceState(null, "", location.pathname + location.search);
 }
+// The maintenance view's "pair again": the old token is gone; the set-up form is open.
+const repair = location.hash === "#repair";
+if (repair) history.replaceState(null, "", location.pathname + location.search);
 const saved = localStorage.getItem(TOKEN_KEY);
 if (saved) start(saved);
-else show("setup");
+else {
+  show("setup");
+  if (repair) $("setup-form").hidden = false;
+}

@@ -3,6 +3,7 @@
 import io
 import shutil
 import wave
+from pathlib import Path
 
 import pytest
 
@@ -92,6 +93,36 @@ def test_voice_is_a_wav_with_chime_and_speech(web):
         seconds = wav.getnframes() / wav.getframerate()
     assert 2.0 < seconds < 15.0  # chime (~1 s) and the sentence
     assert web.get("/display/voice?number=A023&window=5").data == response.data  # cached
+
+
+@needs_espeak
+def test_a_voice_flood_neither_runs_the_engine_nor_fills_disk_or_memory(lite_app, web):
+    """Announcements are joined from a fixed set of clips rendered once; new ones are limited
+    per address and the joined ones kept in memory within a bound."""
+    lite_app.config["VOICE_LIMIT"] = "6 per minute"
+    lite_app.config["VOICE_CACHE_BYTES"] = 400_000  # two or three announcements
+    folder = Path(lite_app.instance_path) / "voice"
+    before = set(folder.rglob("*"))
+    answers = [web.get(f"/display/voice?number=A{n:03d}&window={n % 20 + 1}") for n in range(12)]
+    statuses = [a.status_code for a in answers]
+    assert statuses[:6] == [200] * 6
+    assert set(statuses[6:]) == {429} and answers[6].json["error"]["code"] == "too_many_requests"
+    assert answers[6].headers["Retry-After"]
+    # The most recent ones are still held: asking again costs nothing and is not limited.
+    assert web.get("/display/voice?number=A005&window=6").data == answers[5].data
+    cache = lite_app.extensions["display.voice"]
+    assert 0 < cache.size <= 400_000
+    # On disk only the finite clip set, never a file per number and window.
+    made = [f for f in set(folder.rglob("*")) - before if f.is_file()]
+    assert all(f.parent.name == "clips" and f.stem in voice.CLIPS for f in made)
+    assert len(list((folder / "clips").glob("*.pcm"))) <= len(voice.CLIPS)
+
+
+def test_announcements_are_made_of_the_fixed_clip_set():
+    names = voice.clip_names("AB023", "12", recall=True)
+    assert names[:2] == ["word-recall", ","]
+    assert "ten" in names and all(n == "," or n in voice.CLIPS for n in names)
+    assert voice.clip_names("A1", "b2")[-3:] == ["letter-B", "digit-2", "word-window"]
 
 
 @pytest.mark.parametrize(

@@ -13,6 +13,7 @@ import pytest
 import requests
 import socketio as sio
 from sqlalchemy import select, text, update
+from sqlalchemy.engine import make_url
 
 from hall import audit, create_app, db
 from hall.admin import services as auth
@@ -191,6 +192,73 @@ def test_staff_tokens_expire_by_idle_time_and_by_age(database_url):
         assert client.get("/api/v1/halls/kuancheng/waiting", headers=fresh).status_code == 401
     finally:
         db.engine(app).dispose()
+
+
+def test_the_sweep_cuts_sockets_whose_token_went_idle_or_too_old(database_url):
+    """Nobody logs out: the periodic sweep alone cuts an idle token's socket and a socket whose
+    token passed its maximum age; a token kept in use keeps its socket."""
+    app = create_app(
+        {
+            "DATABASE_URL": database_url,
+            "TESTING": True,
+            "SECRET_KEY": "t",
+            "PRINT_WORKER": False,
+            "TOKEN_IDLE_MINUTES": 0.05,  # 3 s
+            "TOKEN_CACHE_TTL_S": 0.2,
+            "SOCKET_SWEEP_S": 0.3,
+        }
+    )
+    app.extensions["hall.cache"].on_revoked.clear()  # no cut at commit: the sweep alone
+    client = app.test_client()
+    try:
+        idle, busy, old = (login(client, name) for name in ("window6", "window7", "window8"))
+        sockets = {
+            name: connect(app, "/counter", {"token": bearer(headers)})
+            for name, headers in (("idle", idle), ("busy", busy), ("old", old))
+        }
+        # Maximum age: written straight into the database, nobody tells the hub.
+        with app.app_context(), db.unit_of_work() as session:
+            session.execute(
+                update(AuthToken)
+                .where(AuthToken.token_hash == auth.token_hash(bearer(old)))
+                .values(expires_at=AuthToken.created_at)
+            )
+        deadline = time.monotonic() + 15
+        while sockets["idle"].is_connected("/counter") and time.monotonic() < deadline:
+            assert client.get("/api/v1/halls/kuancheng/waiting", headers=busy).status_code == 200
+            time.sleep(0.3)
+        assert not sockets["idle"].is_connected("/counter")
+        assert not sockets["old"].is_connected("/counter")
+        assert "session_ended" in [m["name"] for m in sockets["idle"].queue]
+        assert sockets["busy"].is_connected("/counter")
+        ack = sockets["busy"].emit(
+            "open_window", {"window": 7}, namespace="/counter", callback=True
+        )
+        assert ack["ok"]
+    finally:
+        from hall.sockets import stop_sweeper
+
+        stop_sweeper(app)
+        db.engine(app).dispose()
+
+
+def test_judging_tokens_for_the_sweep_reads_no_row_per_socket(lite_app, lite_client):
+    """Held entries cost no statement; the rest are read again in one batch; not a use."""
+    from sqlalchemy import event
+
+    refs = lite_app.extensions["hall.cache"]
+    hashes = [auth.token_hash(bearer(login(lite_client, f"window{n}"))) for n in range(1, 6)]
+    for token_hash in hashes:
+        assert refs.who(token_hash) is not None
+    statements = []
+    engine = db.engine(lite_app)
+    event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    assert refs.dead(hashes) == set()
+    assert statements == []
+    refs.clear()  # nothing held: one batch for all five (staff, then devices)
+    assert refs.dead([*hashes, "f" * 64]) == {"f" * 64}
+    assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 2
+    assert refs._touched == {}
 
 
 # -- scope and privacy -------------------------------------------------------------------------
@@ -494,6 +562,46 @@ def _hall(*args, url):
     )
 
 
+def allow_tampering(session) -> None:
+    """What only someone who may alter the table can do: switch the database's refusal off
+    (the hash chain is then what catches them)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("ALTER TABLE audit_log DISABLE TRIGGER USER"))
+    else:
+        session.execute(text("DROP TRIGGER IF EXISTS audit_log_no_update"))
+        session.execute(text("DROP TRIGGER IF EXISTS audit_log_no_delete"))
+
+
+def test_the_database_refuses_to_edit_or_delete_audit_entries(app, client):
+    from sqlalchemy.exc import DBAPIError
+
+    manager = login(client, "manager")
+    client.put("/api/v1/halls/kuancheng/notice", json={"notice": "n0"}, headers=manager)
+    with app.app_context(), db.unit_of_work(readonly=True) as session:
+        before = [(e.id, e.after, e.hash) for e in session.scalars(select(AuditEntry))]
+    assert before
+    first = before[0][0]
+    attempts = [
+        update(AuditEntry).where(AuditEntry.id == first).values(after={"notice": "x"}),
+        AuditEntry.__table__.delete().where(AuditEntry.id == first),
+        AuditEntry.__table__.delete(),
+    ]
+    if make_url(app.config["DATABASE_URL"]).get_backend_name() == "postgresql":
+        attempts.append(text("TRUNCATE audit_log"))
+    for statement in attempts:
+        with pytest.raises(DBAPIError, match="append-only"):
+            with app.app_context(), db.unit_of_work() as session:
+                session.execute(statement)
+    with app.app_context(), db.unit_of_work(readonly=True) as session:
+        after = [(e.id, e.after, e.hash) for e in session.scalars(select(AuditEntry))]
+        assert after == before and audit.verify(session)[1] == []
+    # Appending still works, and the chain goes on.
+    client.put("/api/v1/halls/kuancheng/notice", json={"notice": "n1"}, headers=manager)
+    with app.app_context(), db.unit_of_work(readonly=True) as session:
+        count, problems = audit.verify(session)
+    assert count == len(before) + 1 and not problems
+
+
 def test_audit_trail_and_verify_catches_edits_deletions_and_reordering(app, client):
     manager = login(client, "manager")
     for n in range(3):
@@ -513,6 +621,7 @@ def test_audit_trail_and_verify_catches_edits_deletions_and_reordering(app, clie
     assert ok.returncode == 0 and "intact" in ok.stdout
 
     with app.app_context(), db.unit_of_work() as session:  # someone edits an entry
+        allow_tampering(session)
         session.execute(
             update(AuditEntry).where(AuditEntry.id == notice[1].id).values(after={"notice": "x"})
         )
@@ -520,6 +629,7 @@ def test_audit_trail_and_verify_catches_edits_deletions_and_reordering(app, clie
     assert bad.returncode != 0 and f"id {notice[1].id}" in bad.stderr
 
     with app.app_context(), db.unit_of_work() as session:  # put it back, delete another
+        allow_tampering(session)
         session.execute(
             update(AuditEntry).where(AuditEntry.id == notice[1].id).values(after={"notice": "n1"})
         )
@@ -537,6 +647,7 @@ def test_audit_verify_catches_reordering(lite_app, lite_client):
     for n in range(3):
         lite_client.put("/api/v1/halls/kuancheng/notice", json={"notice": f"n{n}"}, headers=manager)
     with lite_app.app_context(), db.unit_of_work() as session:
+        allow_tampering(session)
         rows = session.scalars(select(AuditEntry).order_by(AuditEntry.id)).all()
         a, b = rows[-2], rows[-1]
         fields = ("at", "actor", "action", "target", "before", "after", "prev_hash", "hash")

@@ -11,6 +11,7 @@ import pytest
 from printers import (
     PrinterError,
     PrinterStatus,
+    PrintInterrupted,
     TicketLayout,
     print_test_page,
     print_ticket,
@@ -159,3 +160,45 @@ def test_test_page_prints_and_reports_status(fake_printer: StartPrinter) -> None
 
 def test_dummy_printer_status_is_unknown_but_online() -> None:
     assert printer_status("dummy://") == PrinterStatus(online=True, paper="unknown")
+
+
+def test_confirmation_after_the_ticket_catches_a_printer_that_stopped_reading(
+    fake_printer: StartPrinter, layout: TicketLayout
+) -> None:
+    """The ticket fits in the socket buffers, so the write succeeds; only the missing
+    answer to DLE EOT afterwards shows that nothing reached the printer."""
+    printer = fake_printer(status=READY, reading=False)
+
+    with pytest.raises(PrintInterrupted, match="did not confirm"):
+        print_ticket(printer.url, layout, timeout=0.5, confirm=True)
+    # Asked without requiring an answer, the same silence means "does not answer DLE EOT".
+    assert print_ticket(printer.url, layout, timeout=0.3, confirm=None) is None
+
+
+@pytest.mark.parametrize(
+    ("replies", "reason"),
+    [
+        ({**READY, 4: 0x12 | 0x60}, "paper out"),
+        ({1: 0x12 | 0x08, 2: 0x12 | 0x04, 4: 0x12}, "cover open"),
+    ],
+    ids=["paper-out", "cover-open"],
+)
+def test_confirmation_reports_paper_out_or_cover_open_after_the_ticket(
+    fake_printer: StartPrinter, layout: TicketLayout, replies: dict[int, int], reason: str
+) -> None:
+    printer = fake_printer(status=replies)
+
+    with pytest.raises(PrintInterrupted, match=reason):
+        print_ticket(printer.url, layout, confirm=None)
+
+
+def test_a_confirmed_ticket_returns_the_status(
+    fake_printer: StartPrinter, layout: TicketLayout
+) -> None:
+    printer = fake_printer(status=READY)
+
+    status = print_ticket(printer.url, layout, confirm=True)
+
+    assert status == PrinterStatus(online=True, paper="ok", cover_open=False)
+    assert qr_payloads(printer.wait_for()) == [layout.status_url]
+    assert print_ticket("dummy://", layout, confirm=True) is None  # cannot answer: not asked

@@ -936,3 +936,56 @@ def hand_over(
         before=before,
     )
     return case, [case_event(session, case, "case.closed", at), status_event(session, case)]
+
+
+# -- printed receipts -------------------------------------------------------------------------
+
+
+def print_receipt(
+    session: Session,
+    staff: Any,
+    case_ref: int | str,
+    status_url: str,
+    *,
+    device_id: int | None = None,
+    reprint: bool = True,
+    at: datetime | None = None,
+) -> tuple[Case, Any]:
+    """Queue the case's receipt (its notice as it stands now) on the named printer device or
+    on the printer of the window the clerk holds (409 ``no_printer``)."""
+    from hall.printing import services as printing
+
+    at = at or clock.now()
+    case = get_case(session, case_ref)
+    access.require(staff, Permission.REPRINT, hall=case.hall_id)
+    window = session.scalar(
+        select(Window).where(Window.staff_id == staff.id, Window.hall_id == case.hall_id)
+    )
+    device = printing.receipt_printer(session, case.hall_id, window, device_id)
+    job = printing.enqueue_receipt(
+        session, case, device, status_url, reprint=reprint, staff_id=staff.id, at=at
+    )
+    log(
+        session,
+        case,
+        "receipt_printed" if not reprint else "receipt_reprinted",
+        at,
+        staff=staff,
+        window_id=window.id if window else None,
+        detail=device.name,
+    )
+    return case, job
+
+
+def intake_receipt(
+    session: Session, staff: Any, case: Case, status_url: str, at: datetime | None = None
+) -> Any:
+    """At intake: the receipt on the printer of the window that took the case, where it has
+    one (None otherwise); the answer tells the clerk either way."""
+    from hall.printing import services as printing
+
+    window = session.get(Window, case.window_id) if case.window_id else None
+    device = printing.window_printer(session, case.hall_id, window)
+    if device is None:
+        return None
+    return printing.enqueue_receipt(session, case, device, status_url, staff_id=staff.id, at=at)

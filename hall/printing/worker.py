@@ -32,8 +32,9 @@ log = logging.getLogger(__name__)
 
 def send(order: PrintOrder, timeout: float) -> Outcome:
     """Print one claimed job; only a failure that sent nothing may be retried."""
+    draw = printers.print_receipt if order.kind == "receipt" else printers.print_ticket
     try:
-        printers.print_ticket(
+        draw(
             order.printer_url,
             order.layout,
             paper_mm=order.paper_mm,

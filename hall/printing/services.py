@@ -19,8 +19,8 @@ from hall.cases.models import Case
 from hall.db import UTCDateTime
 from hall.errors import Conflict, Forbidden, NotFound
 from hall.events import Event, notify
-from hall.queue import presenters
 from hall.printing import receipts
+from hall.queue import presenters
 from hall.queue.models import PrintJob, PrintKind, PrintState, Ticket, TicketStatus, Window
 from printers import CaseReceipt, TicketLayout
 

@@ -1,0 +1,53 @@
+"""The resident's case page (/c/<code>) on a phone in headless Chromium: live over /case."""
+
+import requests
+
+from tests.cases.conftest import APPLICANT
+from tests.clients import test_browser as chromium
+from tests.clients.test_backoffice import _take_case
+from tests.conftest import login
+
+browser = chromium.browser
+open_page = chromium.open_page
+pytestmark = chromium.pytestmark
+
+
+def _decide(url: str, case_id: int) -> None:
+    api = f"{url}/api/v1"
+    officer = login(url, "bo-samr")
+    tasks = requests.get(f"{api}/cases/{case_id}", headers=login(url, "admin"), timeout=10)
+    task = next(t for t in tasks.json()["case"]["tasks"] if t["department"] == "samr")
+    for action in ("claim", "approve"):
+        done = requests.post(f"{api}/tasks/{task['id']}/{action}", headers=officer, timeout=10)
+        assert done.ok, done.text
+
+
+def test_the_case_page_follows_the_case_live_on_a_phone(lite_server, open_page):
+    case = _take_case(lite_server.url)
+    page = open_page(f"{lite_server.url}/c/{case['receipt_code']}", width=390, height=844)
+    page.wait_for_selector("html[data-hub='online']")
+    state = page.locator("#case-state")
+    assert state.get_attribute("data-status") == "in_review"
+    assert state.inner_text().startswith("审批中")  # Chinese first …
+    assert "in review" in state.inner_text()  # … English second
+    facts = page.locator("#case-facts").inner_text()
+    assert f"承诺办结日期 {case['deadline']}" in facts
+    html = page.content()
+    for secret in (APPLICANT["name"], "张*丰", APPLICANT["id_number"], APPLICANT["phone"]):
+        assert secret not in html
+    page.screenshot(path="/tmp/case-status-review.png")
+    # No page reload: the decision reaches the phone over the socket.
+    _decide(lite_server.url, case["id"])
+    page.wait_for_selector("#case-state[data-status='ready']")
+    where = page.locator("#case-where")
+    where.wait_for()
+    text = where.inner_text()
+    assert "统一出件窗口" in text and "11" in text  # the pickup window of the demo hall
+    assert "取号机" in text
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scroll
+    page.screenshot(path="/tmp/case-status-ready.png")
+
+
+def test_an_unknown_code_gets_the_missing_page(lite_server):
+    page = requests.get(f"{lite_server.url}/c/not-a-real-receipt-code-x", timeout=10)
+    assert page.status_code == 404 and "未找到办件" in page.text

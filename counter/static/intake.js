@@ -64,6 +64,8 @@ async function open() {
   $("intake-matter").replaceChildren(...matters.map((m) =>
     h("option", { value: m.id, selected: m.code === ticket.matter }, `${m.name} ${m.name_en || ""}`)));
   $("intake-form").reset();
+  $("intake-address-field").hidden = true;
+  $("intake-address").required = false;
   const chosen = matters.find((m) => m.code === ticket.matter) || matters[0];
   if (chosen) $("intake-matter").value = chosen.id;
   $("intake-dialog").showModal();
@@ -87,6 +89,7 @@ async function submit(event) {
     outcome: form.get("outcome"),
     reason: form.get("reason").trim(),
     delivery: form.get("delivery"),
+    address: form.get("delivery") === "post" ? (form.get("address") || "").trim() : "",
   };
   $("intake-submit").disabled = true;
   const { ok, body: answer } = await api("/cases", { method: "POST", body: JSON.stringify(body) });
@@ -97,12 +100,14 @@ async function submit(event) {
   const result = $("intake-result");
   result.dataset.status = c.status;
   result.dataset.number = c.number;
-  result.replaceChildren(
+  // replaceChildren would write a null as the text "null": leave the absent lines out.
+  result.replaceChildren(...[
     h("p", {}, h("strong", {}, label("intake_done", { n: c.number })), " ", c.status_label),
     c.deadline ? h("p", {}, label("intake_deadline", { d: c.deadline })) : null,
     c.missing_documents.length ? h("p", {}, label("intake_missing", { m: c.missing_documents.map((m) => m.name).join("、") })) : null,
     h("p", {}, h("a", { href: c.notice_url, target: "_blank", rel: "noopener", id: "intake-notice" }, label("intake_notice"))),
-  );
+    answer.print ? h("p", { id: "intake-printing" }, label("intake_printing")) : null,
+  ].filter(Boolean));
   result.hidden = false;
   result.scrollIntoView({ block: "nearest" });
 }
@@ -148,4 +153,10 @@ $("handover-cancel").addEventListener("click", () => $("handover-dialog").close(
 $("intake-open").addEventListener("click", open);
 $("intake-matter").addEventListener("change", (event) => loadMatter(event.target.value));
 $("intake-form").addEventListener("submit", submit);
+// 邮寄: the address is asked for only when the result goes by post.
+$("intake-delivery").addEventListener("change", (event) => {
+  const post = event.target.value === "post";
+  $("intake-address-field").hidden = !post;
+  $("intake-address").required = post;
+});
 $("intake-cancel").addEventListener("click", () => $("intake-dialog").close());

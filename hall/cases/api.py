@@ -278,6 +278,35 @@ def pickup_ticket(code: str, body: dict) -> tuple[dict, int]:
     return answer, 201
 
 
+@bp.get("/halls/<code>/post-cases")
+@bp.doc(
+    summary="The hall's decided cases to send by post (pickup staff), the address masked",
+    security="BearerAuth",
+)
+def post_cases(code: str) -> dict:
+    """邮寄: what the pickup window mails; hand each over with its tracking number."""
+    with unit_of_work(readonly=True) as session:
+        hall = lookup.hall_by_code(session, code)
+        found = services.to_post(session, caller(session), hall)
+        return {"cases": [presenters.case_json(session, c) for c in found]}
+
+
+@bp.get("/cases/<ref>/address")
+@bp.doc(
+    summary="The full postal address of a case sent by post (pickup staff; audited)",
+    security="BearerAuth",
+)
+def case_address(ref: str) -> dict:
+    """For the envelope: read in full only here, and every reading is in the audit trail."""
+    with unit_of_work() as session:
+        staff = access.require(caller(session), Permission.HAND_OVER)
+        case = services.postal_address(session, staff, ref)
+        return {
+            "case": {"id": case.id, "number": case.number},
+            "address": privacy.unseal(case.address_enc),
+        }
+
+
 @bp.get("/halls/<code>/case-warnings")
 @bp.doc(
     summary="The hall's running cases that are due soon or overdue (staff)", security="BearerAuth"

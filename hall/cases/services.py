@@ -938,6 +938,44 @@ def hand_over(
     return case, [case_event(session, case, "case.closed", at), status_event(session, case)]
 
 
+def to_post(session: Session, staff: Any, hall: Any) -> list[Case]:
+    """The hall's decided cases that go by post (邮寄), oldest first: the pickup clerk's list."""
+    access.require(staff, Permission.HAND_OVER, hall=hall.id)
+    return list(
+        session.scalars(
+            select(Case)
+            .where(
+                Case.hall_id == hall.id,
+                Case.status == CaseStatus.READY,
+                Case.delivery == "post",
+            )
+            .order_by(Case.ready_at, Case.id)
+            .limit(500)
+        )
+    )
+
+
+def postal_address(session: Session, staff: Any, case_ref: int | str, at=None) -> Case:
+    """The full postal address, for the clerk who mails the result; the reading is audited."""
+    at = at or clock.now()
+    case = get_case(session, case_ref)
+    access.require(staff, Permission.HAND_OVER, hall=case.hall_id)
+    if case.delivery != "post":
+        raise Conflict(
+            f"办件 {case.number} 不邮寄 / case {case.number} is not sent by post",
+            code="not_by_post",
+        )
+    audit.record(
+        session,
+        staff,
+        "case.address_read",
+        f"case:{case.id} {case.number}",
+        hall_id=case.hall_id,
+        at=at,
+    )
+    return case
+
+
 # -- printed receipts -------------------------------------------------------------------------
 
 

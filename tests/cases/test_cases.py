@@ -651,3 +651,32 @@ def desk_hall(session) -> int:
     from hall.admin.models import Hall
 
     return session.scalar(select(Hall.id).where(Hall.code == "kuancheng"))
+
+
+def test_the_pickup_window_lists_what_to_post_and_reads_the_address_in_full_once(desk, app):
+    from hall.admin.models import AuditEntry
+
+    ticket = desk.serve("samr-02")
+    case = desk.take("samr-02", ticket=ticket["id"], delivery="post", address=ADDRESS).json["case"]
+    assert desk.get("/halls/kuancheng/post-cases", "pickup").json["cases"] == []  # not decided
+    task = desk.task(case["id"], "samr")
+    desk.act(task, "claim", "bo-samr")
+    desk.act(task, "approve", "bo-samr")
+    listed = desk.get("/halls/kuancheng/post-cases", "pickup").json["cases"]
+    assert [c["number"] for c in listed] == [case["number"]]
+    assert listed[0]["address"] == "吉林省长春市****"
+    assert desk.get("/halls/kuancheng/post-cases", "bo-samr").status_code == 403
+    assert desk.get("/halls/kuancheng/post-cases", "street1").status_code == 403
+    assert desk.get(f"/cases/{case['id']}/address", "window1").status_code == 403
+    full = desk.get(f"/cases/{case['id']}/address", "pickup")
+    assert full.status_code == 200 and full.json["address"] == ADDRESS
+    with app.app_context(), db.unit_of_work(readonly=True) as s:
+        reads = s.scalars(select(AuditEntry).where(AuditEntry.action == "case.address_read")).all()
+        assert len(reads) == 1 and reads[0].actor.endswith("pickup")
+        assert ADDRESS not in str(reads[0].after)
+    desk.post(f"/cases/{case['id']}/hand-over", "pickup", json={"tracking": "SF0001"})
+    assert desk.get("/halls/kuancheng/post-cases", "pickup").json["cases"] == []
+    ticket2 = desk.serve("samr-02", window="2", clerk="window2")
+    other = desk.take("samr-02", ticket=ticket2["id"], clerk="window2").json["case"]
+    wrong = desk.get(f"/cases/{other['id']}/address", "pickup")
+    assert wrong.status_code == 409 and wrong.json["error"]["code"] == "not_by_post"

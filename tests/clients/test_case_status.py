@@ -51,3 +51,45 @@ def test_the_case_page_follows_the_case_live_on_a_phone(lite_server, open_page):
 def test_an_unknown_code_gets_the_missing_page(lite_server):
     page = requests.get(f"{lite_server.url}/c/not-a-real-receipt-code-x", timeout=10)
     assert page.status_code == 404 and "未找到办件" in page.text
+
+
+def test_a_clerk_takes_a_case_by_post_at_window_1_and_its_receipt_prints(lite_server, open_page):
+    url = lite_server.url
+    requests.post(
+        f"{url}/api/v1/halls/kuancheng/tickets",
+        json={"matter": "samr-02"},
+        headers={"Authorization": "Bearer demo-kiosk-kuancheng"},
+        timeout=10,
+    )
+    page = open_page(f"{url}/counter/?hall=kuancheng", width=1366, height=768)
+    page.fill("input[name=username]", "window1")
+    page.fill("input[name=password]", "demo123")
+    page.click("#login-form button[type=submit]")
+    page.click("[data-window='1']")
+    page.wait_for_selector("#work:not([hidden])")
+    page.click("[data-action='call_next']")
+    page.wait_for_selector("#current[data-status='called']")
+    page.click("[data-action='start']")
+    page.wait_for_selector("#current[data-status='serving']")
+    page.click("#intake-open")
+    page.locator("[data-document='1']").wait_for()
+    assert page.locator("#intake-address-field").is_hidden()
+    page.fill("#intake-name", "张三丰")
+    page.fill("#intake-id", "220103199001011234")
+    for box in page.locator("#intake-documents input[type=checkbox]").all():
+        box.check()
+    page.select_option("#intake-delivery", "post")
+    page.locator("#intake-address-field").wait_for(state="visible")
+    page.fill("#intake-address", "吉林省长春市宽城区团山街道光明路88号")
+    page.click("#intake-submit")
+    result = page.locator("#intake-result")
+    result.wait_for(state="visible")
+    assert result.get_attribute("data-status") == "in_review"
+    page.locator("#intake-printing").wait_for()  # window 1 has the demo's receipt printer
+    assert "null" not in result.inner_text()
+    page.screenshot(path="/tmp/counter-intake-post.png")
+    number = result.get_attribute("data-number")
+    case = requests.get(
+        f"{url}/api/v1/cases/{number}", headers=login(url, "manager"), timeout=10
+    ).json()["case"]
+    assert case["delivery"] == "post" and case["address"] == "吉林省长春市****"

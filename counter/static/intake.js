@@ -50,6 +50,8 @@ async function open() {
   error("");
   $("intake-result").hidden = true;
   if (!id) {
+    // Pickup staff without a ticket: the results to send by post (邮寄).
+    if (await openPostOnly()) return;
     $("intake-ticket").textContent = "";
     $("intake-dialog").showModal();
     return error(t("intake_no_ticket"));
@@ -128,7 +130,55 @@ async function openHandover() {
       c.decision ? ` · ${c.decision === "approved" ? "准予 / approved" : "不予许可 / rejected"}` : ""))
     : [h("li", {}, label("handover_none"))]));
   $("handover-submit").disabled = !handing;
+  $("handover-submit").hidden = false;
+  $("handover-to-field").hidden = false;
+  await loadPost();
   $("handover-dialog").showModal();
+}
+
+// ---- 邮寄: decided cases that go by post, handed over with their tracking number ----
+async function loadPost() {
+  const { ok, body } = await api(`/halls/${encodeURIComponent(config.hall)}/post-cases`);
+  $("post-section").hidden = !ok;
+  if (!ok) return false;
+  $("post-cases").replaceChildren(...(body.cases.length
+    ? body.cases.map(postRow)
+    : [h("li", {}, label("post_none"))]));
+  return true;
+}
+
+function postRow(c) {
+  const address = h("span", { class: "post-address" }, c.address);
+  const tracking = h("input", { maxlength: 60, autocomplete: "off", "aria-label": t("post_tracking"), placeholder: t("post_tracking") });
+  const reveal = h("button", { type: "button", onclick: async () => {
+    const { ok, body } = await api(`/cases/${c.id}/address`);
+    if (ok) address.textContent = body.address;
+  } }, label("post_address"));
+  const send = h("button", { type: "button", class: "primary", onclick: async () => {
+    const { ok, body } = await api(`/cases/${c.id}/hand-over`, {
+      method: "POST",
+      body: JSON.stringify({ tracking: tracking.value.trim() }),
+    });
+    $("handover-error").hidden = false;
+    $("handover-error").classList.toggle("is-ok", ok);
+    $("handover-error").replaceChildren(ok ? label("handover_done", { n: body.case.number }) : body.error?.message || "");
+    if (ok) row.dataset.status = "closed";
+  } }, label("post_send"));
+  const row = h("li", { dataset: { case: c.number, status: c.status } },
+    h("strong", {}, c.number), ` ${c.matter.name} · ${c.applicant.name} · `, address, " ", reveal, " ", tracking, " ", send);
+  return row;
+}
+
+async function openPostOnly() {
+  if (!(await loadPost())) return false;
+  handing = null;
+  $("handover-ticket").textContent = "";
+  $("handover-error").hidden = true;
+  $("handover-cases").replaceChildren();
+  $("handover-to-field").hidden = true;
+  $("handover-submit").hidden = true;
+  $("handover-dialog").showModal();
+  return true;
 }
 
 async function handOver(event) {

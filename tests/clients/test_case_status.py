@@ -93,3 +93,54 @@ def test_a_clerk_takes_a_case_by_post_at_window_1_and_its_receipt_prints(lite_se
         f"{url}/api/v1/cases/{number}", headers=login(url, "manager"), timeout=10
     ).json()["case"]
     assert case["delivery"] == "post" and case["address"] == "吉林省长春市****"
+
+
+def test_the_pickup_clerk_posts_a_result_from_the_counter(lite_server, open_page):
+    url = lite_server.url
+    api = f"{url}/api/v1"
+    ticket = requests.post(
+        f"{api}/halls/kuancheng/tickets",
+        json={"matter": "samr-02"},
+        headers={"Authorization": "Bearer demo-kiosk-kuancheng"},
+        timeout=10,
+    ).json()["ticket"]
+    clerk = login(url, "window2")
+    for action in ("open", "call-next", "start"):
+        assert requests.post(f"{api}/windows/2/{action}", headers=clerk, timeout=10).ok
+    matter = requests.get(f"{api}/halls/kuancheng/matters", timeout=10).json()["matters"]
+    entry = next(m for m in matter if m["code"] == "samr-02")
+    checklist = requests.get(f"{api}/matters/{entry['id']}", timeout=10).json()["matter"]
+    body = {
+        "ticket": ticket["id"],
+        "matter": "samr-02",
+        "applicant": APPLICANT,
+        "documents": [d["id"] for d in checklist["documents"] if d["required"]],
+        "delivery": "post",
+        "address": "吉林省长春市宽城区团山街道光明路88号",
+    }
+    case = requests.post(f"{api}/cases", json=body, headers=clerk, timeout=10).json()["case"]
+    _decide(url, case["id"])
+
+    page = open_page(f"{url}/counter/?hall=kuancheng", width=1366, height=768)
+    page.fill("input[name=username]", "pickup")
+    page.fill("input[name=password]", "demo123")
+    page.click("#login-form button[type=submit]")
+    page.click("[data-window='11']")
+    page.wait_for_selector("#work:not([hidden])")
+    page.click("#intake-open")  # no ticket served: the results to post
+    row = page.locator(f"#post-cases li[data-case='{case['number']}']")
+    row.wait_for()
+    assert "吉林省长春市****" in row.inner_text() and "光明路" not in row.inner_text()
+    assert "张*丰" in row.inner_text() and APPLICANT["name"] not in page.content()
+    row.locator("button", has_text="查看完整地址").click()
+    page.wait_for_selector(f"#post-cases li[data-case='{case['number']}'] >> text=光明路88号")
+    row.locator("button.primary").click()  # no tracking number: refused
+    page.wait_for_selector("#handover-error:not([hidden])")
+    assert "运单号" in page.locator("#handover-error").inner_text()
+    row.locator("input").fill("SF1234567890")
+    row.locator("button.primary").click()
+    page.wait_for_selector(f"#post-cases li[data-case='{case['number']}'][data-status='closed']")
+    page.screenshot(path="/tmp/counter-post.png")
+    done = requests.get(f"{api}/cases/{case['id']}", headers=login(url, "manager"), timeout=10)
+    assert done.json()["case"]["status"] == "closed"
+    assert done.json()["case"]["tracking_number"] == "SF1234567890"

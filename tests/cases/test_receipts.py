@@ -172,3 +172,23 @@ def test_claiming_receipts_takes_the_same_statements_whatever_the_batch(desk, ap
         assert len(statements) == one
     finally:
         event.remove(engine, "before_cursor_execute", count)
+
+
+def test_a_receipt_whose_printer_never_comes_back_is_failed_and_told(desk, app):
+    url, _port = offline_url()
+    point_desk_printer(app, url)
+    ticket = desk.serve("samr-02")
+    case = desk.take("samr-02", ticket=ticket["id"]).json["case"]
+    desk.finish()  # the ticket is done: a receipt does not expire with its ticket
+    receipts = lambda events: [e for e in events if e.payload["kind"] == "receipt"]  # noqa: E731
+    with app.app_context(), db.unit_of_work() as s:
+        assert receipts(printing.sweep(s, desk.now, give_up_s=600, stale_s=120)) == []
+    later = desk.now + timedelta(minutes=11)
+    with app.app_context(), db.unit_of_work() as s:
+        [told] = receipts(printing.sweep(s, later, give_up_s=600, stale_s=120))
+    assert told.name == "print.updated"
+    assert (told.payload["kind"], told.payload["state"]) == ("receipt", "failed")
+    assert told.payload["number"] == case["number"] and told.payload["ticket_id"] is None
+    [job] = jobs(app)
+    assert job.state == "failed"  # kept and visible; staff can print it again
+    assert desk.post(f"/cases/{case['id']}/receipt", "window1").status_code == 201

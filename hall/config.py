@@ -48,6 +48,9 @@ DEFAULTS: dict[str, Any] = {
     # after a rating was given before the resident's personal data in them is anonymised.
     "RETENTION_CASE_DAYS": 1095,
     "RETENTION_RATING_DAYS": 365,
+    # Seconds between rounds of the cases' deadline-warning sweep inside `hall serve` (one
+    # process of the group runs each round); 0 turns it off (then `hall case sweep` from cron).
+    "CASE_SWEEP_S": 60.0,
 }
 
 ENV_KEYS = (
@@ -71,6 +74,7 @@ ENV_KEYS = (
     "BAD_RATING_FIX_DAYS",
     "RETENTION_CASE_DAYS",
     "RETENTION_RATING_DAYS",
+    "CASE_SWEEP_S",
 )
 FALSE = ("0", "false", "no", "off")
 
@@ -92,7 +96,7 @@ def load(config: dict[str, Any] | None) -> dict[str, Any]:
                 merged[key] = int(value)
             elif key == "TOKEN_IDLE_MINUTES":
                 merged[key] = float(value)
-            elif key in ("PRINT_POLL_S", "SOCKET_SWEEP_S"):
+            elif key in ("PRINT_POLL_S", "SOCKET_SWEEP_S", "CASE_SWEEP_S"):
                 merged[key] = float(value)
             elif key == "PRINT_WORKER":
                 merged[key] = value.strip().lower() not in FALSE

@@ -587,6 +587,11 @@ def create(session: Session) -> str | None:
         session, "kiosk", street, name="取号机", token="demo-kiosk-xinfa", printer_url="dummy://"
     )
     auth.add_device(session, "display", main, name="大厅主屏", token="demo-display-kuancheng")
+    # The receipt printer on window 1's desk (case notices: 受理通知书, 一次性告知书, …).
+    desk_printer, _token = auth.add_device(
+        session, "printer", main, name="1号窗口回执打印机", printer_url="dummy://"
+    )
+    desk_printer.printer_options = {"window": "1"}
     auth.add_device(
         session, "evaluator", main, name="1号窗评价器", token="demo-evaluator-kuancheng"
     )

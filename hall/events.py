@@ -50,6 +50,8 @@ class Event:
     device_id: int | None = None
     # Rooms beyond the hall's, e.g. ("/backoffice", "department:3") for a case's departments.
     rooms: tuple[tuple[str, str], ...] = ()
+    # False: only ``rooms`` hear it (a resident's case page), not the hall's staff clients.
+    hall_rooms: bool = True
 
     @property
     def seq(self) -> int | None:
@@ -142,15 +144,26 @@ def notify(
     payload: dict[str, Any],
     device_id: int | None = None,
     rooms: tuple[tuple[str, str], ...] = (),
+    hall_rooms: bool = True,
 ) -> Event:
     """A notification outside the sequence (print jobs, printers, cases) for staff clients:
-    the hall's counters and boards, its kiosk, and any further ``rooms`` (departments)."""
-    return Event(name, hall.id, {"hall": hall.code, **payload}, device_id=device_id, rooms=rooms)
+    the hall's counters and boards, its kiosk, and any further ``rooms`` (departments);
+    with ``hall_rooms=False`` only the ``rooms``."""
+    return Event(
+        name,
+        hall.id,
+        {"hall": hall.code, **payload},
+        device_id=device_id,
+        rooms=rooms,
+        hall_rooms=hall_rooms,
+    )
 
 
 def routes(ev: Event) -> list[tuple[str, str]]:
     """The (namespace, room) pairs an event goes to."""
     namespaces = NOTIFIED if ev.seq is None else SEQUENCED
+    if not ev.hall_rooms:
+        namespaces = ()
     pairs = [(namespace, f"hall:{ev.hall_id}") for namespace in namespaces]
     if ev.seq is None and ev.device_id is not None:
         pairs.append(("/kiosk", f"device:{ev.device_id}"))

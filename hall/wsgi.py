@@ -6,8 +6,11 @@ Under the gevent worker, gunicorn has patched the process before this import, so
 """
 
 from hall import create_app, printing
+from hall.cases import sweeper
 
 application = create_app()
 # Printing runs in its own process; without a message queue its events reach the screens
 # through this serving process.
 printing.relay_worker_events(application)
+# The cases' deadline warnings, swept on a timer (one process of the group per round).
+sweeper.start(application)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
 from datetime import datetime
 
 # python-escpos parses its capabilities YAML at import and caches the result in a fresh
@@ -17,20 +18,24 @@ _CACHE = os.path.join(tempfile.gettempdir(), "onewindow-escpos-capabilities")
 os.makedirs(_CACHE, exist_ok=True)
 os.environ.setdefault("ESCPOS_CAPABILITIES_PICKLE_DIR", _CACHE)
 
+from escpos.escpos import Escpos
 from escpos.printer import Dummy
 
 from .errors import TRANSPORT_ERRORS, PrinterError, PrintInterrupted, transport_error
 from .layout import TicketLayout, paper_for, render_ticket
+from .receipt import CaseReceipt, render_receipt
 from .status import PrinterStatus, can_answer, printer_status, read_status
 from .urls import connected, open_printer, parse_printer_url
 
 __all__ = [
+    "CaseReceipt",
     "PrintInterrupted",
     "PrinterError",
     "PrinterStatus",
     "TicketLayout",
     "open_printer",
     "parse_printer_url",
+    "print_receipt",
     "print_test_page",
     "print_ticket",
     "printer_status",
@@ -43,10 +48,8 @@ NOT_CONFIRMED = "打印机未确认出票 / the printer did not confirm the tick
 
 def _send(
     url: str,
-    layout: TicketLayout,
+    draw: Callable[[Escpos], None],
     *,
-    paper_mm: int,
-    raster_text: bool,
     timeout: float,
     check: bool,
     confirm: bool | None = False,
@@ -54,7 +57,7 @@ def _send(
     # Render into memory first: a layout or font problem then never leaves half a
     # ticket on paper, and the connection is held only for one write.
     buffer = Dummy()
-    render_ticket(buffer, layout, paper_mm=paper_mm, raster_text=raster_text)
+    draw(buffer)
     with connected(url, timeout=timeout) as printer:
         if check:
             status = read_status(printer, timeout=timeout)
@@ -115,9 +118,30 @@ def print_ticket(
     paper_for(paper_mm)
     return _send(
         url,
-        layout,
-        paper_mm=paper_mm,
-        raster_text=raster_text,
+        lambda printer: render_ticket(printer, layout, paper_mm=paper_mm, raster_text=raster_text),
+        timeout=timeout,
+        check=require_ready,
+        confirm=confirm,
+    )
+
+
+def print_receipt(
+    url: str,
+    receipt: CaseReceipt,
+    *,
+    paper_mm: int = 80,
+    raster_text: bool = False,
+    timeout: float = 2.0,
+    require_ready: bool = False,
+    confirm: bool | None = False,
+) -> PrinterStatus | None:
+    """Print a case's receipt (受理通知书, 一次性告知书, …) like a ticket; raises PrinterError."""
+    paper_for(paper_mm)
+    return _send(
+        url,
+        lambda printer: render_receipt(
+            printer, receipt, paper_mm=paper_mm, raster_text=raster_text
+        ),
         timeout=timeout,
         check=require_ready,
         confirm=confirm,
@@ -141,5 +165,10 @@ def print_test_page(
         status_url="ESC/POS TEST OK",
         notice="中文与二维码清晰即正常 / Clear Chinese text and QR code mean all is well",
     )
-    _send(url, layout, paper_mm=paper_mm, raster_text=raster_text, timeout=timeout, check=False)
+    _send(
+        url,
+        lambda printer: render_ticket(printer, layout, paper_mm=paper_mm, raster_text=raster_text),
+        timeout=timeout,
+        check=False,
+    )
     return printer_status(url, timeout=timeout)

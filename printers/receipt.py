@@ -27,6 +27,10 @@ class CaseReceipt:
     deadline: str | None = None
     missing: tuple[str, ...] = field(default_factory=tuple)
     reason: str = ""
+    title_en: str = ""
+    # Further lines under the facts: what the law says the notice must tell (rights of
+    # review, where and how the result is collected).
+    notes: tuple[str, ...] = field(default_factory=tuple)
 
 
 def receipt_blocks(receipt: CaseReceipt, paper_mm: int = 80) -> list[Block]:
@@ -35,6 +39,8 @@ def receipt_blocks(receipt: CaseReceipt, paper_mm: int = 80) -> list[Block]:
     columns = paper.columns
     blocks: list[Block] = [Line(text, bold=True) for text in wrap(receipt.hall, columns)]
     blocks += [Line(text, scale=2, bold=True) for text in wrap(receipt.title, columns // 2)]
+    if receipt.title_en:
+        blocks += [Line(text) for text in wrap(receipt.title_en, columns)]
     blocks.append(Line(""))
     blocks += [Line(text, bold=True) for text in wrap(f"办件编号 No.：{receipt.number}", columns)]
     blocks += [Line(text) for text in wrap(f"事项 Matter：{receipt.matter}", columns)]
@@ -53,6 +59,8 @@ def receipt_blocks(receipt: CaseReceipt, paper_mm: int = 80) -> list[Block]:
         blocks += [
             Line(text, align="left") for text in wrap(f"理由 Reason：{receipt.reason}", columns)
         ]
+    for note in receipt.notes:
+        blocks += [Line(text, align="left") for text in wrap(note, columns)]
     blocks.append(QrCode(receipt.status_url))
     blocks += [
         Line(text)

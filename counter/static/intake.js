@@ -50,6 +50,8 @@ async function open() {
   error("");
   $("intake-result").hidden = true;
   if (!id) {
+    // Pickup staff without a ticket: the results to send by post (邮寄).
+    if (await openPostOnly()) return;
     $("intake-ticket").textContent = "";
     $("intake-dialog").showModal();
     return error(t("intake_no_ticket"));
@@ -64,6 +66,8 @@ async function open() {
   $("intake-matter").replaceChildren(...matters.map((m) =>
     h("option", { value: m.id, selected: m.code === ticket.matter }, `${m.name} ${m.name_en || ""}`)));
   $("intake-form").reset();
+  $("intake-address-field").hidden = true;
+  $("intake-address").required = false;
   const chosen = matters.find((m) => m.code === ticket.matter) || matters[0];
   if (chosen) $("intake-matter").value = chosen.id;
   $("intake-dialog").showModal();
@@ -87,6 +91,7 @@ async function submit(event) {
     outcome: form.get("outcome"),
     reason: form.get("reason").trim(),
     delivery: form.get("delivery"),
+    address: form.get("delivery") === "post" ? (form.get("address") || "").trim() : "",
   };
   $("intake-submit").disabled = true;
   const { ok, body: answer } = await api("/cases", { method: "POST", body: JSON.stringify(body) });
@@ -97,12 +102,14 @@ async function submit(event) {
   const result = $("intake-result");
   result.dataset.status = c.status;
   result.dataset.number = c.number;
-  result.replaceChildren(
+  // replaceChildren would write a null as the text "null": leave the absent lines out.
+  result.replaceChildren(...[
     h("p", {}, h("strong", {}, label("intake_done", { n: c.number })), " ", c.status_label),
     c.deadline ? h("p", {}, label("intake_deadline", { d: c.deadline })) : null,
     c.missing_documents.length ? h("p", {}, label("intake_missing", { m: c.missing_documents.map((m) => m.name).join("、") })) : null,
     h("p", {}, h("a", { href: c.notice_url, target: "_blank", rel: "noopener", id: "intake-notice" }, label("intake_notice"))),
-  );
+    answer.print ? h("p", { id: "intake-printing" }, label("intake_printing")) : null,
+  ].filter(Boolean));
   result.hidden = false;
   result.scrollIntoView({ block: "nearest" });
 }
@@ -123,7 +130,55 @@ async function openHandover() {
       c.decision ? ` · ${c.decision === "approved" ? "准予 / approved" : "不予许可 / rejected"}` : ""))
     : [h("li", {}, label("handover_none"))]));
   $("handover-submit").disabled = !handing;
+  $("handover-submit").hidden = false;
+  $("handover-to-field").hidden = false;
+  await loadPost();
   $("handover-dialog").showModal();
+}
+
+// ---- 邮寄: decided cases that go by post, handed over with their tracking number ----
+async function loadPost() {
+  const { ok, body } = await api(`/halls/${encodeURIComponent(config.hall)}/post-cases`);
+  $("post-section").hidden = !ok;
+  if (!ok) return false;
+  $("post-cases").replaceChildren(...(body.cases.length
+    ? body.cases.map(postRow)
+    : [h("li", {}, label("post_none"))]));
+  return true;
+}
+
+function postRow(c) {
+  const address = h("span", { class: "post-address" }, c.address);
+  const tracking = h("input", { maxlength: 60, autocomplete: "off", "aria-label": t("post_tracking"), placeholder: t("post_tracking") });
+  const reveal = h("button", { type: "button", onclick: async () => {
+    const { ok, body } = await api(`/cases/${c.id}/address`);
+    if (ok) address.textContent = body.address;
+  } }, label("post_address"));
+  const send = h("button", { type: "button", class: "primary", onclick: async () => {
+    const { ok, body } = await api(`/cases/${c.id}/hand-over`, {
+      method: "POST",
+      body: JSON.stringify({ tracking: tracking.value.trim() }),
+    });
+    $("handover-error").hidden = false;
+    $("handover-error").classList.toggle("is-ok", ok);
+    $("handover-error").replaceChildren(ok ? label("handover_done", { n: body.case.number }) : body.error?.message || "");
+    if (ok) row.dataset.status = "closed";
+  } }, label("post_send"));
+  const row = h("li", { dataset: { case: c.number, status: c.status } },
+    h("strong", {}, c.number), ` ${c.matter.name} · ${c.applicant.name} · `, address, " ", reveal, " ", tracking, " ", send);
+  return row;
+}
+
+async function openPostOnly() {
+  if (!(await loadPost())) return false;
+  handing = null;
+  $("handover-ticket").textContent = "";
+  $("handover-error").hidden = true;
+  $("handover-cases").replaceChildren();
+  $("handover-to-field").hidden = true;
+  $("handover-submit").hidden = true;
+  $("handover-dialog").showModal();
+  return true;
 }
 
 async function handOver(event) {
@@ -148,4 +203,10 @@ $("handover-cancel").addEventListener("click", () => $("handover-dialog").close(
 $("intake-open").addEventListener("click", open);
 $("intake-matter").addEventListener("change", (event) => loadMatter(event.target.value));
 $("intake-form").addEventListener("submit", submit);
+// 邮寄: the address is asked for only when the result goes by post.
+$("intake-delivery").addEventListener("change", (event) => {
+  const post = event.target.value === "post";
+  $("intake-address-field").hidden = !post;
+  $("intake-address").required = post;
+});
 $("intake-cancel").addEventListener("click", () => $("intake-dialog").close());

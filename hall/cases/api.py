@@ -23,11 +23,14 @@ from hall.cases.schemas import (
     GuideIn,
     HandOverIn,
     PickupIn,
+    ReceiptIn,
     TaskActionIn,
 )
 from hall.db import unit_of_work
 from hall.errors import BadRequest, NotFound, Unauthorized
 from hall.events import Event, publish
+from hall.printing import services as printing
+from hall.printing import wake_worker
 from hall.queue import lookup
 from hall.queue.models import Matter
 from hall.queue.presenters import announce_new_ticket
@@ -102,9 +105,17 @@ def take_case(body: dict) -> tuple[dict, int]:
     with unit_of_work() as session:
         staff = access.require(caller(session), Permission.TAKE_CASE)
         case, events = services.take_in(session, staff, body)
-        answer = {"case": presenters.case_json(session, case)}
+        job = None
+        if body["print_receipt"]:
+            job = services.intake_receipt(session, staff, case, presenters.case_url(case.token))
+        answer = {
+            "case": presenters.case_json(session, case),
+            "print": printing.job_json(job) if job is not None else None,
+        }
         ready = _ready(case, events)
     _after(events, ready)
+    if job is not None:
+        wake_worker()
     return answer, 201
 
 
@@ -177,6 +188,26 @@ def extend_case(ref: str, body: dict) -> dict:
         answer = {"case": presenters.case_json(session, case)}
     publish(events)
     return answer
+
+
+@bp.post("/cases/<ref>/receipt")
+@bp.input(ReceiptIn, arg_name="body")
+@bp.doc(
+    summary="Print the case's receipt (its notice as it stands now) at the window's printer",
+    security="BearerAuth",
+    responses={201: "the print job", 409: "no printer at your window: name a device"},
+)
+def print_receipt(ref: str, body: dict) -> tuple[dict, int]:
+    """(Re)print 受理通知书 / 一次性告知书 / 不予受理 / 领取通知 / 出件回执 on an ESC/POS printer."""
+    with unit_of_work() as session:
+        staff = access.require(caller(session), Permission.REPRINT)
+        case = services.get_case(session, ref)
+        _case, job = services.print_receipt(
+            session, staff, case.id, presenters.case_url(case.token), device_id=body["device"]
+        )
+        answer = {"print": printing.job_json(job), "case": {"id": case.id, "number": case.number}}
+    wake_worker()
+    return answer, 201
 
 
 @bp.post("/cases/<ref>/hand-over")
@@ -263,6 +294,35 @@ def pickup_ticket(code: str, body: dict) -> tuple[dict, int]:
     answer = announce_new_ticket(session, issued)
     answer["case"] = {"number": number}
     return answer, 201
+
+
+@bp.get("/halls/<code>/post-cases")
+@bp.doc(
+    summary="The hall's decided cases to send by post (pickup staff), the address masked",
+    security="BearerAuth",
+)
+def post_cases(code: str) -> dict:
+    """邮寄: what the pickup window mails; hand each over with its tracking number."""
+    with unit_of_work(readonly=True) as session:
+        hall = lookup.hall_by_code(session, code)
+        found = services.to_post(session, caller(session), hall)
+        return {"cases": [presenters.case_json(session, c) for c in found]}
+
+
+@bp.get("/cases/<ref>/address")
+@bp.doc(
+    summary="The full postal address of a case sent by post (pickup staff; audited)",
+    security="BearerAuth",
+)
+def case_address(ref: str) -> dict:
+    """For the envelope: read in full only here, and every reading is in the audit trail."""
+    with unit_of_work() as session:
+        staff = access.require(caller(session), Permission.HAND_OVER)
+        case = services.postal_address(session, staff, ref)
+        return {
+            "case": {"id": case.id, "number": case.number},
+            "address": privacy.unseal(case.address_enc),
+        }
 
 
 @bp.get("/halls/<code>/case-warnings")

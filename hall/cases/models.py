@@ -179,15 +179,24 @@ class Case(Base):
     # 容缺受理: [{"id", "name", "due"}]; the case cannot be decided until they arrive.
     deferred: Mapped[list[Any]] = mapped_column(JSON, default=list)
     delivery: Mapped[str] = mapped_column(String(10), default="in_person")
+    # 邮寄: the postal address, encrypted like the applicant's data, and its masked form.
+    address_enc: Mapped[str] = mapped_column(Text, default="")
+    address_masked: Mapped[str] = mapped_column(String(120), default="")
+    tracking_number: Mapped[str] = mapped_column(String(60), default="")
     on_the_spot: Mapped[bool] = mapped_column(Boolean, default=False)
     result_pickup: Mapped[bool] = mapped_column(Boolean, default=True)
     deadline: Mapped[date | None] = mapped_column(Date, nullable=True)
     statutory_deadline: Mapped[date | None] = mapped_column(Date, nullable=True)
-    # The clock stops for a return for correction and for 特别程序 (suspension).
+    # The clock stops for a return for correction and for 特别程序 (suspension); each stop is
+    # a ClockStop row, several may be open at once. ``clock_stopped_at``: since when the
+    # clock stands (the first of the open stops); None while it runs.
     clock_stopped_at: Mapped[datetime | None] = mapped_column(nullable=True)
     clock_stop: Mapped[str] = mapped_column(String(12), default="")
+    # Working days of the stops, per kind of stop (overlapping stops each count their own) …
     paused_days: Mapped[int] = mapped_column(Integer, default=0)
     suspended_days: Mapped[int] = mapped_column(Integer, default=0)
+    # … and what the deadline moved by: the working days on which any stop was open.
+    stopped_days: Mapped[int] = mapped_column(Integer, default=0)
     extended_days: Mapped[int] = mapped_column(Integer, default=0)
     warning: Mapped[str] = mapped_column(String(8), default="")
     decision: Mapped[str] = mapped_column(String(10), default="")
@@ -290,3 +299,37 @@ class CaseStep(Base):
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
     task_id: Mapped[int | None] = mapped_column(ForeignKey("case_tasks.id"))
     detail: Mapped[str] = mapped_column(String(500), default="")
+
+
+CLOCK_STOP_KINDS = ("correction", "hearing", "inspection", "expert_review", "other")
+
+
+class ClockStop(Base):
+    """One period in which a case's clock stood still (中止): a return for correction (补正) or
+    a 特别程序 (hearing, inspection or test, expert review), with its reason, start and end.
+
+    ``days`` is the stop's own working days, counted when it ends.
+    """
+
+    __tablename__ = "case_clock_stops"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("case_tasks.id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(String(500), default="")
+    started_at: Mapped[datetime]
+    started_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    ended_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    ended_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    days: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Timer(Base):
+    """A periodic job shared by every hub process: the row's ``due_at`` is claimed with a
+    guarded UPDATE, so one process in the group runs each round (the case warning sweep)."""
+
+    __tablename__ = "timers"
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    due_at: Mapped[datetime]
+    ran_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    ran_by: Mapped[str] = mapped_column(String(80), default="")

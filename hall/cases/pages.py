@@ -36,7 +36,12 @@ def status(token: str):
         case = _load(session, token)
         if case is None:
             return render_template("cases/missing.html"), 404
-        return render_template("cases/status.html", case=presenters.public_case(session, case))
+        return render_template(
+            "cases/status.html",
+            case=presenters.public_case(session, case),
+            token=token,
+            notice_url=presenters.notice_url(token),
+        )
 
 
 @bp.get("/c/<token>/notice")

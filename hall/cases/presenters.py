@@ -13,12 +13,13 @@ from hall.cases.models import (
     Case,
     CaseStatus,
     CaseStep,
+    ClockStop,
     MatterGuide,
     Task,
     Visit,
     case_status_label,
 )
-from hall.queue.models import Matter, Ticket, Window
+from hall.queue.models import Matter, Queue, Ticket, Window, WindowQueue
 from hall.urls import base_url
 
 
@@ -113,6 +114,8 @@ def case_json(session: Session, case: Case, *, full: bool = False, at=None) -> d
         "missing_documents": case.missing,
         "deferred_documents": case.deferred,
         "delivery": case.delivery,
+        "address": case.address_masked,
+        "tracking_number": case.tracking_number,
         "deadline": _day(case.deadline),
         "statutory_deadline": _day(case.statutory_deadline),
         "warning": services.warning_level(case, today, hall.case_warning_days),
@@ -122,7 +125,9 @@ def case_json(session: Session, case: Case, *, full: bool = False, at=None) -> d
             "since": clock.iso_local(case.clock_stopped_at, tz),
             "paused_days": case.paused_days,
             "suspended_days": case.suspended_days,
+            "stopped_days": case.stopped_days,
             "extended_days": case.extended_days,
+            "stops": clock_stops(session, case, tz),
         },
         "decision": case.decision,
         "reason": case.reason,
@@ -156,6 +161,39 @@ def case_json(session: Session, case: Case, *, full: bool = False, at=None) -> d
     return answer
 
 
+def clock_stops(session: Session, case: Case, tz: str) -> list[dict[str, Any]]:
+    """Every stop of the case's clock: kind, reason, start, end and its working days."""
+    stops = session.scalars(
+        select(ClockStop).where(ClockStop.case_id == case.id).order_by(ClockStop.id)
+    ).all()
+    return [
+        {
+            "kind": stop.kind,
+            "reason": stop.reason,
+            "task_id": stop.task_id,
+            "started_at": clock.iso_local(stop.started_at, tz),
+            "ended_at": clock.iso_local(stop.ended_at, tz),
+            "days": stop.days,
+            "open": stop.ended_at is None,
+        }
+        for stop in stops
+    ]
+
+
+def pickup_windows(session: Session, hall_id: int) -> list[str]:
+    """The numbers of the hall's windows that serve its pickup queue (统一出件窗口)."""
+    return list(
+        session.scalars(
+            select(Window.number)
+            .join(WindowQueue, WindowQueue.window_id == Window.id)
+            .join(Queue, Queue.id == WindowQueue.queue_id)
+            .where(Queue.hall_id == hall_id, Queue.kind == "pickup")
+            .distinct()
+            .order_by(Window.number)
+        )
+    )
+
+
 def timeline(session: Session, case: Case, tz: str) -> list[dict[str, Any]]:
     """Who did what, when, and at which window or department."""
     steps = session.scalars(
@@ -180,20 +218,33 @@ def timeline(session: Session, case: Case, tz: str) -> list[dict[str, Any]]:
 
 
 def public_case(session: Session, case: Case) -> dict[str, Any]:
-    """What the resident's status page shows: no name, no ID, no phone."""
+    """What the resident's status page shows: no name (not even masked), no ID, no phone;
+    the postal address masked."""
     hall = session.get(Hall, case.hall_id)
+    pickup = session.get(Ticket, case.pickup_ticket_id) if case.pickup_ticket_id else None
     return {
         "number": case.number,
         "status": str(case.status),
         "status_label": case_status_label(case.status),
         "hall": hall.code,
         "hall_name": hall.name,
+        "hall_name_en": hall.name_en,
         "matter_name": case.matter.name,
+        "matter_name_en": case.matter.name_en,
+        "received_at": clock.iso_local(case.received_at, hall.timezone),
         "deadline": _day(case.deadline),
+        "clock_stopped": case.clock_stopped_at is not None,
         "missing_documents": [{"name": m["name"], "reason": m["reason"]} for m in case.missing],
+        "deferred_documents": [{"name": d["name"], "due": d["due"]} for d in case.deferred],
+        "reason": case.reason if case.status == CaseStatus.REFUSED else "",
         "decision": case.decision,
         "ready": case.status == CaseStatus.READY,
         "delivery": case.delivery,
+        "address": case.address_masked,
+        "tracking_number": case.tracking_number,
+        "pickup_windows": pickup_windows(session, hall.id) if case.delivery != "post" else [],
+        "pickup_ticket": pickup.number if pickup else None,
+        "handed_over_at": clock.iso_local(case.handed_over_at, hall.timezone),
     }
 
 

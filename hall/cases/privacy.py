@@ -68,3 +68,12 @@ def mask_phone(phone: str) -> str:
     if len(phone) < 7:
         return "*" * len(phone)
     return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
+
+
+def mask_address(address: str) -> str:
+    """吉林省长春市宽城区****: the first six characters (province, city, district), no more."""
+    address = address.strip()
+    if not address:
+        return ""
+    keep = min(6, max(1, len(address) // 2))
+    return address[:keep] + "*" * 4

@@ -53,6 +53,15 @@ class CaseIn(Schema):
         metadata={"description": "a reason per missing document id (一次性告知书)"},
     )
     delivery = String(load_default="in_person", validate=OneOf(["in_person", "post"]))
+    address = String(
+        load_default="",
+        validate=Length(0, 200),
+        metadata={"description": "the postal address, required with delivery=post (邮寄)"},
+    )
+    print_receipt = Boolean(
+        load_default=True,
+        metadata={"description": "print the receipt on the window's printer, where it has one"},
+    )
 
 
 class DocumentsIn(Schema):
@@ -82,6 +91,12 @@ class HandOverIn(Schema):
 
     to = String(load_default="", validate=Length(0, 100))
     tracking = String(load_default="", validate=Length(0, 60))
+
+
+class ReceiptIn(Schema):
+    """Print a case's receipt again: on the named printer device, else the window's."""
+
+    device = Integer(load_default=None, validate=Range(1, 2**31 - 1))
 
 
 class PickupIn(Schema):

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hall import access, cache, calendar, clock
+from hall import access, audit, cache, calendar, clock
 from hall.access import Permission
 from hall.admin.models import Department, Hall, Role
 from hall.cases import privacy
@@ -22,6 +22,7 @@ from hall.cases.models import (
     CaseAction,
     CaseStatus,
     CaseStep,
+    ClockStop,
     MatterDepartment,
     MatterGuide,
     Task,
@@ -221,8 +222,26 @@ def log(
     window_id: int | None = None,
     task: Task | None = None,
     detail: str = "",
+    before: str | None = None,
 ) -> None:
-    """One line of the case's timeline."""
+    """One line of the case's timeline; a staff member's step also goes to the audit trail."""
+    if staff is not None:
+        after: dict[str, Any] = {"status": str(case.status)}
+        if task is not None:
+            after.update(task=task.id, task_status=str(task.status))
+        if detail:
+            after["detail"] = detail[:200]
+        audit.record(
+            session,
+            staff,
+            f"case.{action}",
+            f"case:{case.id} {case.number}",
+            hall_id=case.hall_id,
+            window_id=window_id,
+            before={"status": before} if before else None,
+            after=after,
+            at=at,
+        )
     session.add(
         CaseStep(
             case_id=case.id,
@@ -293,38 +312,107 @@ def case_event(session: Session, case: Case, name: str, at: datetime, **extra: A
     return notify(hall, name, payload, rooms=rooms)
 
 
+def status_event(session: Session, case: Case) -> Event:
+    """A nudge to the resident's status page of this case (``/case``, room ``case:<id>``):
+    the number and state only; the page reads the rest again."""
+    hall = session.get(Hall, case.hall_id)
+    return notify(
+        hall,
+        "case.changed",
+        {"number": case.number, "status": str(case.status)},
+        rooms=(("/case", f"case:{case.id}"),),
+        hall_rooms=False,
+    )
+
+
 def _today(session: Session, case: Case, at: datetime) -> date:
     return clock.service_date(at, session.get(Hall, case.hall_id).timezone)
 
 
-def _stop_clock(case: Case, kind: str, at: datetime) -> None:
-    if case.clock_stopped_at is not None:
+def _stop_clock(
+    session: Session,
+    case: Case,
+    kind: str,
+    reason: str,
+    at: datetime,
+    *,
+    staff: Any = None,
+    task: Task | None = None,
+) -> ClockStop:
+    """Open a stop of the case's clock (中止); several may be open at once."""
+    if task is not None and _open_stops(session, case, task=task):
         raise Conflict(
-            "办件计时已中止,请先恢复 / the case's clock is already stopped", code="clock_stopped"
+            "此任务的计时已中止,请先恢复 / this task has already stopped the clock",
+            code="clock_stopped",
         )
-    case.clock_stopped_at = at
-    case.clock_stop = kind
+    stop = ClockStop(
+        case_id=case.id,
+        task_id=task.id if task is not None else None,
+        kind=kind,
+        reason=reason[:500],
+        started_at=at,
+        started_by=staff.id if staff is not None else None,
+        days=0,
+    )
+    session.add(stop)
+    if case.clock_stopped_at is None:
+        case.clock_stopped_at = at
+    case.clock_stop = "correction" if kind == "correction" else case.clock_stop or "suspension"
+    session.flush()
+    return stop
 
 
-def _restart_clock(session: Session, case: Case, at: datetime) -> int:
-    """Start the clock again; the deadline moves by the working days it stood still."""
+def _open_stops(
+    session: Session, case: Case, *, kind: str | None = None, task: Task | None = None
+) -> list[ClockStop]:
+    query = select(ClockStop).where(ClockStop.case_id == case.id, ClockStop.ended_at.is_(None))
+    if kind == "correction":
+        query = query.where(ClockStop.kind == "correction")
+    elif kind is not None:
+        query = query.where(ClockStop.kind != "correction")
+    if task is not None:
+        query = query.where(ClockStop.task_id == task.id)
+    return list(session.scalars(query.order_by(ClockStop.id)))
+
+
+def _restart_clock(
+    session: Session,
+    case: Case,
+    at: datetime,
+    *,
+    kind: str,
+    staff: Any = None,
+    task: Task | None = None,
+) -> int:
+    """End the open stops of a kind ("correction", or any 特别程序 of the task); when none is
+    left open the clock runs again and the deadline moves by the working days it stood still
+    (the days on which any stop was open, overlaps counted once). The days it moved by."""
     if case.clock_stopped_at is None:
         return 0
     tz = session.get(Hall, case.hall_id).timezone
-    days = max(
-        0,
-        calendar.workdays_between(
-            clock.service_date(case.clock_stopped_at, tz), clock.service_date(at, tz)
-        ),
-    )
+    today = clock.service_date(at, tz)
+    for stop in _open_stops(session, case, kind=kind, task=task):
+        stop.ended_at, stop.ended_by = at, staff.id if staff is not None else None
+        stop.days = max(
+            0, calendar.workdays_between(clock.service_date(stop.started_at, tz), today)
+        )
+        if stop.kind == "correction":
+            case.paused_days += stop.days
+        else:
+            case.suspended_days += stop.days
+    session.flush()
+    still = _open_stops(session, case)
+    if still:
+        case.clock_stop = (
+            "correction" if any(s.kind == "correction" for s in still) else "suspension"
+        )
+        return 0
+    days = max(0, calendar.workdays_between(clock.service_date(case.clock_stopped_at, tz), today))
     if days and case.deadline is not None:
         case.deadline = calendar.add_workdays(case.deadline, days)
         if case.statutory_deadline is not None:
             case.statutory_deadline = calendar.add_workdays(case.statutory_deadline, days)
-    if case.clock_stop == "suspension":
-        case.suspended_days += days
-    else:
-        case.paused_days += days
+    case.stopped_days += days
     case.clock_stopped_at = None
     case.clock_stop = ""
     return days
@@ -367,6 +455,11 @@ def take_in(
             code="unknown_document",
         )
     applicant = body["applicant"]
+    address = (body.get("address") or "").strip() if body.get("delivery") == "post" else ""
+    if body.get("delivery") == "post" and not address:
+        raise BadRequest(
+            "邮寄须填写收件地址 / a postal delivery needs an address", code="address_required"
+        )
     case = Case(
         number=_number(session, hall, at),
         token=secrets.token_urlsafe(16),
@@ -389,6 +482,8 @@ def take_in(
         missing=[],
         deferred=[],
         delivery=body.get("delivery") or "in_person",
+        address_enc=privacy.seal(address),
+        address_masked=privacy.mask_address(address),
         on_the_spot=matter.on_the_spot,
         result_pickup=matter.result_pickup,
         received_at=at,
@@ -477,7 +572,15 @@ def _accept(
     case.statutory_deadline = calendar.add_workdays(
         day, max(matter.statutory_limit_days, matter.time_limit_days)
     )
-    log(session, case, "accepted", at, staff=staff, window_id=window_id)
+    log(
+        session,
+        case,
+        "accepted",
+        at,
+        staff=staff,
+        window_id=window_id,
+        before=str(CaseStatus.AWAITING_DOCUMENTS),
+    )
     if matter.on_the_spot:
         # 即办件: decided at the window.
         case.decision = "approved"
@@ -539,14 +642,18 @@ def supply_documents(
         log(session, case, "documents_received", at, staff=staff, window_id=window.id)
         if still:
             case.missing = still
-            return case, [case_event(session, case, "case.awaiting_documents", at)]
+            return case, [
+                case_event(session, case, "case.awaiting_documents", at),
+                status_event(session, case),
+            ]
         events = _accept(session, case, case.matter, at, staff, window.id)
     elif case.status == CaseStatus.RETURNED:
         visit(session, case, "documents", at, ticket, window, staff)
         case.documents_received = list(dict.fromkeys([*case.documents_received, *documents]))
+        before = str(case.status)
         case.step(CaseAction.COMPLETE)
         case.missing = []
-        days = _restart_clock(session, case, at)
+        days = _restart_clock(session, case, at, kind="correction", staff=staff)
         for task in case.tasks:
             if task.status == TaskStatus.RETURNED:
                 task.step(TaskAction.RESUBMIT)
@@ -558,6 +665,7 @@ def supply_documents(
             staff=staff,
             window_id=window.id,
             detail=f"+{days} 工作日 / working days",
+            before=before,
         )
         events = [case_event(session, case, "case.resubmitted", at)]
     elif case.status == CaseStatus.IN_REVIEW and case.deferred:
@@ -571,7 +679,7 @@ def supply_documents(
             f"办件 {case.number} 不需要补交材料 / case {case.number} is waiting for no documents",
             code="invalid_transition",
         )
-    return case, events
+    return case, [*events, status_event(session, case)]
 
 
 # -- back office ------------------------------------------------------------------------------
@@ -592,6 +700,7 @@ def task_action(
     case = get_case(session, task.case_id, lock=True)
     reason = (body.get("reason") or "").strip()
     act = TaskAction(action)
+    before = str(case.status)
     if act != TaskAction.CLAIM and task.status != TaskStatus.PENDING:
         if task.claimed_by not in (None, staff.id) and staff.role == Role.BACKOFFICE:
             raise Forbidden(
@@ -620,25 +729,38 @@ def task_action(
             if other is not task and other.status in OPEN_TASKS:
                 other.step(TaskAction.CANCEL)
                 other.decided_at = at
+        # The decision ends every stop still open (another department's correction or
+        # procedure); the case is decided now.
+        if case.status == CaseStatus.RETURNED:
+            case.step(CaseAction.COMPLETE)
+            case.missing = []
+        _restart_clock(session, case, at, kind=None, staff=staff)
     elif act == TaskAction.RETURN:
         task.reason = reason
-        case.step(CaseAction.RETURN)
-        _stop_clock(case, "correction", at)
         wanted = [str(d)[:200] for d in (body.get("documents") or [])]
-        case.missing = [{"id": None, "name": d, "reason": reason} for d in wanted] or [
+        asked = [{"id": None, "name": d, "reason": reason} for d in wanted] or [
             {"id": None, "name": reason, "reason": reason}
         ]
+        if case.status == CaseStatus.RETURNED:
+            # Another department already asked for documents: the resident is told of both.
+            case.missing = [*case.missing, *asked]
+        else:
+            case.step(CaseAction.RETURN)
+            case.missing = asked
+        _stop_clock(session, case, "correction", reason, at, staff=staff, task=task)
     elif act == TaskAction.SUSPEND:
         kind = body.get("procedure") or "other"
         if kind not in SUSPENSION_KINDS:
             raise BadRequest(f"特别程序类型无效 / unknown procedure: {str(kind)[:20]}")
-        _stop_clock(case, "suspension", at)
+        _stop_clock(session, case, kind, reason, at, staff=staff, task=task)
         task.reason = reason
         detail = f"{kind}: {reason}"
     elif act == TaskAction.RESUME:
-        days = _restart_clock(session, case, at)
+        days = _restart_clock(session, case, at, kind="suspension", staff=staff, task=task)
         detail = f"+{days} 工作日 / working days"
-    log(session, case, f"task_{act.value}", at, staff=staff, task=task, detail=detail)
+    log(
+        session, case, f"task_{act.value}", at, staff=staff, task=task, detail=detail, before=before
+    )
     events.append(
         case_event(
             session,
@@ -652,6 +774,7 @@ def task_action(
     )
     if all(t.status in TASK_DONE for t in case.tasks) and case.status == CaseStatus.IN_REVIEW:
         events.append(_decide(session, case, at, staff))
+    events.append(status_event(session, case))
     return task, events
 
 
@@ -696,10 +819,14 @@ def extend(
             f"延期累计不能超过 {bound} 个工作日 / extensions may total at most {bound} working days",
             code="extension_limit",
         )
+    before = str(case.status)
     case.deadline = calendar.add_workdays(case.deadline, days)
     case.extended_days += days
-    log(session, case, "extended", at, staff=staff, detail=f"+{days}: {reason}")
-    return case, [case_event(session, case, "case.extended", at, days=days)]
+    log(session, case, "extended", at, staff=staff, detail=f"+{days}: {reason}", before=before)
+    return case, [
+        case_event(session, case, "case.extended", at, days=days),
+        status_event(session, case),
+    ]
 
 
 def sweep_warnings(session: Session, at: datetime | None = None) -> list[Event]:
@@ -739,6 +866,12 @@ def pickup_ticket(
             f"办件 {case.number} 尚未办结,暂不能领取 / case {case.number} is not ready",
             code="case_not_ready",
         )
+    if case.delivery == "post":
+        raise Conflict(
+            f"办件 {case.number} 的结果将邮寄送达,无需取号 / the result of case {case.number} "
+            "goes by post; no pickup ticket is needed",
+            code="delivery_by_post",
+        )
     if case.pickup_ticket_id is not None:
         held = session.get(Ticket, case.pickup_ticket_id)
         if held is not None and held.status in ("waiting", *ACTIVE):
@@ -770,8 +903,16 @@ def hand_over(
     if not case.can(CaseAction.HAND_OVER):
         case.step(CaseAction.HAND_OVER)  # raises invalid_transition with the case's status
     ticket = window = None
+    before = str(case.status)
     if case.delivery == "post":
-        detail = "邮寄 / by post " + (body.get("tracking") or "")[:60]
+        tracking = (body.get("tracking") or "").strip()[:60]
+        if not tracking:
+            raise BadRequest(
+                "邮寄须填写运单号 / a postal hand-over needs the tracking number",
+                code="tracking_required",
+            )
+        case.tracking_number = tracking
+        detail = f"邮寄 / by post {tracking}"
     else:
         if case.pickup_ticket_id is None:
             raise Conflict("请先取领取号 / take a pickup ticket first", code="not_serving_ticket")
@@ -792,5 +933,97 @@ def hand_over(
         staff=staff,
         window_id=window.id if window else None,
         detail=f"{detail} → {case.handed_to_masked}",
+        before=before,
     )
-    return case, [case_event(session, case, "case.closed", at)]
+    return case, [case_event(session, case, "case.closed", at), status_event(session, case)]
+
+
+def to_post(session: Session, staff: Any, hall: Any) -> list[Case]:
+    """The hall's decided cases that go by post (邮寄), oldest first: the pickup clerk's list."""
+    access.require(staff, Permission.HAND_OVER, hall=hall.id)
+    return list(
+        session.scalars(
+            select(Case)
+            .where(
+                Case.hall_id == hall.id,
+                Case.status == CaseStatus.READY,
+                Case.delivery == "post",
+            )
+            .order_by(Case.ready_at, Case.id)
+            .limit(500)
+        )
+    )
+
+
+def postal_address(session: Session, staff: Any, case_ref: int | str, at=None) -> Case:
+    """The full postal address, for the clerk who mails the result; the reading is audited."""
+    at = at or clock.now()
+    case = get_case(session, case_ref)
+    access.require(staff, Permission.HAND_OVER, hall=case.hall_id)
+    if case.delivery != "post":
+        raise Conflict(
+            f"办件 {case.number} 不邮寄 / case {case.number} is not sent by post",
+            code="not_by_post",
+        )
+    audit.record(
+        session,
+        staff,
+        "case.address_read",
+        f"case:{case.id} {case.number}",
+        hall_id=case.hall_id,
+        at=at,
+    )
+    return case
+
+
+# -- printed receipts -------------------------------------------------------------------------
+
+
+def print_receipt(
+    session: Session,
+    staff: Any,
+    case_ref: int | str,
+    status_url: str,
+    *,
+    device_id: int | None = None,
+    reprint: bool = True,
+    at: datetime | None = None,
+) -> tuple[Case, Any]:
+    """Queue the case's receipt (its notice as it stands now) on the named printer device or
+    on the printer of the window the clerk holds (409 ``no_printer``)."""
+    from hall.printing import services as printing
+
+    at = at or clock.now()
+    case = get_case(session, case_ref)
+    access.require(staff, Permission.REPRINT, hall=case.hall_id)
+    window = session.scalar(
+        select(Window).where(Window.staff_id == staff.id, Window.hall_id == case.hall_id)
+    )
+    device = printing.receipt_printer(session, case.hall_id, window, device_id)
+    job = printing.enqueue_receipt(
+        session, case, device, status_url, reprint=reprint, staff_id=staff.id, at=at
+    )
+    log(
+        session,
+        case,
+        "receipt_printed" if not reprint else "receipt_reprinted",
+        at,
+        staff=staff,
+        window_id=window.id if window else None,
+        detail=device.name,
+    )
+    return case, job
+
+
+def intake_receipt(
+    session: Session, staff: Any, case: Case, status_url: str, at: datetime | None = None
+) -> Any:
+    """At intake: the receipt on the printer of the window that took the case, where it has
+    one (None otherwise); the answer tells the clerk either way."""
+    from hall.printing import services as printing
+
+    window = session.get(Window, case.window_id) if case.window_id else None
+    device = printing.window_printer(session, case.hall_id, window)
+    if device is None:
+        return None
+    return printing.enqueue_receipt(session, case, device, status_url, staff_id=staff.id, at=at)

@@ -5,12 +5,14 @@ from typing import Any
 from flask import session
 from flask_socketio import Namespace, emit, join_room
 from sqlalchemy import select
+from sqlalchemy import select as sql_select
 
 from hall import access, cache
 from hall.access import Permission
 from hall.admin import services as auth
 from hall.admin.models import Department
 from hall.cases import presenters
+from hall.cases.models import Case
 from hall.db import unit_of_work
 from hall.errors import HallError, Unauthorized
 from hall.sockets import acked, auth_value, current_staff, refuse
@@ -63,4 +65,49 @@ class BackofficeNamespace(Namespace):
             return {"snapshot": self._inbox(db)}
 
 
-NAMESPACES = [BackofficeNamespace("/backoffice")]
+class CaseStatusNamespace(Namespace):
+    """A resident's phone following one case by its receipt code (``/c/<code>``): joins
+    ``case:<id>``, gets the public view first, and again on each ``case.changed`` nudge.
+    No name, ID number or phone ever goes out here."""
+
+    def trigger_event(self, event: str, *args: Any) -> Any:
+        """Every message gets an answer: an unknown event is acked ``unknown_event``."""
+        if event in ("connect", "disconnect") or hasattr(self, f"on_{event}"):
+            return super().trigger_event(event, *args)
+        return {
+            "error": {
+                "code": "unknown_event",
+                "message": f"未知消息 / unknown event: {str(event)[:40]}",
+            }
+        }
+
+    def on_connect(self, auth_data: Any = None) -> None:
+        """Check the receipt code, join the case's room, send the case."""
+        from hall.cases.pages import TOKEN
+
+        try:
+            with unit_of_work(readonly=True) as db:
+                code = auth_value(auth_data, "case")
+                case = (
+                    db.scalar(sql_select(Case).where(Case.token == code))
+                    if isinstance(code, str) and TOKEN.match(code)
+                    else None
+                )
+                if case is None:
+                    raise Unauthorized("办件不存在 / no such case", code="case_not_found")
+                session["case_id"] = case.id
+                join_room(f"case:{case.id}")
+                snapshot = {"seq": 0, "case": presenters.public_case(db, case)}
+        except HallError as err:
+            raise refuse(err) from None
+        emit("snapshot", snapshot)
+
+    @acked
+    def on_snapshot(self, data: dict) -> dict[str, Any]:
+        """The case as it stands now."""
+        with unit_of_work(readonly=True) as db:
+            case = db.get(Case, session["case_id"])
+            return {"snapshot": {"seq": 0, "case": presenters.public_case(db, case)}}
+
+
+NAMESPACES = [BackofficeNamespace("/backoffice"), CaseStatusNamespace("/case")]

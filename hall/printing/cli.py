@@ -74,7 +74,12 @@ def printer_status(url: str, timeout: float) -> None:
     default=None,
     help="Ask DLE EOT status after each ticket (auto: where the printer answers).",
 )
-def printer_set(device_id, url, paper, raster, require_ready, confirm) -> None:
+@click.option(
+    "--window",
+    default=None,
+    help="The window (number) whose desk it stands on: case receipts print there; '' unsets.",
+)
+def printer_set(device_id, url, paper, raster, require_ready, confirm, window) -> None:
     """Set a device's printer and its options."""
     from hall import create_app, db
     from hall.admin.models import Device
@@ -94,7 +99,10 @@ def printer_set(device_id, url, paper, raster, require_ready, confirm) -> None:
             changes = {"paper_mm": paper and int(paper), "raster_text": raster}
             changes["require_ready"] = require_ready
             changes["confirm"] = confirm
+            changes["window"] = window
             options.update({k: v for k, v in changes.items() if v is not None})
+            if options.get("window") == "":
+                del options["window"]
             device.printer_options = options
             if url is not None:
                 device.printer_url = url

@@ -1,4 +1,5 @@
-"""Print jobs: queue a ticket for a printer, claim due jobs, settle each attempt, reprint.
+"""Print jobs: queue a ticket or a case's receipt for a printer, claim due jobs, settle each
+attempt, reprint.
 
 A job is printed at most once: a worker claims it with a guarded UPDATE (pending → printing)
 that only one process can win, and only an attempt that sent nothing is ever retried.
@@ -15,16 +16,37 @@ from sqlalchemy.orm import Session
 from hall import access, cache, clock
 from hall.access import Permission
 from hall.admin.models import Device, Hall, Staff
+from hall.cases.models import Case
 from hall.db import UTCDateTime
 from hall.errors import Conflict, Forbidden, NotFound
 from hall.events import Event, notify
+from hall.printing import receipts
 from hall.queue import presenters
-from hall.queue.models import PrintJob, PrintState, Ticket, TicketStatus
-from printers import TicketLayout
+from hall.queue.models import PrintJob, PrintKind, PrintState, Ticket, TicketStatus, Window
+from printers import CaseReceipt, TicketLayout
 
 JOBS = PrintJob.__table__
 TICKETS = Ticket.__table__
 DEVICES = Device.__table__
+CASES = Case.__table__
+# What a receipt shows of its case (hall/printing/receipts.py), read with the claimed jobs.
+RECEIPT_COLUMNS = (
+    "number",
+    "status",
+    "matter_id",
+    "applicant_name_masked",
+    "received_at",
+    "deadline",
+    "missing",
+    "deferred",
+    "reason",
+    "decision",
+    "delivery",
+    "address_masked",
+    "tracking_number",
+    "handed_over_at",
+    "handed_to_masked",
+)
 
 OPEN_STATES = (PrintState.PENDING, PrintState.PRINTING)
 KIOSK_REPRINTS = 3  # a kiosk may print a ticket at most this many times more
@@ -50,7 +72,7 @@ class PrintOrder:
 
     job_id: int
     printer_url: str
-    layout: TicketLayout
+    layout: TicketLayout | CaseReceipt
     paper_mm: int = 80
     raster_text: bool = False
     require_ready: bool = False
@@ -62,6 +84,8 @@ class PrintOrder:
     device_id: int | None = None
     attempts: int = 0
     reprint: bool = False
+    kind: str = PrintKind.TICKET
+    case_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -77,6 +101,7 @@ def job_json(job: PrintJob) -> dict[str, Any]:
     """A print job as kiosks and counters see it."""
     return {
         "job_id": job.id,
+        "kind": job.kind,
         "state": job.state,
         "attempts": job.attempts,
         "reprint": job.reprint,
@@ -125,6 +150,77 @@ def enqueue(
     session.add(job)
     session.flush()
     return job
+
+
+def enqueue_receipt(
+    session: Session,
+    case: Any,
+    device: Device,
+    status_url: str,
+    *,
+    reprint: bool = False,
+    staff_id: int | None = None,
+    at: datetime | None = None,
+) -> PrintJob:
+    """Store a job to print the case's receipt on the device's printer (a window's printer)."""
+    at = at or clock.now()
+    job = PrintJob(
+        kind=PrintKind.RECEIPT,
+        ticket_id=None,
+        case_id=case.id,
+        hall_id=case.hall_id,
+        device_id=device.id,
+        printer_url=device.printer_url,
+        status_url=status_url,
+        reprint=reprint,
+        requested_by=staff_id,
+        state=PrintState.PENDING,
+        attempts=0,
+        next_attempt_at=at,
+        last_error="",
+        created_at=at,
+    )
+    session.add(job)
+    session.flush()
+    return job
+
+
+def window_printer(session: Session, hall_id: int, window: Window | None) -> Device | None:
+    """The printer set up for a window (a device whose ``printer_options.window`` is the
+    window's number, ``hall printer set ID --window N``), or None."""
+    if window is None:
+        return None
+    devices = session.scalars(
+        select(Device)
+        .where(
+            Device.hall_id == hall_id,
+            Device.printer_url.is_not(None),
+            Device.revoked_at.is_(None),
+        )
+        .order_by(Device.id)
+    ).all()
+    return next(
+        (d for d in devices if str((d.printer_options or {}).get("window", "")) == window.number),
+        None,
+    )
+
+
+def receipt_printer(
+    session: Session, hall_id: int, window: Window | None, device_id: int | None
+) -> Device:
+    """The printer a receipt goes to: the named device, else the window's (409 ``no_printer``)."""
+    if device_id is not None:
+        device = session.get(Device, device_id)
+        if device is None or device.hall_id != hall_id or device.revoked_at is not None:
+            raise NotFound(f"设备不存在 / no such device: {device_id}", code="device_not_found")
+    else:
+        device = window_printer(session, hall_id, window)
+    if device is None or not device.printer_url:
+        raise Conflict(
+            "此窗口没有打印机,请指定设备 / this window has no printer; name a device",
+            code="no_printer",
+        )
+    return device
 
 
 def _printer_of(session: Session, ticket: Ticket, device_id: int | None) -> Device:
@@ -209,15 +305,22 @@ def reprint_by_kiosk(
     return enqueue(session, ticket, _printer_of(session, ticket, None), status_url, reprint=True)
 
 
+def _number(session: Session, job: PrintJob) -> str:
+    if job.ticket_id is not None:
+        return job.ticket.number
+    return session.get(Case, job.case_id).number
+
+
 def _event(session: Session, job: PrintJob, state: str, **extra: Any) -> Event:
-    ticket = job.ticket
     return notify(
         session.get(Hall, job.hall_id),
         "print.updated",
         {
             "job_id": job.id,
-            "ticket_id": ticket.id,
-            "number": ticket.number,
+            "kind": job.kind,
+            "ticket_id": job.ticket_id,
+            "case_id": job.case_id,
+            "number": _number(session, job),
             "device_id": job.device_id,
             "state": state,
             "reason": public_reason(job.last_error, job.printer_url) or None,
@@ -277,8 +380,11 @@ def sweep(session: Session, at: datetime, *, give_up_s: float, stale_s: float) -
     return events
 
 
-def layout_for(session: Session, job: PrintJob) -> TicketLayout:
-    """What the printed ticket says, from the ticket as it stands now."""
+def layout_for(session: Session, job: PrintJob) -> TicketLayout | CaseReceipt:
+    """What the printed ticket (or receipt) says, from the ticket (or case) as it stands now."""
+    if job.kind == PrintKind.RECEIPT:
+        case = session.get(Case, job.case_id)
+        return _receipt(session, job.hall_id, case, case.matter_id, job.status_url, job.reprint)
     ticket = job.ticket
     return _layout(
         session,
@@ -336,6 +442,27 @@ def _layout(
     )
 
 
+def _receipt(
+    session: Session,
+    hall_id: int,
+    case: Any,
+    matter_id: int,
+    status_url: str,
+    reprint: bool,
+) -> CaseReceipt:
+    refs = cache.of(session)
+    hall = refs.hall_by_id(hall_id)
+    matter = refs.matter_by_id(hall_id, matter_id)
+    return receipts.receipt(
+        case,
+        hall_name=hall.name,
+        matter_name=matter.name if matter else "",
+        tz=hall.timezone,
+        status_url=status_url,
+        reprint=reprint,
+    )
+
+
 # Waiting tickets of the same queue that came before this one (what presenters.ahead_of
 # counts), as one statement built once: the worker lays out every ticket it prints.
 AHEAD = select(func.count(TICKETS.c.id)).where(
@@ -350,10 +477,12 @@ AHEAD = select(func.count(TICKETS.c.id)).where(
     ),
 )
 
-# The claimed jobs with what their tickets say, read in one statement.
+# The claimed jobs with what their tickets (or, for receipts, their cases) say, in one statement.
 CLAIMED = (
     select(
         JOBS.c.id,
+        JOBS.c.kind,
+        JOBS.c.case_id,
         JOBS.c.hall_id,
         JOBS.c.device_id,
         JOBS.c.printer_url,
@@ -369,8 +498,11 @@ CLAIMED = (
         TICKETS.c.queued_at,
         TICKETS.c.status,
         DEVICES.c.printer_options,
+        *(CASES.c[name].label(f"case_{name}") for name in RECEIPT_COLUMNS),
     )
-    .join_from(JOBS, TICKETS, TICKETS.c.id == JOBS.c.ticket_id)
+    .select_from(JOBS)
+    .outerjoin(TICKETS, TICKETS.c.id == JOBS.c.ticket_id)
+    .outerjoin(CASES, CASES.c.id == JOBS.c.case_id)
     .outerjoin(DEVICES, DEVICES.c.id == JOBS.c.device_id)
     .where(JOBS.c.id.in_(bindparam("ids", expanding=True)))
     .order_by(JOBS.c.id)
@@ -385,11 +517,40 @@ def _confirm_option(value: object) -> str:
     return value if value in ("auto", "on", "off") else "auto"
 
 
+class _CaseColumns:
+    """A claimed row's case columns under the names the receipt reads."""
+
+    def __init__(self, row: Any) -> None:
+        for name in RECEIPT_COLUMNS:
+            setattr(self, name, getattr(row, f"case_{name}"))
+
+
+def _order_layout(session: Session, row: Any) -> TicketLayout | CaseReceipt:
+    if row.kind == PrintKind.RECEIPT:
+        case = _CaseColumns(row)
+        return _receipt(session, row.hall_id, case, case.matter_id, row.status_url, row.reprint)
+    return _layout(
+        session,
+        hall_id=row.hall_id,
+        ticket_id=row.ticket_id,
+        number=row.number,
+        queue_id=row.queue_id,
+        matter_id=row.matter_id,
+        priority=row.priority,
+        issued_at=row.issued_at,
+        queued_at=row.queued_at,
+        waiting=row.status == TicketStatus.WAITING,
+        status_url=row.status_url,
+        reprint=row.reprint,
+    )
+
+
 def claim_due(
     session: Session, at: datetime, *, limit: int = 20, skip: Collection[str] = ()
 ) -> list[PrintOrder]:
-    """Claim due jobs of waiting tickets for this worker; each is claimed by one worker only.
-    Jobs of the printers in ``skip`` (busy with earlier jobs) are left for a later pass.
+    """Claim due jobs of waiting tickets (and case receipts) for this worker; each is claimed
+    by one worker only. Jobs of the printers in ``skip`` (busy with earlier jobs) are left for
+    a later pass.
 
     Three statements whatever the batch: pick the candidates, claim them with one guarded
     UPDATE (only rows still pending move, so two workers never share a job), read them.
@@ -397,11 +558,11 @@ def claim_due(
     busy = [PrintJob.printer_url.not_in(list(skip))] if skip else []
     candidates = session.scalars(
         select(PrintJob.id)
-        .join(Ticket, Ticket.id == PrintJob.ticket_id)
+        .outerjoin(Ticket, Ticket.id == PrintJob.ticket_id)
         .where(
             PrintJob.state == PrintState.PENDING,
             PrintJob.next_attempt_at <= at,
-            Ticket.status == TicketStatus.WAITING,
+            or_(Ticket.status == TicketStatus.WAITING, PrintJob.kind == PrintKind.RECEIPT),
             *busy,
         )
         .order_by(PrintJob.id)
@@ -432,29 +593,18 @@ def claim_due(
             PrintOrder(
                 job_id=row.id,
                 printer_url=row.printer_url,
-                layout=_layout(
-                    session,
-                    hall_id=row.hall_id,
-                    ticket_id=row.ticket_id,
-                    number=row.number,
-                    queue_id=row.queue_id,
-                    matter_id=row.matter_id,
-                    priority=row.priority,
-                    issued_at=row.issued_at,
-                    queued_at=row.queued_at,
-                    waiting=row.status == TicketStatus.WAITING,
-                    status_url=row.status_url,
-                    reprint=row.reprint,
-                ),
+                layout=_order_layout(session, row),
                 paper_mm=int(options.get("paper_mm", 80)),
                 raster_text=bool(options.get("raster_text", False)),
                 require_ready=bool(options.get("require_ready", False)),
                 confirm=_confirm_option(options.get("confirm")),
                 hall_id=row.hall_id,
-                ticket_id=row.ticket_id,
+                ticket_id=row.ticket_id or 0,
                 device_id=row.device_id,
                 attempts=row.attempts,
                 reprint=row.reprint,
+                kind=row.kind,
+                case_id=row.case_id,
             )
         )
     return orders
@@ -496,7 +646,9 @@ def settle_printed(session: Session, orders: list[PrintOrder], at: datetime) -> 
             "print.updated",
             {
                 "job_id": order.job_id,
-                "ticket_id": order.ticket_id,
+                "kind": order.kind,
+                "ticket_id": order.ticket_id or None,
+                "case_id": order.case_id,
                 "number": order.layout.number,
                 "device_id": order.device_id,
                 "state": PrintState.PRINTED,

@@ -32,7 +32,8 @@ log = logging.getLogger(__name__)
 
 
 def send(order: PrintOrder, timeout: float, answers: dict[str, bool] | None = None) -> Outcome:
-    """Print one claimed job; only a failure that sent nothing may be retried.
+    """Print one claimed job (a ticket or a case's receipt); only a failure that sent nothing
+    may be retried.
 
     ``answers`` remembers, per printer URL, whether the printer answers DLE EOT. With the
     ``confirm`` option "auto" a printer seen answering must confirm each ticket (a silent
@@ -41,8 +42,9 @@ def send(order: PrintOrder, timeout: float, answers: dict[str, bool] | None = No
     answers = {} if answers is None else answers
     known = answers.get(order.printer_url)
     confirm = {"on": True, "off": False}.get(order.confirm, known)
+    draw = printers.print_receipt if order.kind == "receipt" else printers.print_ticket
     try:
-        status = printers.print_ticket(
+        status = draw(
             order.printer_url,
             order.layout,
             paper_mm=order.paper_mm,

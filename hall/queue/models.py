@@ -398,13 +398,22 @@ class WindowStep(Base):
     detail: Mapped[str] = mapped_column(String(200), default="")
 
 
+class PrintKind(enum.StrEnum):
+    """What a print job prints."""
+
+    TICKET = "ticket"  # a queue ticket (ticket_id)
+    RECEIPT = "receipt"  # a case's notice receipt at the window (case_id)
+
+
 class PrintJob(Base):
-    """One ticket to print on one printer; sent by the print worker, never twice."""
+    """One ticket or case receipt to print on one printer; sent by the print worker, never twice."""
 
     __tablename__ = "print_jobs"
     __table_args__ = (Index("ix_print_jobs_due", "state", "next_attempt_at"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    kind: Mapped[PrintKind] = mapped_column(enum_column(PrintKind, 10), default=PrintKind.TICKET)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
     hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id"))
     device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id"))
     printer_url: Mapped[str] = mapped_column(String(300))
@@ -422,7 +431,7 @@ class PrintJob(Base):
     claimed_at: Mapped[datetime | None] = mapped_column(nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
-    ticket: Mapped[Ticket] = relationship()
+    ticket: Mapped[Ticket | None] = relationship()
     device: Mapped[Device | None] = relationship()
 
 

@@ -470,9 +470,20 @@ def test_an_extension_needs_a_manager_and_stays_within_the_statutory_bound(desk)
     assert len(steps) == 1 and steps[0]["staff"] == "大厅值班长"
 
 
-def test_a_result_by_post_is_handed_over_without_a_ticket_and_the_resident_is_told(desk, caplog):
+ADDRESS = "吉林省长春市宽城区团山街道光明路88号3单元502室"
+
+
+def test_a_result_by_post_is_handed_over_without_a_ticket_and_the_resident_is_told(
+    desk, app, caplog
+):
     ticket = desk.serve("samr-02")
-    case = desk.take("samr-02", ticket=ticket["id"], delivery="post").json["case"]
+    missing = desk.take("samr-02", ticket=ticket["id"], delivery="post")
+    assert missing.status_code == 400 and missing.json["error"]["code"] == "address_required"
+    case = desk.take("samr-02", ticket=ticket["id"], delivery="post", address=ADDRESS).json["case"]
+    assert case["delivery"] == "post" and case["address"] == "吉林省长春市****"
+    with app.app_context(), db.unit_of_work(readonly=True) as s:
+        raw = s.execute(select(Case.__table__).where(Case.id == case["id"])).mappings().one()
+        assert ADDRESS not in " ".join(str(v) for v in raw.values())  # encrypted at rest
     task = desk.task(case["id"], "samr")
     desk.act(task, "claim", "bo-samr")
     with caplog.at_level("INFO", logger="hall.cases.notify"):
@@ -480,9 +491,20 @@ def test_a_result_by_post_is_handed_over_without_a_ticket_and_the_resident_is_to
     told = [r.getMessage() for r in caplog.records if r.name == "hall.cases.notify"]
     assert len(told) == 1 and case["number"] in told[0] and "138****5678" in told[0]
     assert APPLICANT["phone"] not in told[0] and "张" not in told[0]
+    kiosk = desk.post(
+        "/halls/kuancheng/pickup-tickets",
+        json={"case": case["number"]},
+        headers={"Authorization": "Bearer demo-kiosk-kuancheng"},
+    )
+    assert kiosk.status_code == 409 and kiosk.json["error"]["code"] == "delivery_by_post"
+    no_number = desk.post(f"/cases/{case['id']}/hand-over", "pickup", json={})
+    assert no_number.status_code == 400 and no_number.json["error"]["code"] == "tracking_required"
+    assert desk.case(case["id"])["status"] == "ready"
     posted = desk.post(f"/cases/{case['id']}/hand-over", "pickup", json={"tracking": "EMS1234"})
     assert posted.status_code == 200 and posted.json["case"]["status"] == "closed"
-    assert desk.case(case["id"])["visit_log"] == [
+    assert posted.json["case"]["tracking_number"] == "EMS1234"
+    full = desk.case(case["id"])
+    assert full["visit_log"] == [
         {
             "purpose": "intake",
             "at": case["received_at"],
@@ -490,6 +512,12 @@ def test_a_result_by_post_is_handed_over_without_a_ticket_and_the_resident_is_to
             "ticket": ticket["number"],
         }
     ]
+    assert "EMS1234" in full["timeline"][-1]["detail"]
+    public = desk.get(f"/case-status/{case['receipt_code']}").json["case"]
+    assert public["address"] == "吉林省长春市****" and public["tracking_number"] == "EMS1234"
+    assert public["pickup_windows"] == []
+    page = desk.client.get(f"/c/{case['receipt_code']}").get_data(as_text=True)
+    assert ADDRESS not in page and "光明路" not in page
 
 
 def test_a_rejection_cancels_the_other_departments_tasks(desk):
@@ -530,3 +558,125 @@ def test_the_board_lists_cases_due_soon_and_overdue(desk):
     assert desk.get("/halls/kuancheng/case-warnings", "street1").status_code == 403
     assert desk.get("/halls/kuancheng/case-warnings").status_code == 401
     assert desk.get("/halls/nowhere/case-warnings", "manager").status_code == 404
+
+
+def test_several_clock_stops_move_the_deadline_by_the_days_any_stop_was_open(desk):
+    # Wednesday 2 Dec: the lead department holds a hearing; Friday 4 Dec the assisting one
+    # returns the case for correction, so two stops overlap.
+    ticket = desk.serve("samr-04")
+    case = desk.take("samr-04", ticket=ticket["id"]).json["case"]
+    desk.finish()
+    deadline = date.fromisoformat(case["deadline"])
+    samr, medical = desk.task(case["id"], "samr"), desk.task(case["id"], "medical")
+    desk.act(samr, "claim", "bo-samr")
+    hearing = desk.act(samr, "suspend", "bo-samr", reason="听证 / hearing", procedure="hearing")
+    assert hearing.json["case"]["clock"]["stopped"] is True
+    desk.at(datetime.fromisoformat("2026-12-04T02:00:00+00:00"))
+    desk.act(medical, "claim", "bo-medical")
+    back = desk.act(medical, "return", "bo-medical", reason="缺卫生许可 / permit", documents=["x"])
+    assert back.status_code == 200, back.json
+    assert back.json["case"]["status"] == "returned"
+
+    desk.at(datetime.fromisoformat("2026-12-08T02:00:00+00:00"))  # Tuesday: the hearing ends
+    resumed = desk.act(samr, "resume", "bo-samr").json["case"]
+    assert resumed["clock"]["stopped"] is True  # the correction still stops it
+    assert resumed["deadline"] == case["deadline"]
+
+    desk.at(datetime.fromisoformat("2026-12-10T02:00:00+00:00"))  # Thursday: documents arrive
+    second = desk.serve("samr-04")
+    running = desk.post(
+        f"/cases/{case['id']}/documents", "window1", json={"ticket": second["id"]}
+    ).json["case"]
+    stood = calendar.workdays_between(date(2026, 12, 2), date(2026, 12, 10))
+    assert running["clock"]["stopped"] is False
+    assert running["clock"]["stopped_days"] == stood
+    assert running["deadline"] == calendar.add_workdays(deadline, stood).isoformat()
+    hearing_days = calendar.workdays_between(date(2026, 12, 2), date(2026, 12, 8))
+    correction_days = calendar.workdays_between(date(2026, 12, 4), date(2026, 12, 10))
+    assert running["clock"]["suspended_days"] == hearing_days
+    assert running["clock"]["paused_days"] == correction_days
+
+    # A second procedure of the same department: an inspection, Thursday to Monday.
+    desk.act(samr, "suspend", "bo-samr", reason="检验检测 / lab test", procedure="inspection")
+    desk.at(datetime.fromisoformat("2026-12-14T02:00:00+00:00"))
+    after = desk.act(samr, "resume", "bo-samr").json["case"]
+    extra = calendar.workdays_between(date(2026, 12, 10), date(2026, 12, 14))
+    assert after["deadline"] == calendar.add_workdays(deadline, stood + extra).isoformat()
+    stops = desk.case(case["id"])["clock"]["stops"]
+    assert [(s["kind"], s["days"], s["open"]) for s in stops] == [
+        ("hearing", hearing_days, False),
+        ("correction", correction_days, False),
+        ("inspection", extra, False),
+    ]
+    assert stops[0]["reason"] == "听证 / hearing"
+    assert stops[1]["started_at"].startswith("2026-12-04")
+    assert stops[1]["ended_at"].startswith("2026-12-10")
+
+
+def test_every_case_step_by_staff_is_in_the_audit_trail(desk, app):
+    from hall import audit
+    from hall.admin.models import AuditEntry
+
+    ticket = desk.serve("samr-02")
+    case = desk.take("samr-02", ticket=ticket["id"]).json["case"]
+    task = desk.task(case["id"], "samr")
+    desk.act(task, "claim", "bo-samr")
+    desk.act(task, "approve", "bo-samr")
+    desk.post(f"/cases/{case['id']}/extend", "manager", json={"days": 1, "reason": "x"})
+    with app.app_context(), db.unit_of_work(readonly=True) as s:
+        rows = s.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.target == f"case:{case['id']} {case['number']}")
+            .order_by(AuditEntry.id)
+        ).all()
+        trail = [(r.action, r.actor.split()[-1], (r.before or {}).get("status")) for r in rows]
+        assert trail == [
+            ("case.received", "window1", None),
+            ("case.accepted", "window1", "awaiting_documents"),
+            ("case.task_claim", "bo-samr", "in_review"),
+            ("case.task_approve", "bo-samr", "in_review"),
+            ("case.decided", "bo-samr", None),
+        ]
+        assert rows[3].after["task_status"] == "approved"
+        assert rows[-1].after["status"] == "ready"
+        assert all(r.hall_id == desk_hall(s) for r in rows)
+        assert rows[0].window_id is not None
+        _count, problems = audit.verify(s)
+        assert problems == []
+        text = " ".join(str([r.before, r.after]) for r in rows)
+        assert APPLICANT["name"] not in text and APPLICANT["id_number"] not in text
+
+
+def desk_hall(session) -> int:
+    from hall.admin.models import Hall
+
+    return session.scalar(select(Hall.id).where(Hall.code == "kuancheng"))
+
+
+def test_the_pickup_window_lists_what_to_post_and_reads_the_address_in_full_once(desk, app):
+    from hall.admin.models import AuditEntry
+
+    ticket = desk.serve("samr-02")
+    case = desk.take("samr-02", ticket=ticket["id"], delivery="post", address=ADDRESS).json["case"]
+    assert desk.get("/halls/kuancheng/post-cases", "pickup").json["cases"] == []  # not decided
+    task = desk.task(case["id"], "samr")
+    desk.act(task, "claim", "bo-samr")
+    desk.act(task, "approve", "bo-samr")
+    listed = desk.get("/halls/kuancheng/post-cases", "pickup").json["cases"]
+    assert [c["number"] for c in listed] == [case["number"]]
+    assert listed[0]["address"] == "吉林省长春市****"
+    assert desk.get("/halls/kuancheng/post-cases", "bo-samr").status_code == 403
+    assert desk.get("/halls/kuancheng/post-cases", "street1").status_code == 403
+    assert desk.get(f"/cases/{case['id']}/address", "window1").status_code == 403
+    full = desk.get(f"/cases/{case['id']}/address", "pickup")
+    assert full.status_code == 200 and full.json["address"] == ADDRESS
+    with app.app_context(), db.unit_of_work(readonly=True) as s:
+        reads = s.scalars(select(AuditEntry).where(AuditEntry.action == "case.address_read")).all()
+        assert len(reads) == 1 and reads[0].actor.endswith("pickup")
+        assert ADDRESS not in str(reads[0].after)
+    desk.post(f"/cases/{case['id']}/hand-over", "pickup", json={"tracking": "SF0001"})
+    assert desk.get("/halls/kuancheng/post-cases", "pickup").json["cases"] == []
+    ticket2 = desk.serve("samr-02", window="2", clerk="window2")
+    other = desk.take("samr-02", ticket=ticket2["id"], clerk="window2").json["case"]
+    wrong = desk.get(f"/cases/{other['id']}/address", "pickup")
+    assert wrong.status_code == 409 and wrong.json["error"]["code"] == "not_by_post"

@@ -1,5 +1,7 @@
 """The /backoffice namespace: the inbox first, then case events in the department's room."""
 
+import json
+
 from hall.extensions import socketio
 from tests.cases.conftest import APPLICANT
 
@@ -46,3 +48,35 @@ def test_a_window_clerk_cannot_join_the_back_office(desk, app):
     assert not client.is_connected("/backoffice")
     anonymous = connect(app, "/backoffice", {"token": "forged"}, desk.client)
     assert not anonymous.is_connected("/backoffice")
+
+
+def test_the_residents_case_page_hears_each_change_and_nothing_private(desk, app):
+    hub = socketio
+    ticket = desk.serve("samr-02")
+    case = desk.take("samr-02", ticket=ticket["id"]).json["case"]
+    refused = hub.test_client(app, namespace="/case", auth={"case": "guessed-code-0000000"})
+    assert not refused.is_connected("/case")
+    by_number = hub.test_client(app, namespace="/case", auth={"case": case["number"]})
+    assert not by_number.is_connected("/case")  # a case number is no receipt code
+    phone = hub.test_client(app, namespace="/case", auth={"case": case["receipt_code"]})
+    assert phone.is_connected("/case")
+    [first] = phone.get_received("/case")
+    assert first["name"] == "snapshot"
+    assert first["args"][0]["case"]["status"] == "in_review"
+    task = desk.task(case["id"], "samr")
+    desk.act(task, "claim", "bo-samr")
+    desk.act(task, "approve", "bo-samr")
+    nudges = [e for e in phone.get_received("/case") if e["name"] == "case.changed"]
+    assert [n["args"][0]["status"] for n in nudges] == ["in_review", "ready"]
+    again = phone.emit("snapshot", {}, namespace="/case", callback=True)
+    assert again["ok"] is True and again["snapshot"]["case"]["status"] == "ready"
+    odd = phone.emit("hand_over", {}, namespace="/case", callback=True)
+    assert odd["error"]["code"] == "unknown_event"
+    text = json.dumps([nudges, again], ensure_ascii=False)
+    for secret in (APPLICANT["name"], "张*丰", APPLICANT["id_number"], APPLICANT["phone"]):
+        assert secret not in text
+    # Another case's changes do not reach this phone.
+    desk.finish()
+    other = desk.serve("samr-02")
+    desk.take("samr-02", ticket=other["id"])
+    assert phone.get_received("/case") == []

@@ -44,3 +44,14 @@ def test_printer_set_changes_a_devices_printer(lite_app, monkeypatch):
     row = device(lite_app, device_id)
     assert row.printer_url == "network://10.0.0.5:9100"
     assert row.printer_options == {"paper_mm": 58}
+
+
+def test_printer_set_puts_a_printer_on_a_windows_desk(lite_app, monkeypatch):
+    device_id, _ = add_kiosk(lite_app, "dummy://")
+    monkeypatch.setenv("HALL_DATABASE_URL", lite_app.config["DATABASE_URL"])
+    placed = CliRunner().invoke(main, ["printer", "set", str(device_id), "--window", "3"])
+    assert placed.exit_code == 0, placed.output
+    assert device(lite_app, device_id).printer_options == {"window": "3"}
+    taken = CliRunner().invoke(main, ["printer", "set", str(device_id), "--window", ""])
+    assert taken.exit_code == 0, taken.output
+    assert device(lite_app, device_id).printer_options == {}

@@ -173,6 +173,6 @@ def test_hall_printers_list_faults(lite_app, kiosk):
     refused = client.get("/api/v1/halls/kuancheng/printers", headers=bearer(token))
 
     assert listed.status_code == 200
-    assert {p["kind"] for p in listed.json["printers"]} == {"kiosk"}
+    assert {p["kind"] for p in listed.json["printers"]} == {"kiosk", "printer"}
     assert all(p["fault"] is None for p in listed.json["printers"])
     assert refused.status_code == 401

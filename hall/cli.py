@@ -1,4 +1,4 @@
-"""The `hall` command: init, serve, print-worker, user add, device add, printer, appointment."""
+"""The `hall` command: init, serve, print-worker, user, device, printer, appointment, case, stats."""
 
 import sys
 
@@ -317,6 +317,38 @@ def case_sweep() -> None:
             events = case_services.sweep_warnings(session)
         publish(events)
     click.echo(f"预警变化 / warnings changed: {len(events)}")
+
+
+@main.group("stats")
+def stats_group() -> None:
+    """Statistics (统计)."""
+
+
+@stats_group.command("rollup")
+@click.option("--hall", "hall_code", required=True)
+@click.option("--from", "start", default=None, help="YYYY-MM-DD (default: 400 days ago)")
+@click.option("--to", "end", default=None, help="YYYY-MM-DD (default: yesterday)")
+def stats_rollup(hall_code: str, start: str | None, end: str | None) -> None:
+    """Roll the closed days of a range up again from the stored step times."""
+    from datetime import date, timedelta
+
+    from hall import clock
+    from hall.queue import lookup
+    from hall.stats import rollup
+
+    app = _app()
+    try:
+        with app.app_context(), db.unit_of_work() as session:
+            hall = lookup.hall_by_code(session, hall_code)
+            today = clock.service_date(clock.now(), hall.timezone)
+            last = date.fromisoformat(end) if end else today - timedelta(days=1)
+            first = date.fromisoformat(start) if start else last - timedelta(days=400)
+            days = rollup.rebuild(session, hall, first, last)
+    except (HallError, ValueError) as err:
+        raise click.ClickException(str(err)) from None
+    finally:
+        db.engine(app).dispose()
+    click.echo(f"已汇总 / days rolled up: {days}")
 
 
 if __name__ == "__main__":

@@ -17,11 +17,10 @@ rebuilds a range by hand.
 from __future__ import annotations
 
 import json
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from itertools import chain, repeat
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -73,31 +72,33 @@ TIMES = ("wait", "walk", "service")
 
 
 class Facts:
-    """Counts and time histograms of one group (a day's, or a merged range's)."""
+    """Counts and durations of one group (a day's, or a merged range's).
+
+    The durations are kept as plain lists of whole seconds (stored sorted: the sorted-duration
+    sketch). Merging days is list concatenation and the percentiles one sort, both in C; the
+    days' runs are already sorted, which Python's sort merges in one pass.
+    """
 
     __slots__ = ("n", "wait", "walk", "service")
 
     def __init__(self) -> None:
         self.n = [0] * len(COUNTS)
-        self.wait: Counter = Counter()
-        self.walk: Counter = Counter()
-        self.service: Counter = Counter()
+        self.wait: list[int] = []
+        self.walk: list[int] = []
+        self.service: list[int] = []
 
-    def merge(self, other: Facts) -> None:
+    def merge(self, other: Facts, *, times: bool = True) -> None:
         self.n = [a + b for a, b in zip(self.n, other.n, strict=True)]
-        for name in TIMES:
-            mine, theirs = getattr(self, name), getattr(other, name)
-            if not mine:
-                mine.update(theirs)  # an empty Counter copies a mapping in C
-            else:
-                # Counting an iterable runs in C; adding a mapping loops in Python.
-                mine.update(chain.from_iterable(map(repeat, theirs.keys(), theirs.values())))
+        if times:
+            self.wait += other.wait
+            self.walk += other.walk
+            self.service += other.service
 
-    def pack(self) -> dict[str, Any]:
+    def pack(self, *, times: bool = True) -> dict[str, Any]:
         data: dict[str, Any] = {"n": self.n}
-        for name in TIMES:
-            counts = getattr(self, name)
-            data[name] = [list(counts), list(counts.values())]
+        if times:
+            for name in TIMES:
+                data[name] = sorted(getattr(self, name))
         return data
 
     @classmethod
@@ -105,8 +106,7 @@ class Facts:
         facts = cls()
         facts.n = data["n"]
         for name in TIMES:
-            values, counts = data[name]
-            getattr(facts, name).update(dict(zip(values, counts, strict=True)))
+            setattr(facts, name, data.get(name) or [])
         return facts
 
     def get(self, name: str) -> int:
@@ -128,15 +128,17 @@ class DayFacts:
     rated: int = 0  # tickets with at least one rating
 
     def rows(self) -> list[tuple[str, int | None, str]]:
-        out = []
+        """The stored rows: ``meta`` (the day's counts, backlog, idle time, rated tickets),
+        ``total`` (the day's durations) and one per group of each grouping."""
+        total = self.groups["total"].get(None) or Facts()
+        meta = total.pack(times=False)
+        meta.update(
+            backlog=sorted(self.backlog.items()), idle=sorted(self.idle.items()), rated=self.rated
+        )
+        out = [("meta", None, json.dumps(meta, separators=(",", ":")))]
         for dim, groups in self.groups.items():
             for key, facts in groups.items():
-                data = facts.pack()
-                if dim == "total":
-                    data["backlog"] = sorted(self.backlog.items())
-                    data["idle"] = sorted(self.idle.items())
-                    data["rated"] = self.rated
-                out.append((dim, key, json.dumps(data, separators=(",", ":"))))
+                out.append((dim, key, json.dumps(facts.pack(), separators=(",", ":"))))
         return out
 
 
@@ -267,11 +269,11 @@ def compute(
             n[6] += ok
             n[7] += slow
             if w_s is not None:
-                f.wait[w_s] += 1
+                f.wait.append(w_s)
             if k_s is not None:
-                f.walk[k_s] += 1
+                f.walk.append(k_s)
             if s_s is not None:
-                f.service[s_s] += 1
+                f.service.append(s_s)
         if cslot is not None or status != TicketStatus.CANCELLED.value:
             last = 24 if cslot is None else hour + (cslot - hslot)
             for h in range(hour, min(last, 24)):
@@ -403,7 +405,10 @@ def fingerprints(
         .group_by(t.service_date)
     )
     if only is not None:
-        query = query.where(t.service_date.in_(list(only)))
+        only = list(only)
+        if not only:
+            return {}
+        query = query.where(t.service_date.in_(only))
     return {
         row[0]: (",".join(str(int(v or 0)) for v in row[1:]), int(row[1] or 0))
         for row in session.connection().execute(query)
@@ -422,7 +427,10 @@ def load(
             ).where(RollupDay.hall_id == hall.id, RollupDay.day >= start, RollupDay.day <= end)
         )
     }
-    dims = ["total"] + ([by] if by in DIMS else [])
+    # The day's total durations are read only when no grouping is asked (or by day): a
+    # grouping's groups hold every ticket, so their durations together are the total's.
+    whole = by in (None, "day") or by not in DIMS
+    dims = ["meta", "total" if whole else by]
     stored: dict[date, DayFacts] = {}
     for day, dim, key, data in session.connection().execute(
         select(Rollup.day, Rollup.dim, Rollup.key, Rollup.data).where(
@@ -436,13 +444,28 @@ def load(
             continue
         facts = stored.get(day)
         if facts is None:
-            facts = stored[day] = DayFacts(groups={d: {} for d in dims})
+            facts = stored[day] = DayFacts(groups={"total": {}, **({} if whole else {by: {}})})
         decoded = json.loads(data)
-        facts.groups[dim][key] = Facts.unpack(decoded)
-        if dim == "total":
+        if dim == "meta":
             facts.backlog = dict(decoded["backlog"])
             facts.idle = dict(decoded["idle"])
             facts.rated = decoded["rated"]
+            total = facts.groups["total"].setdefault(None, Facts())
+            total.n = decoded["n"]
+        elif dim == "total":
+            facts.groups["total"].setdefault(None, Facts())
+            times = Facts.unpack(decoded)
+            total = facts.groups["total"][None]
+            total.wait, total.walk, total.service = times.wait, times.walk, times.service
+        else:
+            facts.groups[dim][key] = Facts.unpack(decoded)
+    if not whole:
+        for facts in stored.values():
+            total = facts.groups["total"].setdefault(None, Facts())
+            for group in facts.groups[by].values():
+                total.wait += group.wait
+                total.walk += group.walk
+                total.service += group.service
     return stored, stamps
 
 

@@ -53,18 +53,6 @@ def spread_counts(counts: Counter) -> dict[str, int | None]:
     return result
 
 
-def spread_sorted(values: list[int]) -> dict[str, int | None]:
-    """p50, p90 and max (nearest rank) of whole seconds given sorted, one per ticket."""
-    if not values:
-        return {"p50": None, "p90": None, "max": None}
-    n = len(values)
-    return {
-        "p50": values[max(1, math.ceil(0.5 * n)) - 1],
-        "p90": values[max(1, math.ceil(0.9 * n)) - 1],
-        "max": values[-1],
-    }
-
-
 class _Bucket:
     """A group's merged facts, as the report shows them."""
 
@@ -84,9 +72,9 @@ class _Bucket:
             "cancelled": f.get("cancelled"),
             "transfers": f.get("transfers"),
             "still_waiting": f.get("waiting"),
-            "wait_s": spread_sorted(sorted(f.wait)),
-            "walk_s": spread_sorted(sorted(f.walk)),
-            "service_s": spread_sorted(sorted(f.service)),
+            "wait_s": rollup.spread(f.wait),
+            "walk_s": rollup.spread(f.walk),
+            "service_s": rollup.spread(f.service),
             "service_level": _rate(f.get("within"), judged),
             "over_target": f.get("over"),
         }

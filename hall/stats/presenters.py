@@ -14,11 +14,11 @@ from sqlalchemy.orm import Session
 
 from hall import clock
 from hall.queue.models import Ticket, TicketStep, Window
+from hall.stats.cases import case_figures
 from hall.stats.figures import ticket_figures
 from hall.stats.models import BAD_SCORES, LEVEL_NAMES, REASONS, SCORE_TO_GBT, Rating
 
-# Cases (issue 8) fill this section when their package lands; until then its figures are null.
-CASE_FIGURES = ("received", "decided", "late", "one_trip_rate", "on_the_spot_share", "on_time_rate")
+# Further domains add a section here: (session, hall, start, end) -> dict.
 SECTIONS: dict[str, Callable[..., dict[str, Any]]] = {}
 
 
@@ -160,7 +160,7 @@ def stats_report(
         "to": end.isoformat(),
         "by": by,
         "tickets": figures["tickets"],
-        "cases": {name: None for name in CASE_FIGURES},
+        "cases": case_figures(session, hall, start, end, now=now),
         "ratings": figures["ratings"],
     }
     for name, section in SECTIONS.items():

@@ -3,7 +3,7 @@
 A report over a range is the merge of its days' facts. A *closed* day (its local end plus
 the waiting target is past: nothing it holds can still change with the clock) is rolled up
 once into ``stats_rollups`` (one row per day, grouping and key: counts, and the wait, walk
-and service times as exact histograms of whole seconds) and read from there; the other days
+and service times as sorted lists of whole seconds, packed) and read from there; the other days
 (today) are counted live from the tickets by the very same code. So the two agree exactly,
 and percentiles stay exact (nearest rank over whole seconds).
 
@@ -16,11 +16,17 @@ rebuilds a range by hand.
 
 from __future__ import annotations
 
+import base64
 import json
+import math
+import sys
+from array import array
+from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import chain
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -74,31 +80,30 @@ TIMES = ("wait", "walk", "service")
 class Facts:
     """Counts and durations of one group (a day's, or a merged range's).
 
-    The durations are kept as plain lists of whole seconds (stored sorted: the sorted-duration
-    sketch). Merging days is list concatenation and the percentiles one sort, both in C; the
-    days' runs are already sorted, which Python's sort merges in one pass.
+    Durations are whole seconds kept as *runs*: sorted sequences, one per day (the
+    sorted-duration sketch, stored as packed unsigned integers). Merging days only collects
+    runs; a percentile is found by bisecting on the value (how many are at most v, summed over
+    the runs), so a month is never concatenated or sorted.
     """
 
     __slots__ = ("n", "wait", "walk", "service")
 
     def __init__(self) -> None:
         self.n = [0] * len(COUNTS)
-        self.wait: list[int] = []
-        self.walk: list[int] = []
-        self.service: list[int] = []
+        self.wait: list[Sequence[int]] = []
+        self.walk: list[Sequence[int]] = []
+        self.service: list[Sequence[int]] = []
 
-    def merge(self, other: Facts, *, times: bool = True) -> None:
+    def merge(self, other: Facts) -> None:
         self.n = [a + b for a, b in zip(self.n, other.n, strict=True)]
-        if times:
-            self.wait += other.wait
-            self.walk += other.walk
-            self.service += other.service
+        self.wait += other.wait
+        self.walk += other.walk
+        self.service += other.service
 
-    def pack(self, *, times: bool = True) -> dict[str, Any]:
+    def pack(self) -> dict[str, Any]:
         data: dict[str, Any] = {"n": self.n}
-        if times:
-            for name in TIMES:
-                data[name] = sorted(getattr(self, name))
+        for name in TIMES:
+            data[name] = encode(sorted(chain.from_iterable(getattr(self, name))))
         return data
 
     @classmethod
@@ -106,14 +111,69 @@ class Facts:
         facts = cls()
         facts.n = data["n"]
         for name in TIMES:
-            setattr(facts, name, data.get(name) or [])
+            run = decode(data.get(name) or "")
+            setattr(facts, name, [run] if run else [])
         return facts
 
     def get(self, name: str) -> int:
         return self.n[COUNTS.index(name)]
 
 
+def encode(values: list[int]) -> str:
+    """Sorted whole seconds as text: a type letter, ':', base64 of the packed integers."""
+    if not values:
+        return ""
+    code = "H" if values[-1] < 65536 else "I"
+    packed = array(code, values)
+    if sys.byteorder != "little":
+        packed.byteswap()
+    return code + ":" + base64.b64encode(packed.tobytes()).decode("ascii")
+
+
+def decode(text: str) -> Sequence[int]:
+    """The packed seconds back, as an array (bisect reads it in C)."""
+    if not text:
+        return []
+    packed = array(text[0], base64.b64decode(text[2:]))
+    if sys.byteorder != "little":
+        packed.byteswap()
+    return packed
+
+
+def spread(runs: list[Sequence[int]]) -> dict[str, int | None]:
+    """p50, p90 and max (nearest rank) over sorted runs of whole seconds, without merging:
+    the smallest value v with at least rank values ≤ v, found by bisection on v."""
+    runs = [r for r in runs if len(r)]
+    n = sum(len(r) for r in runs)
+    if not n:
+        return {"p50": None, "p90": None, "max": None}
+    top = max(r[-1] for r in runs)
+    result: dict[str, int | None] = {}
+    for name, p in (("p50", 50), ("p90", 90)):
+        rank = max(1, math.ceil(p / 100 * n))
+        if len(runs) == 1:
+            result[name] = int(runs[0][rank - 1])
+            continue
+        lo, hi = min(r[0] for r in runs), top
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if sum(bisect_right(r, mid) for r in runs) >= rank:
+                hi = mid
+            else:
+                lo = mid + 1
+        result[name] = int(lo)
+    result["max"] = int(top)
+    return result
+
+
 I = {name: i for i, name in enumerate(COUNTS)}  # noqa: E741 - the counts' positions
+
+
+def _counting() -> Facts:
+    """Facts being counted: one open run per duration, sorted when the day is done."""
+    facts = Facts()
+    facts.wait, facts.walk, facts.service = [[]], [[]], [[]]
+    return facts
 
 
 @dataclass
@@ -121,7 +181,7 @@ class DayFacts:
     """Everything one hall day contributes to a report."""
 
     groups: dict[str, dict[Any, Facts]] = field(
-        default_factory=lambda: {dim: defaultdict(Facts) for dim in DIMS}
+        default_factory=lambda: {dim: defaultdict(_counting) for dim in DIMS}
     )
     backlog: dict[int, int] = field(default_factory=dict)  # local hour -> still waiting
     idle: dict[int, float] = field(default_factory=dict)  # window -> seconds open, no ticket
@@ -131,7 +191,7 @@ class DayFacts:
         """The stored rows: ``meta`` (the day's counts, backlog, idle time, rated tickets),
         ``total`` (the day's durations) and one per group of each grouping."""
         total = self.groups["total"].get(None) or Facts()
-        meta = total.pack(times=False)
+        meta: dict[str, Any] = {"n": total.n}
         meta.update(
             backlog=sorted(self.backlog.items()), idle=sorted(self.idle.items()), rated=self.rated
         )
@@ -269,11 +329,11 @@ def compute(
             n[6] += ok
             n[7] += slow
             if w_s is not None:
-                f.wait.append(w_s)
+                f.wait[0].append(w_s)
             if k_s is not None:
-                f.walk.append(k_s)
+                f.walk[0].append(k_s)
             if s_s is not None:
-                f.service.append(s_s)
+                f.service[0].append(s_s)
         if cslot is not None or status != TicketStatus.CANCELLED.value:
             last = 24 if cslot is None else hour + (cslot - hslot)
             for h in range(hour, min(last, 24)):
@@ -323,6 +383,13 @@ def compute(
                 n[9] += 1
     for day, facts in out.items():
         facts.rated = len(rated.get(day, ()))
+        for groups in facts.groups.values():
+            for f in groups.values():
+                for name in TIMES:
+                    runs = getattr(f, name)
+                    runs[0].sort()
+                    if not runs[0]:
+                        runs.clear()
     _idle(session, hall, out, busy_by, now)
     return out
 
@@ -427,10 +494,7 @@ def load(
             ).where(RollupDay.hall_id == hall.id, RollupDay.day >= start, RollupDay.day <= end)
         )
     }
-    # The day's total durations are read only when no grouping is asked (or by day): a
-    # grouping's groups hold every ticket, so their durations together are the total's.
-    whole = by in (None, "day") or by not in DIMS
-    dims = ["meta", "total" if whole else by]
+    dims = ["meta", "total"] + ([by] if by in DIMS and by != "total" else [])
     stored: dict[date, DayFacts] = {}
     for day, dim, key, data in session.connection().execute(
         select(Rollup.day, Rollup.dim, Rollup.key, Rollup.data).where(
@@ -444,28 +508,19 @@ def load(
             continue
         facts = stored.get(day)
         if facts is None:
-            facts = stored[day] = DayFacts(groups={"total": {}, **({} if whole else {by: {}})})
+            facts = stored[day] = DayFacts(groups={d: {} for d in dims if d != "meta"})
         decoded = json.loads(data)
         if dim == "meta":
             facts.backlog = dict(decoded["backlog"])
             facts.idle = dict(decoded["idle"])
             facts.rated = decoded["rated"]
-            total = facts.groups["total"].setdefault(None, Facts())
-            total.n = decoded["n"]
+            facts.groups["total"].setdefault(None, Facts()).n = decoded["n"]
         elif dim == "total":
-            facts.groups["total"].setdefault(None, Facts())
+            total = facts.groups["total"].setdefault(None, Facts())
             times = Facts.unpack(decoded)
-            total = facts.groups["total"][None]
             total.wait, total.walk, total.service = times.wait, times.walk, times.service
         else:
             facts.groups[dim][key] = Facts.unpack(decoded)
-    if not whole:
-        for facts in stored.values():
-            total = facts.groups["total"].setdefault(None, Facts())
-            for group in facts.groups[by].values():
-                total.wait += group.wait
-                total.walk += group.walk
-                total.service += group.service
     return stored, stamps
 
 

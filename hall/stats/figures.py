@@ -77,6 +77,10 @@ class _Bucket:
             "service_s": rollup.spread(f.service),
             "service_level": _rate(f.get("within"), judged),
             "over_target": f.get("over"),
+            "estimated": f.get("estimated"),
+            "estimate_mae_s": round(f.get("estimate_error") / f.get("estimated"))
+            if f.get("estimated")
+            else None,
         }
 
     def ratings(self) -> dict[str, Any]:

@@ -73,6 +73,8 @@ COUNTS = (
     "r_bad",
     "r_called",
     "r_fixed",
+    "estimated",  # called tickets that were told an estimate at issue
+    "estimate_error",  # the sum of |estimate - real wait| over them, whole seconds
 )
 TIMES = ("wait", "walk", "service")
 
@@ -299,6 +301,7 @@ def compute(
             case((late, 1), else_=0),
             called_slot,
             busy,
+            t.estimated_wait_s,
         )
         .outerjoin(Matter, Matter.id == t.matter_id)
         .where(*in_range)
@@ -311,7 +314,8 @@ def compute(
     }
     for row in ticket_rows:
         (tid, day, hslot, queue, matter, window, staff, dept, status) = row[:9]
-        w_s, k_s, s_s, ok, slow, cslot, busy_s = row[9:]
+        w_s, k_s, s_s, ok, slow, cslot, busy_s, told = row[9:]
+        error = abs(told - w_s) if told is not None and w_s is not None else None
         facts = out.get(day)
         if facts is None:
             continue
@@ -328,6 +332,9 @@ def compute(
             n[5] += moved
             n[6] += ok
             n[7] += slow
+            if error is not None:
+                n[13] += 1
+                n[14] += error
             if w_s is not None:
                 f.wait[0].append(w_s)
             if k_s is not None:

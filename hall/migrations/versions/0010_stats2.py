@@ -1,4 +1,5 @@
-"""the roll-up of closed days' figures (stats_rollup_days, stats_rollups)
+"""the roll-up of closed days' figures (stats_rollup_days, stats_rollups); the wait a ticket
+was told at issue (tickets.estimated_wait_s)
 
 Revision ID: 0010_stats2
 Revises: 0009
@@ -35,9 +36,13 @@ def upgrade() -> None:
         sa.Column("data", sa.Text(), nullable=False),
     )
     op.create_index("ix_stats_rollups_day", "stats_rollups", ["hall_id", "day", "dim"])
+    with op.batch_alter_table("tickets") as batch:
+        batch.add_column(sa.Column("estimated_wait_s", sa.Integer(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("tickets") as batch:
+        batch.drop_column("estimated_wait_s")
     op.drop_index("ix_stats_rollups_day", table_name="stats_rollups")
     op.drop_table("stats_rollups")
     op.drop_table("stats_rollup_days")

@@ -212,6 +212,7 @@ def load(app, tickets: int, cases_count: int = 30_000) -> None:
                 conn.execute(insert(table), batch[i : i + CHUNK])
     if engine.dialect.name == "postgresql":
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("SET statement_timeout = 0"))
             conn.execute(text("VACUUM ANALYZE"))
     else:
         with engine.begin() as conn:

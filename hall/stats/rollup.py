@@ -234,11 +234,23 @@ def local_hour(slot: int, zone: ZoneInfo, cache: dict[int, float]) -> int:
     return int(((slot * 3600 + offset) % 86400) // 3600)
 
 
+# Days counted per statement: a month at once would be one long scan (PostgreSQL's statement
+# timeout is 4 s, hall/db.py), a day at a time one round of queries per day.
+CHUNK_DAYS = 3
+
+
 def compute(
     session: Session, hall: Any, days: Iterable[date], *, now: datetime, target_s: int
 ) -> dict[date, DayFacts]:
     """Count the days' facts from the tickets, their steps, ratings and window steps."""
     wanted = sorted(set(days))
+    if len(wanted) > CHUNK_DAYS:
+        out: dict[date, DayFacts] = {}
+        for i in range(0, len(wanted), CHUNK_DAYS):
+            out.update(
+                compute(session, hall, wanted[i : i + CHUNK_DAYS], now=now, target_s=target_s)
+            )
+        return out
     out = {d: DayFacts() for d in wanted}
     if not wanted:
         return out

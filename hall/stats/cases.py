@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from hall import calendar
 from hall.cases.models import Case, CaseStep, Task, TaskStatus
+from hall.stats.models import BAD_SCORES, Rating
 from hall.stats.rollup import _epoch, day_bounds, local_hour
 
 CASE_FIGURES = (
@@ -33,6 +34,7 @@ CASE_FIGURES = (
     "mean_workdays_to_decision",
     "late_by_department",
     "late_by_staff",
+    "ratings",
 )
 
 EPOCH = date(1970, 1, 1)
@@ -66,7 +68,8 @@ def case_figures(
       came for at most once before the decision (pick-up not counted);
     - *on-the-spot share*: of the cases received in the range, those decided at intake (即办);
     - *mean working days to decision*: received day → decision day in working days
-      (hall/calendar.py), over the cases decided in the range.
+      (hall/calendar.py), over the cases decided in the range;
+    - *ratings*: the cases' ratings (一事一评) given in the range: count, 好评率, 差评.
     """
     dialect = session.get_bind().dialect.name
     zone = ZoneInfo(hall.timezone)
@@ -150,6 +153,21 @@ def case_figures(
         )
     )
     by_department, by_staff = _late_by(session, hall, late_ids, zone)
+    rated = dict(
+        session.execute(
+            select(Rating.score, func.count())
+            .where(
+                Rating.hall_id == hall.id,
+                Rating.case_id.is_not(None),
+                Rating.at >= first,
+                Rating.at < after,
+            )
+            .group_by(Rating.score)
+        ).all()
+    )
+    rating_count = sum(rated.values())
+    good = sum(n for score, n in rated.items() if score >= 4)
+    bad = sum(n for score, n in rated.items() if score in BAD_SCORES)
     decided = counts["decided"]
     return {
         "carried_over": counts["carried_over"],
@@ -167,6 +185,7 @@ def case_figures(
         "mean_workdays_to_decision": round(sum(workdays) / len(workdays), 2) if workdays else None,
         "late_by_department": by_department,
         "late_by_staff": by_staff,
+        "ratings": {"count": rating_count, "good_rate": _rate(good, rating_count), "bad": bad},
     }
 
 

@@ -62,6 +62,16 @@ REASONS: dict[str, tuple[str, str]] = {
 }
 
 
+class Stage(enum.StrEnum):
+    """When a case is rated (一事一评)."""
+
+    INTAKE = "intake"  # after the case was taken in at the window
+    HANDOVER = "handover"  # after the result was handed over
+
+
+STAGE_NAMES = {Stage.INTAKE: ("受理", "intake"), Stage.HANDOVER: ("领取", "hand-over")}
+
+
 class Channel(enum.StrEnum):
     """Where a rating was given."""
 
@@ -93,6 +103,7 @@ class Rating(Base):
     __tablename__ = "ratings"
     __table_args__ = (
         UniqueConstraint("ticket_id", "channel", name="uq_rating_ticket_channel"),
+        UniqueConstraint("case_id", "stage", "channel", name="uq_rating_case_stage_channel"),
         Index("ix_ratings_hall_at", "hall_id", "at"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -100,6 +111,9 @@ class Rating(Base):
     # What was rated: a ticket now; cases add their own column (一事一评).
     subject: Mapped[str] = mapped_column(String(10), default="ticket")
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), nullable=True)
+    # 一事一评: a case is rated at intake and at hand-over (``stage``); "" for a ticket.
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), nullable=True)
+    stage: Mapped[str] = mapped_column(String(10), default="")
     matter_id: Mapped[int | None] = mapped_column(ForeignKey("matters.id"), nullable=True)
     # Who served.
     window_id: Mapped[int | None] = mapped_column(ForeignKey("windows.id"), nullable=True)

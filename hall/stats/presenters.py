@@ -64,6 +64,8 @@ def rating_dict(rating: Rating, tz: str, *, private: bool = True) -> dict[str, A
         "id": rating.id,
         "subject": rating.subject,
         "ticket_id": rating.ticket_id,
+        "case_id": rating.case_id,
+        "stage": rating.stage or None,
         "score": rating.score,
         "level": zh,
         "level_en": en,
@@ -108,9 +110,12 @@ def overdue(rating: Rating, today: date) -> bool:
 
 def open_bad_ratings(session: Session, hall: Any, limit: int = 50) -> list[dict[str, Any]]:
     """The hall's 差评 whose follow-up is not done, oldest deadline first (board alerts)."""
+    from hall.cases.models import Case
+
     rows = session.execute(
-        select(Rating, Ticket.number, Window.number)
-        .join(Ticket, Ticket.id == Rating.ticket_id)
+        select(Rating, func.coalesce(Ticket.number, Case.number), Window.number)
+        .outerjoin(Ticket, Ticket.id == Rating.ticket_id)
+        .outerjoin(Case, Case.id == Rating.case_id)
         .outerjoin(Window, Window.id == Rating.window_id)
         .where(Rating.hall_id == hall.id, Rating.score.in_(BAD_SCORES))
         .order_by(Rating.due_on, Rating.id)

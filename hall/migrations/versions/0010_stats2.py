@@ -1,5 +1,5 @@
 """the roll-up of closed days' figures (stats_rollup_days, stats_rollups); the wait a ticket
-was told at issue (tickets.estimated_wait_s)
+was told at issue (tickets.estimated_wait_s); ratings of cases (ratings.case_id, stage)
 
 Revision ID: 0010_stats2
 Revises: 0009
@@ -38,9 +38,26 @@ def upgrade() -> None:
     op.create_index("ix_stats_rollups_day", "stats_rollups", ["hall_id", "day", "dim"])
     with op.batch_alter_table("tickets") as batch:
         batch.add_column(sa.Column("estimated_wait_s", sa.Integer(), nullable=True))
+    with op.batch_alter_table("ratings") as batch:
+        batch.add_column(
+            sa.Column(
+                "case_id",
+                sa.Integer(),
+                sa.ForeignKey("cases.id", name="fk_ratings_case_id"),
+                nullable=True,
+            )
+        )
+        batch.add_column(sa.Column("stage", sa.String(10), nullable=False, server_default=""))
+        batch.create_unique_constraint(
+            "uq_rating_case_stage_channel", ["case_id", "stage", "channel"]
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("ratings") as batch:
+        batch.drop_constraint("uq_rating_case_stage_channel", type_="unique")
+        batch.drop_column("stage")
+        batch.drop_column("case_id")
     with op.batch_alter_table("tickets") as batch:
         batch.drop_column("estimated_wait_s")
     op.drop_index("ix_stats_rollups_day", table_name="stats_rollups")

@@ -34,6 +34,8 @@ DEFAULTS: dict[str, Any] = {
     # working days to settle a 差评 (5 or 15 by province).
     "RATING_LATE_DAYS": 7,
     "BAD_RATING_FIX_DAYS": 5,
+    # Seconds between the board's alert sweeps in `hall serve` (hall/stats/alerts.py).
+    "BOARD_SWEEP_S": 60.0,
 }
 
 ENV_KEYS = (
@@ -52,6 +54,7 @@ ENV_KEYS = (
     "CASE_NOTIFIER",
     "RATING_LATE_DAYS",
     "BAD_RATING_FIX_DAYS",
+    "BOARD_SWEEP_S",
 )
 FALSE = ("0", "false", "no", "off")
 
@@ -66,7 +69,7 @@ def load(config: dict[str, Any] | None) -> dict[str, Any]:
                 merged[key] = int(value)
             elif key == "TOKEN_IDLE_MINUTES":
                 merged[key] = float(value)
-            elif key == "PRINT_POLL_S":
+            elif key in ("PRINT_POLL_S", "BOARD_SWEEP_S"):
                 merged[key] = float(value)
             elif key == "PRINT_WORKER":
                 merged[key] = value.strip().lower() not in FALSE

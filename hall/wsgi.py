@@ -6,8 +6,11 @@ Under the gevent worker, gunicorn has patched the process before this import, so
 """
 
 from hall import create_app, printing
+from hall.stats import alerts
 
 application = create_app()
 # Printing runs in its own process; without a message queue its events reach the screens
 # through this serving process.
 printing.relay_worker_events(application)
+# Board alerts the clock raises (overdue follow-ups, case deadlines, stranded transfers).
+alerts.start(application)

@@ -11,13 +11,13 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Date, and_, case, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from hall import calendar
 from hall.cases.models import Case, CaseStep, Task, TaskStatus
 from hall.stats.models import BAD_SCORES, Rating
-from hall.stats.rollup import _epoch, day_bounds, local_hour
+from hall.stats.rollup import day_bounds
 
 CASE_FIGURES = (
     "carried_over",
@@ -75,73 +75,88 @@ def case_figures(
     zone = ZoneInfo(hall.timezone)
     first, after = day_bounds(start, end, hall.timezone)
     cut = min(after, now)
-    first_s, cut_s, after_s = first.timestamp(), cut.timestamp(), after.timestamp()
+    last_day = (
+        min(end, (cut - timedelta(microseconds=1)).astimezone(zone).date())
+        if cut > first
+        else start
+    )
     c = Case
+    local = _local_date(dialect, hall, first)
+    received_in = c.received_at >= first
+    decided_in = and_(c.decided_at >= first, c.decided_at < after)
+    flags = (
+        _flag(
+            and_(
+                c.received_at < first,
+                or_(c.decided_at.is_(None), c.decided_at >= first),
+                or_(c.refused_at.is_(None), c.refused_at >= first),
+            )
+        ),
+        _flag(received_in),
+        _flag(and_(c.refused_at >= first, c.refused_at < after)),
+        _flag(and_(c.handed_over_at >= first, c.handed_over_at < after)),
+        _flag(decided_in),
+        _flag(
+            and_(
+                c.received_at < cut,
+                or_(c.decided_at.is_(None), c.decided_at >= cut),
+                or_(c.refused_at.is_(None), c.refused_at >= cut),
+            )
+        ),
+        _flag(and_(c.deadline.is_not(None), c.deadline < last_day)),
+        _flag(and_(decided_in, c.deadline.is_not(None), local(c.decided_at) > c.deadline)),
+        _flag(and_(received_in, c.on_the_spot)),
+        _flag(and_(decided_in, c.visits_count <= 1)),
+        case((decided_in, local(c.received_at)), else_=None),
+        case((decided_in, local(c.decided_at)), else_=None),
+    )
+    # The cases that touch the range, counted by the database per combination of what they
+    # did in it (a month of cases comes back as a few hundred rows).
     rows = session.connection().execute(
-        select(
-            c.id,
-            _epoch(dialect, c.received_at),
-            _epoch(dialect, c.refused_at),
-            _epoch(dialect, c.decided_at),
-            _epoch(dialect, c.handed_over_at),
-            c.deadline,
-            c.on_the_spot,
-            c.visits_count,
-            c.staff_id,
-        ).where(
+        select(*flags, func.count())
+        .where(
             c.hall_id == hall.id,
             c.received_at < after,
             or_(c.refused_at.is_(None), c.refused_at >= first),
             or_(c.decided_at.is_(None), c.decided_at >= first, c.handed_over_at >= first),
         )
+        .group_by(*flags)
     )
-    offsets: dict[int, float] = {}
-
-    def local_day(epoch: float) -> date:
-        slot = int(epoch // 3600)
-        if slot not in offsets:
-            local_hour(slot, zone, offsets)
-        return EPOCH + timedelta(days=int((epoch + offsets[slot]) // 86400))
-
-    last_day = min(end, local_day(cut_s - 1)) if cut_s > first_s else start
-    counts = Counter()
+    counts: Counter = Counter()
     on_time = one_trip = 0
-    workdays: list[int] = []
-    late_ids: dict[int, date] = {}
-    for cid, received, refused, decided, handed, deadline, spot, visits, _staff in rows:
-        if refused is not None and refused < first_s:
-            continue
-        open_at_start = received < first_s and (decided is None or decided >= first_s)
-        if open_at_start and (refused is None or refused >= first_s):
-            counts["carried_over"] += 1
-        if first_s <= received < after_s:
-            counts["received"] += 1
-            counts["on_the_spot"] += 1 if spot else 0
-        if refused is not None and first_s <= refused < after_s:
-            counts["refused"] += 1
-        if handed is not None and first_s <= handed < after_s:
-            counts["handed_over"] += 1
-        if decided is not None and first_s <= decided < after_s:
-            counts["decided"] += 1
-            decided_on = local_day(decided)
-            if deadline is None or decided_on <= deadline:
-                on_time += 1
-            else:
-                counts["late"] += 1
-                late_ids[cid] = deadline
-            one_trip += 1 if visits <= 1 else 0
-            workdays.append(max(0, _workdays(local_day(received), decided_on)))
-        in_progress = (
-            received < cut_s
-            and (decided is None or decided >= cut_s)
-            and (refused is None or refused >= cut_s)
-        )
-        if in_progress:
-            counts["in_progress"] += 1
-            if deadline is not None and deadline < last_day:
-                counts["late"] += 1
-                counts["open_overdue"] += 1
-                late_ids[cid] = deadline
+    workdays = workday_cases = 0
+    for (
+        carried,
+        received,
+        refused,
+        handed,
+        decided,
+        progress,
+        overdue,
+        late,
+        spot,
+        trip,
+        rd,
+        dd,
+        n,
+    ) in rows:
+        counts["carried_over"] += carried * n
+        counts["received"] += received * n
+        counts["on_the_spot"] += spot * n
+        counts["refused"] += refused * n
+        counts["handed_over"] += handed * n
+        if decided:
+            counts["decided"] += n
+            counts["late"] += late * n
+            on_time += 0 if late else n
+            one_trip += trip * n
+            days = _workdays(_as_date(rd), _as_date(dd))
+            workdays += max(0, days) * n
+            workday_cases += n
+        if progress:
+            counts["in_progress"] += n
+            counts["late"] += overdue * n
+            counts["open_overdue"] += overdue * n
     returned = session.scalar(
         select(func.count(func.distinct(CaseStep.case_id)))
         .join(Case, Case.id == CaseStep.case_id)
@@ -152,7 +167,7 @@ def case_figures(
             CaseStep.at < after,
         )
     )
-    by_department, by_staff = _late_by(session, hall, late_ids, zone)
+    by_department, by_staff = _late_by(session, hall, dialect, local, first, after, cut, last_day)
     rated = dict(
         session.execute(
             select(Rating.score, func.count())
@@ -182,43 +197,78 @@ def case_figures(
         "on_time_rate": _rate(on_time, decided + counts["open_overdue"]),
         "one_trip_rate": _rate(one_trip, decided),
         "on_the_spot_share": _rate(counts["on_the_spot"], counts["received"]),
-        "mean_workdays_to_decision": round(sum(workdays) / len(workdays), 2) if workdays else None,
+        "mean_workdays_to_decision": round(workdays / workday_cases, 2) if workday_cases else None,
         "late_by_department": by_department,
         "late_by_staff": by_staff,
         "ratings": {"count": rating_count, "good_rate": _rate(good, rating_count), "bad": bad},
     }
 
 
+def _flag(condition: Any) -> Any:
+    return case((condition, 1), else_=0)
+
+
+def _as_date(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+def _local_date(dialect: str, hall: Any, at: datetime) -> Any:
+    """The hall's local date of a stored time, in SQL. PostgreSQL converts with the zone's
+    rules; SQLite adds the zone's offset at the range's start (exact for zones without
+    daylight saving, as China's)."""
+    if dialect == "postgresql":
+        return lambda column: cast(func.timezone(hall.timezone, column), Date)
+    offset = int(at.astimezone(ZoneInfo(hall.timezone)).utcoffset().total_seconds())
+    return lambda column: func.date(column, f"{offset:+d} seconds")
+
+
 def _late_by(
-    session: Session, hall: Any, late: dict[int, date], zone: ZoneInfo
+    session: Session,
+    hall: Any,
+    dialect: str,
+    local: Any,
+    first: datetime,
+    after: datetime,
+    cut: datetime,
+    last_day: date,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Late cases per department and per staff member: the tasks that were still open at
-    the deadline (decided after it, or not decided yet) and who held them."""
+    the deadline (decided after it, or not decided yet) and who decided or holds them."""
     from hall.admin.models import Department, Staff
 
-    if not late:
-        return [], []
+    c = Case
+    late_case = or_(
+        and_(
+            c.decided_at >= first,
+            c.decided_at < after,
+            c.deadline.is_not(None),
+            local(c.decided_at) > c.deadline,
+        ),
+        and_(
+            c.received_at < cut,
+            or_(c.decided_at.is_(None), c.decided_at >= cut),
+            or_(c.refused_at.is_(None), c.refused_at >= cut),
+            c.deadline.is_not(None),
+            c.deadline < last_day,
+        ),
+    )
+    late_task = or_(
+        Task.status.in_(OPEN_TASK), Task.decided_at.is_(None), local(Task.decided_at) > c.deadline
+    )
+    who = func.coalesce(Task.decided_by, Task.claimed_by)
     departments: Counter = Counter()
     staff: Counter = Counter()
-    ids = list(late)
-    for i in range(0, len(ids), 500):
-        for case_id, department_id, status, decided_at, claimed_by, decided_by in session.execute(
-            select(
-                Task.case_id,
-                Task.department_id,
-                Task.status,
-                Task.decided_at,
-                Task.claimed_by,
-                Task.decided_by,
-            ).where(Task.case_id.in_(ids[i : i + 500]))
-        ):
-            deadline = late[case_id]
-            finished = decided_at.astimezone(zone).date() if decided_at else None
-            if status in OPEN_TASK or finished is None or finished > deadline:
-                departments[department_id] += 1
-                who = decided_by or claimed_by
-                if who is not None:
-                    staff[who] += 1
+    for department_id, person, n in session.connection().execute(
+        select(Task.department_id, who, func.count())
+        .join(c, c.id == Task.case_id)
+        .where(c.hall_id == hall.id, c.received_at < after, late_case, late_task)
+        .group_by(Task.department_id, who)
+    ):
+        departments[department_id] += n
+        if person is not None:
+            staff[person] += n
+    if not departments:
+        return [], []
     names = dict(session.execute(select(Department.id, Department.code)).all())
     staff_nos = dict(
         session.execute(select(Staff.id, Staff.staff_no).where(Staff.id.in_(list(staff)))).all()

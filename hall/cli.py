@@ -351,5 +351,35 @@ def stats_rollup(hall_code: str, start: str | None, end: str | None) -> None:
     click.echo(f"已汇总 / days rolled up: {days}")
 
 
+@main.command()
+@click.option("--url", default="http://127.0.0.1:5000", show_default=True, help="the running hub")
+@click.option("--hall", "hall_code", default="kuancheng", show_default=True)
+@click.option("--speed", default=60.0, show_default=True, help="simulated seconds per real second")
+@click.option("--per-hour", default=40.0, show_default=True, help="arrivals in an average hour")
+@click.option("--hours", default=9, show_default=True, type=click.IntRange(1, 9))
+@click.option("--windows", default="1,2,3,4", show_default=True, help="window numbers to staff")
+@click.option("--password", default="demo123", show_default=True, help="the clerks' password")
+@click.option("--seed", default=7, show_default=True, type=int)
+def simulate(url, hall_code, speed, per_hour, hours, windows, password, seed) -> None:
+    """Play a hall day against a running hub (arrivals by hour, service, no-shows, cases,
+    ratings), faster than real time, so the board and the reports fill."""
+    from hall.stats import simulate as sim
+
+    day = sim.Day(
+        url=url,
+        hall=hall_code,
+        speed=max(1.0, speed),
+        per_hour=per_hour,
+        hours=tuple(sim.PROFILE)[:hours],
+        windows=tuple(w.strip() for w in windows.split(",") if w.strip()),
+        password=password,
+        seed=seed,
+    )
+    try:
+        sim.play(day, say=click.echo)
+    except (RuntimeError, OSError) as err:
+        raise click.ClickException(str(err)) from None
+
+
 if __name__ == "__main__":
     sys.exit(main())

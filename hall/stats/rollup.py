@@ -240,17 +240,32 @@ CHUNK_DAYS = 3
 
 
 def compute(
-    session: Session, hall: Any, days: Iterable[date], *, now: datetime, target_s: int
+    session: Session,
+    hall: Any,
+    days: Iterable[date],
+    *,
+    now: datetime,
+    target_s: int,
+    dims: tuple[str, ...] = DIMS,
 ) -> dict[date, DayFacts]:
-    """Count the days' facts from the tickets, their steps, ratings and window steps."""
+    """Count the days' facts from the tickets, their steps, ratings and window steps (only
+    the groupings in ``dims``: a day that is not stored needs just the report's)."""
     wanted = sorted(set(days))
     if len(wanted) > CHUNK_DAYS:
         out: dict[date, DayFacts] = {}
         for i in range(0, len(wanted), CHUNK_DAYS):
             out.update(
-                compute(session, hall, wanted[i : i + CHUNK_DAYS], now=now, target_s=target_s)
+                compute(
+                    session,
+                    hall,
+                    wanted[i : i + CHUNK_DAYS],
+                    now=now,
+                    target_s=target_s,
+                    dims=dims,
+                )
             )
         return out
+    chosen = [(dim, DIMS.index(dim)) for dim in DIMS if dim in dims]
     out = {d: DayFacts() for d in wanted}
     if not wanted:
         return out
@@ -335,8 +350,8 @@ def compute(
         keys = (None, queue, matter, window, staff, dept, hour)
         where = status_index.get(status)
         moved = transfers.get(tid, 0)
-        for dim, key in zip(DIMS, keys, strict=True):
-            f = facts.groups[dim][key]
+        for dim, at in chosen:
+            f = facts.groups[dim][keys[at]]
             n = f.n
             n[0] += 1
             if where is not None:
@@ -391,8 +406,8 @@ def compute(
         closed = is_closed(score, outcome, bool(fixed), appeal)
         hour = local_hour(hslot, zone, offsets)
         keys = (None, queue, matter, window, staff, dept, hour)
-        for dim, key in zip(DIMS, keys, strict=True):
-            n = facts.groups[dim][key].n
+        for dim, at in chosen:
+            n = facts.groups[dim][keys[at]].n
             n[8] += 1
             if bad:
                 n[10] += 1
@@ -593,7 +608,8 @@ def facts_for(
     when missing or stale), the others counted live."""
     days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
     if not use_rollup:
-        return compute(session, hall, days, now=now, target_s=target_s)
+        needed = ("total",) + ((by,) if by in DIMS else ())
+        return compute(session, hall, days, now=now, target_s=target_s, dims=needed)
     closed_until = closed_before(hall, now, target_s)
     closed = [d for d in days if d < closed_until]
     live = [d for d in days if d >= closed_until]
@@ -610,7 +626,9 @@ def facts_for(
             if target != target_s or (open_ and print_ != prints.get(day, ("0", 0))[0]):
                 del stored[day]
     missing = [d for d in closed if d not in stored]
-    fresh = compute(session, hall, missing + live, now=now, target_s=target_s)
+    fresh = compute(session, hall, missing, now=now, target_s=target_s)
+    needed = ("total",) + ((by,) if by in DIMS else ())
+    fresh.update(compute(session, hall, live, now=now, target_s=target_s, dims=needed))
     if missing:
         prints = fingerprints(session, hall, missing[0], missing[-1], only=missing)
         store_later(session, hall, {d: fresh[d] for d in missing}, prints, target_s)

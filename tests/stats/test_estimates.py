@@ -76,6 +76,10 @@ def test_the_estimate_error_per_queue(client, app):
     assert report["tickets"]["estimate_mae_s"] == 300
     group = next(g for g in report["groups"] if g["name"] == queue)
     assert group["tickets"]["estimate_mae_s"] == 300 and group["tickets"]["estimated"] == 2
+    book = client.get(url.replace("/stats?", "/stats.csv?"), headers=manager)
+    header, total = book.data.decode("utf-8-sig").splitlines()[1:3]
+    column = header.split(",").index("预计等候误差(秒) / estimate MAE s")
+    assert total.split(",")[column] == "300"
     # The same from the roll-up (the day is closed and now stored).
     again = client.get(url, headers=manager).json
     assert again == report

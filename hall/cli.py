@@ -1,5 +1,5 @@
 """The `hall` command: init, serve, print-worker, user, device, printer, appointment, audit,
-backup and restore."""
+backup, restore, case, stats and simulate."""
 
 import sys
 from pathlib import Path
@@ -401,6 +401,68 @@ def case_sweep() -> None:
             events = case_services.sweep_warnings(session)
         publish(events)
     click.echo(f"预警变化 / warnings changed: {len(events)}")
+
+
+@main.group("stats")
+def stats_group() -> None:
+    """Statistics (统计)."""
+
+
+@stats_group.command("rollup")
+@click.option("--hall", "hall_code", required=True)
+@click.option("--from", "start", default=None, help="YYYY-MM-DD (default: 400 days ago)")
+@click.option("--to", "end", default=None, help="YYYY-MM-DD (default: yesterday)")
+def stats_rollup(hall_code: str, start: str | None, end: str | None) -> None:
+    """Roll the closed days of a range up again from the stored step times."""
+    from datetime import date, timedelta
+
+    from hall import clock
+    from hall.queue import lookup
+    from hall.stats import rollup
+
+    app = _app()
+    try:
+        with app.app_context(), db.unit_of_work() as session:
+            hall = lookup.hall_by_code(session, hall_code)
+            today = clock.service_date(clock.now(), hall.timezone)
+            last = date.fromisoformat(end) if end else today - timedelta(days=1)
+            first = date.fromisoformat(start) if start else last - timedelta(days=400)
+            days = rollup.rebuild(session, hall, first, last)
+    except (HallError, ValueError) as err:
+        raise click.ClickException(str(err)) from None
+    finally:
+        db.engine(app).dispose()
+    click.echo(f"已汇总 / days rolled up: {days}")
+
+
+@main.command()
+@click.option("--url", default="http://127.0.0.1:5000", show_default=True, help="the running hub")
+@click.option("--hall", "hall_code", default="kuancheng", show_default=True)
+@click.option("--speed", default=60.0, show_default=True, help="simulated seconds per real second")
+@click.option("--per-hour", default=40.0, show_default=True, help="arrivals in an average hour")
+@click.option("--hours", default=9, show_default=True, type=click.IntRange(1, 9))
+@click.option("--windows", default="1,2,3,4", show_default=True, help="window numbers to staff")
+@click.option("--password", default="demo123", show_default=True, help="the clerks' password")
+@click.option("--seed", default=7, show_default=True, type=int)
+def simulate(url, hall_code, speed, per_hour, hours, windows, password, seed) -> None:
+    """Play a hall day against a running hub (arrivals by hour, service, no-shows, cases,
+    ratings), faster than real time, so the board and the reports fill."""
+    from hall.stats import simulate as sim
+
+    day = sim.Day(
+        url=url,
+        hall=hall_code,
+        speed=max(1.0, speed),
+        per_hour=per_hour,
+        hours=tuple(sim.PROFILE)[:hours],
+        windows=tuple(w.strip() for w in windows.split(",") if w.strip()),
+        password=password,
+        seed=seed,
+    )
+    try:
+        sim.play(day, say=click.echo)
+    except (RuntimeError, OSError) as err:
+        raise click.ClickException(str(err)) from None
 
 
 if __name__ == "__main__":

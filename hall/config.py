@@ -51,6 +51,8 @@ DEFAULTS: dict[str, Any] = {
     # Seconds between rounds of the cases' deadline-warning sweep inside `hall serve` (one
     # process of the group runs each round); 0 turns it off (then `hall case sweep` from cron).
     "CASE_SWEEP_S": 60.0,
+    # Seconds between the board's alert sweeps in `hall serve` (hall/stats/alerts.py).
+    "BOARD_SWEEP_S": 60.0,
 }
 
 ENV_KEYS = (
@@ -75,6 +77,7 @@ ENV_KEYS = (
     "RETENTION_CASE_DAYS",
     "RETENTION_RATING_DAYS",
     "CASE_SWEEP_S",
+    "BOARD_SWEEP_S",
 )
 FALSE = ("0", "false", "no", "off")
 
@@ -96,7 +99,7 @@ def load(config: dict[str, Any] | None) -> dict[str, Any]:
                 merged[key] = int(value)
             elif key == "TOKEN_IDLE_MINUTES":
                 merged[key] = float(value)
-            elif key in ("PRINT_POLL_S", "SOCKET_SWEEP_S", "CASE_SWEEP_S"):
+            elif key in ("PRINT_POLL_S", "SOCKET_SWEEP_S", "CASE_SWEEP_S", "BOARD_SWEEP_S"):
                 merged[key] = float(value)
             elif key == "PRINT_WORKER":
                 merged[key] = value.strip().lower() not in FALSE

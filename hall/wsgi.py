@@ -7,6 +7,7 @@ Under the gevent worker, gunicorn has patched the process before this import, so
 
 from hall import create_app, printing
 from hall.cases import sweeper
+from hall.stats import alerts
 
 application = create_app()
 # Printing runs in its own process; without a message queue its events reach the screens
@@ -14,3 +15,5 @@ application = create_app()
 printing.relay_worker_events(application)
 # The cases' deadline warnings, swept on a timer (one process of the group per round).
 sweeper.start(application)
+# Board alerts the clock raises (overdue follow-ups, case deadlines, stranded transfers).
+alerts.start(application)

@@ -91,6 +91,7 @@ function renderAlerts(queues) {
     items.push([r.overdue ? "bad" : "warn", label(r.overdue ? "bad_rating_overdue" : "bad_rating",
       { n: r.number, w: r.window ?? "—", d: r.due_on ?? "" })]);
   }
+  for (const t of snap.stranded || []) items.push(["bad", label("stranded", { n: t.number, w: t.window })]);
   $("alerts").replaceChildren(
     ...(items.length
       ? items.map(([level, text]) => h("li", { class: `alert is-${level}` }, text))

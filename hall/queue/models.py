@@ -302,6 +302,8 @@ class Ticket(Base):
     # What the transferring clerk tells the next window (no personal data: a public-free note).
     transfer_note: Mapped[str] = mapped_column(String(120), default="")
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    # The wait the resident was told at issue (seconds), to measure the estimate's error.
+    estimated_wait_s: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
     queue: Mapped[Queue] = relationship(foreign_keys=[queue_id])
     matter: Mapped[Matter | None] = relationship()

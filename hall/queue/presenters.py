@@ -164,7 +164,9 @@ def new_ticket(session: Session, issued: Issued) -> dict[str, Any]:
             matter=refs.matter_by_id(hall.id, ticket.matter_id),
             window=None,
             ahead=ahead,
-            estimated_wait_s=estimate_wait_s(session, hall, ticket.queue_id, ahead),
+            estimated_wait_s=ticket.estimated_wait_s
+            if ticket.estimated_wait_s is not None
+            else estimate_wait_s(session, hall, ticket.queue_id, ahead),
         ),
         "print": issued.job,
     }

@@ -62,6 +62,7 @@ class TicketRow:
     window_id: int | None = None
     queued_at: datetime | None = None
     transfer_note: str = ""
+    estimated_wait_s: int | None = None
 
 
 @dataclass
@@ -216,6 +217,7 @@ def issue(
         issued_at=at,
         queued_at=at,
     )
+    ticket.estimated_wait_s = _estimate_at_issue(session, hall, ticket)
     ticket.id = sql.INSERT_TICKET.run(
         connection,
         {
@@ -234,6 +236,7 @@ def issue(
             "issued_at": at,
             "queued_at": at,
             "calls": 0,
+            "estimated_wait_s": ticket.estimated_wait_s,
         },
     ).scalar_one()
     add_step(session, ticket, "issued", at, detail=source)
@@ -259,6 +262,21 @@ def issue(
         {"waiting": {queue.id: +1}, "report": {"waiting": queue.id}},
     )
     return Issued(ticket, job, [event])
+
+
+def _estimate_at_issue(session: Session, hall: Any, ticket: TicketRow) -> int:
+    """The wait the new ticket is told, kept on it so the estimate's error can be measured:
+    the people the calling rules put before it (the queue's waiting count from the process's
+    figures; for a priority ticket, the priority tickets before it, read now) times the recent
+    service time, over the open windows (hall/queue/figures.py)."""
+    figures = session.info["hall.figures"]
+    if ticket.priority is not None:
+        from hall.queue.presenters import ahead_of
+
+        ahead = ahead_of(session, ticket)
+    else:
+        ahead = figures.waiting(hall.id, ticket.queue_id)
+    return figures.estimate_s(hall.id, ticket.queue_id, ahead, hall.default_service_s)
 
 
 def _queue_print(session: Session, ticket: TicketRow, device: Any, at: datetime) -> dict[str, Any]:

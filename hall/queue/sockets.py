@@ -214,11 +214,13 @@ class BoardNamespace(StaffNamespace):
 
     def snapshot(self, db, hall: Hall) -> dict[str, Any]:
         """The staff view plus the 差评 whose follow-up is not done and the hall's wait target."""
+        from hall.stats.alerts import stranded
         from hall.stats.presenters import open_bad_ratings
 
         return {
             **super().snapshot(db, hall),
             "bad_ratings": open_bad_ratings(db, hall),
+            "stranded": stranded(db, hall),
             "wait_target_s": hall.wait_target_min * 60,
         }
 

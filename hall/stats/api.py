@@ -10,14 +10,14 @@ from hall.access import Permission
 from hall.admin.api import caller
 from hall.api import bp
 from hall.db import unit_of_work
-from hall.errors import BadRequest, Forbidden, Unauthorized
+from hall.errors import BadRequest, Forbidden, NotFound, Unauthorized
 from hall.events import publish
 from hall.queue import lookup
 from hall.schemas import STR, answers, arr, obj
 from hall.stats import exports, presenters, services
 from hall.stats.figures import GROUPS
 from hall.stats.models import BAD_SCORES, Channel, Rating
-from hall.stats.schemas import OPEN_FIGURES, RATING, STATS, FollowUpIn, RatingIn
+from hall.stats.schemas import OPEN_FIGURES, RATING, STATS, CaseRatingIn, FollowUpIn, RatingIn
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -127,6 +127,55 @@ def rate_ticket(ref: str, body: dict) -> tuple[dict, int]:
             fix_days=config["BAD_RATING_FIX_DAYS"],
         )
         hall = cache.of(session).hall_by_id(ticket.hall_id)
+        answer = {"rating": presenters.rating_dict(rating, hall.timezone, private=False)}
+    publish(events)
+    return answer, 201
+
+
+@bp.post("/cases/<ref>/rating")
+@bp.input(CaseRatingIn, arg_name="body")
+@bp.doc(
+    summary="Rate a case at intake or hand-over (一事一评): evaluator device token with the "
+    "case id, or the case's status token in the path",
+    security="BearerAuth",
+    responses={201: "the rating", 409: "not handed over, already rated, or too late"},
+)
+def rate_case(ref: str, body: dict) -> tuple[dict, int]:
+    """One rating per stage and channel of a case."""
+    from hall.cases.models import Case
+
+    config = current_app.config
+    with unit_of_work() as session:
+        ref = ref[:60]
+        device_id = None
+        if ref.isdigit() and len(ref) < 10:
+            case = session.get(Case, int(ref))
+            who = caller(session)
+            if case is not None and who is None:
+                raise Unauthorized(
+                    "需要评价器令牌 / an evaluator token is needed", code="bad_token"
+                )
+            if case is not None and not access.is_device(who):
+                raise Forbidden("评价须由群众在评价器上作出 / residents rate at the evaluator")
+            if case is not None:
+                device_id = access.require_device(who, "evaluator", hall=case.hall_id).id
+            channel = Channel.EVALUATOR
+        else:
+            # Only the secret status token, never the case number, rates from a phone.
+            case = session.scalar(select(Case).where(Case.token == ref))
+            channel = Channel.STATUS
+        if case is None:
+            raise NotFound(f"办件不存在 / no such case: {ref[:40]}", code="case_not_found")
+        rating, events = services.rate_case(
+            session,
+            case,
+            channel,
+            body,
+            device_id=device_id,
+            late_days=config["RATING_LATE_DAYS"],
+            fix_days=config["BAD_RATING_FIX_DAYS"],
+        )
+        hall = cache.of(session).hall_by_id(case.hall_id)
         answer = {"rating": presenters.rating_dict(rating, hall.timezone, private=False)}
     publish(events)
     return answer, 201

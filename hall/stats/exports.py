@@ -25,6 +25,7 @@ COLUMNS = (
     ("最长办理(秒) / service max s", lambda t, r: t["service_s"]["max"]),
     ("服务水平 / service level", lambda t, r: t["service_level"]),
     ("超时 / over target", lambda t, r: t["over_target"]),
+    ("预计等候误差(秒) / estimate MAE s", lambda t, r: t.get("estimate_mae_s")),
     ("评价数 / ratings", lambda t, r: r["count"]),
     ("好评率 / good rate", lambda t, r: r["good_rate"]),
     ("差评 / bad", lambda t, r: r["bad"]),

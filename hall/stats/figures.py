@@ -1,33 +1,23 @@
-"""Ticket figures over a date range, computed from the stored step times (no second bookkeeping).
+"""Ticket and rating figures over a date range, from the stored step times (no second bookkeeping).
 
-The database counts (GROUP BY): volumes per status, the service level, and each time as a
-histogram of whole seconds, so only a few thousand rows come back for a month. Percentiles
-are nearest-rank over those seconds: p50 of 1, 2, 3, 4 is 2.
+Each day's facts (counts, and each time as a histogram of whole seconds) come from the roll-up
+for closed days and are counted from the tickets for the others (rollup.py); a report merges
+them. Percentiles are nearest-rank over whole seconds: p50 of 1, 2, 3, 4 is 2.
 """
 
 import math
+from bisect import bisect_left
 from collections import Counter, defaultdict
-from collections.abc import Iterable
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime
+from itertools import accumulate
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import (
-    Float,
-    Integer,
-    String,
-    and_,
-    case,
-    cast,
-    func,
-    literal,
-    or_,
-    select,
-    type_coerce,
-)
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hall.queue.models import Matter, Ticket, TicketStatus, TicketStep, Window, WindowStep
+from hall.queue.models import Matter, Window
+from hall.stats import rollup
+from hall.stats.rollup import Facts
 
 GROUPS = ("queue", "matter", "window", "staff", "department", "hour", "day")
 
@@ -48,89 +38,69 @@ def spread(values: list[float]) -> dict[str, int | None]:
 
 def spread_counts(counts: Counter) -> dict[str, int | None]:
     """p50, p90 and max (nearest rank) of whole seconds given as {seconds: how many}."""
-    n = sum(counts.values())
-    if not n:
+    if not counts:
         return {"p50": None, "p90": None, "max": None}
     values = sorted(counts)
-    result: dict[str, int | None] = {"max": int(values[-1])}
+    running = list(accumulate(map(counts.__getitem__, values)))
+    n = running[-1]
+    if not n:
+        return {"p50": None, "p90": None, "max": None}
+    result: dict[str, int | None] = {}
     for name, p in (("p50", 50), ("p90", 90)):
-        rank, seen = max(1, math.ceil(p / 100 * n)), 0
-        for value in values:
-            seen += counts[value]
-            if seen >= rank:
-                result[name] = int(value)
-                break
-    return {"p50": result["p50"], "p90": result["p90"], "max": result["max"]}
-
-
-def _epoch(session: Session, column: Any) -> Any:
-    if session.get_bind().dialect.name == "postgresql":
-        return cast(func.extract("epoch", column), Float)
-    return (func.julianday(column) - literal(2440587.5)) * literal(86400.0)
-
-
-def _floor(session: Session, value: Any) -> Any:
-    """Whole numbers down (PostgreSQL's CAST rounds; SQLite's truncates, and values are > 0)."""
-    if session.get_bind().dialect.name == "postgresql":
-        return cast(func.floor(value), Integer)
-    return cast(value, Integer)
+        rank = max(1, math.ceil(p / 100 * n))
+        result[name] = int(values[bisect_left(running, rank)])
+    result["max"] = int(values[-1])
+    return result
 
 
 class _Bucket:
-    __slots__ = (
-        "issued",
-        "served",
-        "no_show",
-        "cancelled",
-        "waiting",
-        "transfers",
-        "wait",
-        "walk",
-        "service",
-        "within",
-        "over",
-    )
+    """A group's merged facts, as the report shows them."""
 
     def __init__(self) -> None:
-        self.issued = self.served = self.no_show = self.cancelled = self.waiting = 0
-        self.transfers = self.within = self.over = 0
-        self.wait: Counter = Counter()
-        self.walk: Counter = Counter()
-        self.service: Counter = Counter()
+        self.facts = Facts()
 
     def to_dict(self) -> dict[str, Any]:
-        judged = self.within + self.over
+        f = self.facts
+        judged = f.get("within") + f.get("over")
+        issued, served, no_show = f.get("issued"), f.get("served"), f.get("no_show")
         return {
-            "issued": self.issued,
-            "served": self.served,
-            "served_rate": _rate(self.served, self.issued),
-            "no_show": self.no_show,
-            "no_show_rate": _rate(self.no_show, self.issued),
-            "cancelled": self.cancelled,
-            "transfers": self.transfers,
-            "still_waiting": self.waiting,
-            "wait_s": spread_counts(self.wait),
-            "walk_s": spread_counts(self.walk),
-            "service_s": spread_counts(self.service),
-            "service_level": _rate(self.within, judged),
-            "over_target": self.over,
+            "issued": issued,
+            "served": served,
+            "served_rate": _rate(served, issued),
+            "no_show": no_show,
+            "no_show_rate": _rate(no_show, issued),
+            "cancelled": f.get("cancelled"),
+            "transfers": f.get("transfers"),
+            "still_waiting": f.get("waiting"),
+            "wait_s": rollup.spread(f.wait),
+            "walk_s": rollup.spread(f.walk),
+            "service_s": rollup.spread(f.service),
+            "service_level": _rate(f.get("within"), judged),
+            "over_target": f.get("over"),
+            "estimated": f.get("estimated"),
+            "estimate_mae_s": round(f.get("estimate_error") / f.get("estimated"))
+            if f.get("estimated")
+            else None,
+        }
+
+    def ratings(self) -> dict[str, Any]:
+        f = self.facts
+        count, good, bad = f.get("r_count"), f.get("r_good"), f.get("r_bad")
+        called, fixed = f.get("r_called"), f.get("r_fixed")
+        return {
+            "count": count,
+            "good": good,
+            "good_rate": _rate(good, count),
+            "bad": bad,
+            "called_back": called,
+            "callback_rate": _rate(called, bad),
+            "fixed": fixed,
+            "fixed_rate": _rate(fixed, bad),
         }
 
 
 def _rate(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
-
-
-def day_bounds(start: date, end: date, tz: str) -> tuple[datetime, datetime]:
-    """The range's first local midnight and the local midnight after its last day, in UTC."""
-    zone = ZoneInfo(tz)
-    first = datetime.combine(start, time(0), tzinfo=zone).astimezone(UTC)
-    after = datetime.combine(end + timedelta(days=1), time(0), tzinfo=zone).astimezone(UTC)
-    return first, after
-
-
-# Julian-day arithmetic on SQLite leaves float noise: 09:00 must not read as 08:59:59.99.
-NOISE = 0.001
 
 
 def ticket_figures(
@@ -142,115 +112,47 @@ def ticket_figures(
     *,
     now: datetime,
     target_s: int,
+    use_rollup: bool = True,
 ) -> dict[str, Any]:
-    """Volumes, times, service level, backlog and idle time of the hall's tickets, with groups.
+    """Volumes, times, service level, backlog, idle time and ratings, with groups.
 
     Wait is issue → first call; walk is the last call → start; service is start → finish.
     The service level is the share of tickets called within the target among those called
-    plus those never called that have already waited longer than it. Everything is counted
-    by the database (GROUP BY); times come back as how many tickets took each whole second,
-    so a month of a busy hall returns a few thousand rows, not one per ticket.
+    plus those never called that have already waited longer than it. Each day's facts come
+    from the roll-up when the day is closed and from the tickets otherwise (rollup.py); the
+    report is their merge, so a month reads a few hundred small rows.
     """
-    t = Ticket
-    zone = ZoneInfo(hall.timezone)
-    issued = _epoch(session, t.issued_at)
-    wait = _epoch(session, t.first_called_at) - issued
-    walk = _epoch(session, t.started_at) - _epoch(session, t.called_at)
-    service = _epoch(session, t.finished_at) - _epoch(session, t.started_at)
-    slot = _floor(session, (issued + NOISE) / 3600)
-    if by == "department":
-        key = Matter.department_id
-    elif by == "hour":
-        key = slot
-    else:
-        key = {
-            None: t.hall_id,
-            "queue": t.queue_id,
-            "matter": t.matter_id,
-            "window": t.window_id,
-            "staff": t.staff_id,
-            "day": t.service_date,
-        }[by]
-    in_range = (t.hall_id == hall.id, t.service_date >= start, t.service_date <= end)
-
-    def grouped(*columns: Any, where: tuple[Any, ...] = ()) -> list[Any]:
-        query = select(key, *columns).select_from(t)
-        if by == "department":
-            query = query.outerjoin(Matter, Matter.id == t.matter_id)
-        query = query.where(*in_range, *where).group_by(key, *columns[:-1])
-        return session.connection().execute(query).all()
-
-    offsets: dict[int, float] = {}
-    buckets: dict[Any, _Bucket] = defaultdict(_Bucket)
-
-    def bucket(raw: Any) -> _Bucket:
-        if by == "hour":
-            raw = _local_hour(raw * 3600, zone, offsets)
-        return buckets[raw]
-
-    count = func.count()
-    status = type_coerce(t.status, String)
-    late = or_(
-        wait > target_s + NOISE,
-        and_(
-            t.first_called_at.is_(None),
-            t.status != TicketStatus.CANCELLED,
-            literal(now.timestamp()) - issued > target_s,
-        ),
+    days = rollup.facts_for(
+        session, hall, start, end, by, now=now, target_s=target_s, use_rollup=use_rollup
     )
-    within = func.sum(case((wait <= target_s + NOISE, 1), else_=0))
-    over = func.sum(case((late, 1), else_=0))
-    query = select(key, status, count, within, over).select_from(t)
-    if by == "department":
-        query = query.outerjoin(Matter, Matter.id == t.matter_id)
-    for raw, state, n, ok, slow in session.connection().execute(
-        query.where(*in_range).group_by(key, status)
-    ):
-        b = bucket(raw)
-        b.issued += n
-        b.within += ok or 0
-        b.over += slow or 0
-        if state == TicketStatus.DONE:
-            b.served += n
-        elif state == TicketStatus.NO_SHOW:
-            b.no_show += n
-        elif state == TicketStatus.CANCELLED:
-            b.cancelled += n
-        elif state == TicketStatus.WAITING:
-            b.waiting += n
-    for name, span in (("wait", wait), ("walk", walk), ("service", service)):
-        second = _floor(session, span + 0.5)
-        for raw, value, n in grouped(second, count, where=(span.is_not(None), span >= 0)):
-            getattr(bucket(raw), name)[value] += n
-    steps = (
-        select(key, func.count(TicketStep.id))
-        .select_from(t)
-        .join(TicketStep, TicketStep.ticket_id == t.id)
-    )
-    if by == "department":
-        steps = steps.outerjoin(Matter, Matter.id == t.matter_id)
-    for raw, n in session.connection().execute(
-        steps.where(*in_range, TicketStep.action == "transferred").group_by(key)
-    ):
-        bucket(raw).transfers += n
     total = _Bucket()
-    for b in buckets.values():
-        total.issued += b.issued
-        total.served += b.served
-        total.no_show += b.no_show
-        total.cancelled += b.cancelled
-        total.waiting += b.waiting
-        total.transfers += b.transfers
-        total.within += b.within
-        total.over += b.over
-        total.wait.update(b.wait)
-        total.walk.update(b.walk)
-        total.service.update(b.service)
+    buckets: dict[Any, _Bucket] = defaultdict(_Bucket)
+    backlog: list[dict[str, Any]] = []
+    idle: dict[int, float] = defaultdict(float)
+    rated = 0
+    for day in sorted(days):
+        facts = days[day]
+        for day_total in facts.groups["total"].values():
+            total.facts.merge(day_total)
+            if by == "day":
+                buckets[day].facts.merge(day_total)
+        if by is not None and by != "day":
+            for key, group in facts.groups[by].items():
+                buckets[key].facts.merge(group)
+        backlog.extend(
+            {"day": day.isoformat(), "hour": h, "waiting": n}
+            for h, n in sorted(facts.backlog.items())
+        )
+        for window_id, seconds in sorted(facts.idle.items()):
+            idle[window_id] += seconds
+        rated += facts.rated
     result = total.to_dict()
-    result["backlog"] = _backlog(session, t, in_range, issued, slot, zone, offsets)
-    idle = window_idle(session, hall, start, end, now=now)
+    result["backlog"] = backlog
     result["idle_s"] = round(sum(idle.values()))
     result["target_s"] = target_s
+    ratings = total.ratings()
+    served = total.facts.get("served")
+    ratings["unrated_rate"] = _rate(max(0, served - rated), served)
     groups = []
     if by is not None:
         names = _names(session, hall, by)
@@ -258,53 +160,14 @@ def ticket_figures(
             entry = {"key": _key_text(raw), "name": names.get(raw, _key_text(raw)), **b.to_dict()}
             if by == "window":
                 entry["idle_s"] = round(idle.get(raw, 0))
+            entry["ratings"] = b.ratings()
             groups.append(entry)
         groups.sort(key=lambda g: (g["key"] is None, str(g["key"]).zfill(12)))
-    return {"tickets": result, "groups": groups}
-
-
-def _backlog(
-    session: Session,
-    t: type[Ticket],
-    in_range: tuple[Any, ...],
-    issued: Any,
-    slot: Any,
-    zone: ZoneInfo,
-    offsets: dict[int, float],
-) -> list[dict[str, Any]]:
-    """Still waiting at the end of each hour: issued by then and not yet called (per day)."""
-    called = _floor(session, (_epoch(session, t.first_called_at) + NOISE) / 3600)
-    rows = session.connection().execute(
-        select(t.service_date, slot, called, func.count())
-        .where(
-            *in_range,
-            or_(t.first_called_at.is_not(None), t.status != TicketStatus.CANCELLED),
-        )
-        .group_by(t.service_date, slot, called)
-    )
-    backlog: dict[tuple[date, int], int] = defaultdict(int)
-    for day, issued_slot, called_slot, n in rows:
-        hour = _local_hour(issued_slot * 3600, zone, offsets)
-        last = 24 if called_slot is None else hour + (called_slot - issued_slot)
-        for h in range(hour, min(last, 24)):
-            backlog[(day, h)] += n
-    return [
-        {"day": d.isoformat(), "hour": h, "waiting": n} for (d, h), n in sorted(backlog.items())
-    ]
+    return {"tickets": result, "ratings": ratings, "groups": groups}
 
 
 def _key_text(key: Any) -> Any:
     return key.isoformat() if isinstance(key, date) else key
-
-
-def _local_hour(epoch: float, zone: ZoneInfo, cache: dict[int, float]) -> int:
-    # The zone's offset per UTC hour, looked up once, not once per ticket.
-    slot = int(epoch // 3600)
-    offset = cache.get(slot)
-    if offset is None:
-        instant = datetime.fromtimestamp(slot * 3600, UTC)
-        offset = cache[slot] = instant.astimezone(zone).utcoffset().total_seconds()
-    return int(((epoch + offset) % 86400) // 3600)
 
 
 def _names(session: Session, hall: Any, by: str) -> dict[Any, str]:
@@ -328,60 +191,3 @@ def _names(session: Session, hall: Any, by: str) -> dict[Any, str]:
     if by == "department":
         return dict(session.execute(select(Department.id, Department.code)).all())
     return {}
-
-
-def _intervals(steps: Iterable[tuple[str, datetime]], end: datetime) -> list[tuple[float, float]]:
-    """Open spans (opened or resumed → paused or closed) from a window's steps in time order."""
-    spans, since = [], None
-    for action, at in steps:
-        if action in ("opened", "resumed"):
-            since = since or at
-        elif action in ("paused", "closed") and since is not None:
-            spans.append((since.timestamp(), at.timestamp()))
-            since = None
-    if since is not None:
-        spans.append((since.timestamp(), end.timestamp()))
-    return spans
-
-
-def window_idle(
-    session: Session, hall: Any, start: date, end: date, *, now: datetime
-) -> dict[int, float]:
-    """Seconds each window was open but had no ticket (called to finished or missed)."""
-    first, after = day_bounds(start, end, hall.timezone)
-    stop = min(after, now)
-    steps: dict[int, list[tuple[str, datetime]]] = defaultdict(list)
-    for window_id, action, at in session.execute(
-        select(WindowStep.window_id, WindowStep.action, WindowStep.at)
-        .join(Window, Window.id == WindowStep.window_id)
-        .where(Window.hall_id == hall.id, WindowStep.at >= first, WindowStep.at < after)
-        .order_by(WindowStep.at, WindowStep.id)
-    ):
-        steps[window_id].append((action, at))
-    # Busy time per window in one sum: a window holds its ticket from the call to the finish
-    # or the no-show, and cannot pause or close while it holds one (hall/queue/services.py).
-    t = Ticket
-    ended = func.coalesce(t.finished_at, t.no_show_at)
-    busy = dict(
-        session.connection()
-        .execute(
-            select(
-                t.window_id,
-                func.sum(_epoch(session, ended) - _epoch(session, t.called_at)),
-            )
-            .where(
-                t.hall_id == hall.id,
-                t.window_id.is_not(None),
-                t.called_at >= first,
-                t.called_at < after,
-                ended.is_not(None),
-            )
-            .group_by(t.window_id)
-        )
-        .all()
-    )
-    idle = {}
-    for window_id, window_steps in steps.items():
-        spans = _intervals(window_steps, stop)
-        idle[window_id] = max(0.0, sum(b - a for a, b in spans) - (busy.get(window_id) or 0.0))
-    return idle

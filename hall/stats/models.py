@@ -1,4 +1,4 @@
-"""Ratings (好差评) and their follow-up; figures need no table of their own (see figures.py)."""
+"""Ratings (好差评) and their follow-up, and the roll-up of closed days' figures (rollup.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,17 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hall.db import Base
@@ -52,6 +62,16 @@ REASONS: dict[str, tuple[str, str]] = {
 }
 
 
+class Stage(enum.StrEnum):
+    """When a case is rated (一事一评)."""
+
+    INTAKE = "intake"  # after the case was taken in at the window
+    HANDOVER = "handover"  # after the result was handed over
+
+
+STAGE_NAMES = {Stage.INTAKE: ("受理", "intake"), Stage.HANDOVER: ("领取", "hand-over")}
+
+
 class Channel(enum.StrEnum):
     """Where a rating was given."""
 
@@ -83,6 +103,7 @@ class Rating(Base):
     __tablename__ = "ratings"
     __table_args__ = (
         UniqueConstraint("ticket_id", "channel", name="uq_rating_ticket_channel"),
+        UniqueConstraint("case_id", "stage", "channel", name="uq_rating_case_stage_channel"),
         Index("ix_ratings_hall_at", "hall_id", "at"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -90,6 +111,9 @@ class Rating(Base):
     # What was rated: a ticket now; cases add their own column (一事一评).
     subject: Mapped[str] = mapped_column(String(10), default="ticket")
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), nullable=True)
+    # 一事一评: a case is rated at intake and at hand-over (``stage``); "" for a ticket.
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), nullable=True)
+    stage: Mapped[str] = mapped_column(String(10), default="")
     matter_id: Mapped[int | None] = mapped_column(ForeignKey("matters.id"), nullable=True)
     # Who served.
     window_id: Mapped[int | None] = mapped_column(ForeignKey("windows.id"), nullable=True)
@@ -153,3 +177,30 @@ class Rating(Base):
             raise Conflict("没有待整改的事项 / nothing is waiting to be fixed", code="not_fixing")
         self.fixed_at = at
         self.outcome_note = (self.outcome_note + " / " + note).strip(" /")[:500]
+
+
+class RollupDay(Base):
+    """A closed day whose facts are stored, with the fingerprint of the tickets they hold."""
+
+    __tablename__ = "stats_rollup_days"
+
+    hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    target_s: Mapped[int] = mapped_column(Integer)
+    fingerprint: Mapped[str] = mapped_column(String(200))
+    unsettled: Mapped[int] = mapped_column(Integer, default=0)  # tickets not final when stored
+    built_at: Mapped[datetime]
+
+
+class Rollup(Base):
+    """One day's figures of one group (``dim``, ``key``), as compact JSON."""
+
+    __tablename__ = "stats_rollups"
+    __table_args__ = (Index("ix_stats_rollups_day", "hall_id", "day", "dim"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id"))
+    day: Mapped[date] = mapped_column(Date)
+    dim: Mapped[str] = mapped_column(String(12))
+    key: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    data: Mapped[str] = mapped_column(Text)

@@ -4,7 +4,6 @@ The stats answer has one section per domain (``tickets``, ``cases``, ``ratings``
 adds its section to ``SECTIONS`` and its per-group figures beside the others.
 """
 
-from collections import defaultdict
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -14,13 +13,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hall import clock
-from hall.db import UTCDateTime
-from hall.queue.models import Ticket, TicketStatus, TicketStep, Window
+from hall.queue.models import Ticket, TicketStep, Window
+from hall.stats.cases import case_figures
 from hall.stats.figures import ticket_figures
-from hall.stats.models import BAD_SCORES, LEVEL_NAMES, REASONS, SCORE_TO_GBT, Rating, is_closed
+from hall.stats.models import BAD_SCORES, LEVEL_NAMES, REASONS, SCORE_TO_GBT, Rating
 
-# Cases (issue 8) fill this section when their package lands; until then its figures are null.
-CASE_FIGURES = ("received", "decided", "late", "one_trip_rate", "on_the_spot_share", "on_time_rate")
+# Further domains add a section here: (session, hall, start, end) -> dict.
 SECTIONS: dict[str, Callable[..., dict[str, Any]]] = {}
 
 
@@ -66,6 +64,8 @@ def rating_dict(rating: Rating, tz: str, *, private: bool = True) -> dict[str, A
         "id": rating.id,
         "subject": rating.subject,
         "ticket_id": rating.ticket_id,
+        "case_id": rating.case_id,
+        "stage": rating.stage or None,
         "score": rating.score,
         "level": zh,
         "level_en": en,
@@ -110,9 +110,12 @@ def overdue(rating: Rating, today: date) -> bool:
 
 def open_bad_ratings(session: Session, hall: Any, limit: int = 50) -> list[dict[str, Any]]:
     """The hall's 差评 whose follow-up is not done, oldest deadline first (board alerts)."""
+    from hall.cases.models import Case
+
     rows = session.execute(
-        select(Rating, Ticket.number, Window.number)
-        .join(Ticket, Ticket.id == Rating.ticket_id)
+        select(Rating, func.coalesce(Ticket.number, Case.number), Window.number)
+        .outerjoin(Ticket, Ticket.id == Rating.ticket_id)
+        .outerjoin(Case, Case.id == Rating.case_id)
         .outerjoin(Window, Window.id == Rating.window_id)
         .where(Rating.hall_id == hall.id, Rating.score.in_(BAD_SCORES))
         .order_by(Rating.due_on, Rating.id)
@@ -134,93 +137,6 @@ def open_bad_ratings(session: Session, hall: Any, limit: int = 50) -> list[dict[
     ][:limit]
 
 
-class _Ratings:
-    def __init__(self) -> None:
-        self.count = self.good = self.bad = self.called = self.fixed = 0
-
-    def add(self, score: int, called: bool, closed: bool, n: int = 1) -> None:
-        self.count += n
-        if score in BAD_SCORES:
-            self.bad += n
-            self.called += n if called else 0
-            self.fixed += n if closed else 0
-        elif score >= 4:
-            self.good += n
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "count": self.count,
-            "good": self.good,
-            "good_rate": _rate(self.good, self.count),
-            "bad": self.bad,
-            "called_back": self.called,
-            "callback_rate": _rate(self.called, self.bad),
-            "fixed": self.fixed,
-            "fixed_rate": _rate(self.fixed, self.bad),
-        }
-
-
-def _rate(part: int, whole: int) -> float | None:
-    return round(part / whole, 4) if whole else None
-
-
-def rating_figures(
-    session: Session, hall: Any, start: date, end: date, by: str | None
-) -> tuple[dict[str, Any], dict[Any, dict[str, Any]]]:
-    """好评率, 差评, call-back and fix rates and the unrated share, in total and per group."""
-    r = Rating
-    keys = {
-        None: r.hall_id,
-        "queue": Ticket.queue_id,
-        "matter": r.matter_id,
-        "window": r.window_id,
-        "staff": r.staff_id,
-        "department": r.department_id,
-        "day": Ticket.service_date,
-        "hour": Ticket.issued_at,
-    }
-    key = keys[by]
-    columns = (
-        key,
-        r.score,
-        r.callback_at.is_not(None),
-        r.outcome,
-        r.fixed_at.is_not(None),
-        r.appeal,
-    )
-    rows = session.execute(
-        select(*columns, func.count(), func.count(func.distinct(r.ticket_id)))
-        .join(Ticket, Ticket.id == r.ticket_id)
-        .where(r.hall_id == hall.id, Ticket.service_date >= start, Ticket.service_date <= end)
-        .group_by(*columns)
-    ).all()
-    zone = ZoneInfo(hall.timezone)
-    total, groups = _Ratings(), defaultdict(_Ratings)
-    for raw, score, called, outcome, fixed, appeal, n, _tickets in rows:
-        closed = is_closed(score, outcome, fixed, appeal)
-        total.add(score, called, closed, n)
-        if by == "hour":
-            raw = UTCDateTime().process_result_value(raw, None).astimezone(zone).hour
-        if by:
-            groups[raw].add(score, called, closed, n)
-    rated = session.scalar(
-        select(func.count(func.distinct(r.ticket_id)))
-        .join(Ticket, Ticket.id == r.ticket_id)
-        .where(r.hall_id == hall.id, Ticket.service_date >= start, Ticket.service_date <= end)
-    )
-    served = session.scalar(
-        select(func.count(Ticket.id)).where(
-            Ticket.hall_id == hall.id,
-            Ticket.service_date >= start,
-            Ticket.service_date <= end,
-            Ticket.status == TicketStatus.DONE,
-        )
-    )
-    result = total.to_dict()
-    result["unrated_rate"] = _rate(max(0, served - rated), served)
-    return result, {k: v.to_dict() for k, v in groups.items()}
-
-
 def stats_report(
     session: Session,
     hall: Any,
@@ -229,32 +145,35 @@ def stats_report(
     by: str | None,
     *,
     now: datetime | None = None,
+    use_rollup: bool = True,
 ) -> dict[str, Any]:
     """The hall's figures over the range, one section per domain, with groups when asked."""
     now = now or clock.now()
     figures = ticket_figures(
-        session, hall, start, end, by, now=now, target_s=hall.wait_target_min * 60
+        session,
+        hall,
+        start,
+        end,
+        by,
+        now=now,
+        target_s=hall.wait_target_min * 60,
+        use_rollup=use_rollup,
     )
-    ratings, rating_groups = rating_figures(session, hall, start, end, by)
     report: dict[str, Any] = {
         "hall": hall.code,
         "from": start.isoformat(),
         "to": end.isoformat(),
         "by": by,
         "tickets": figures["tickets"],
-        "cases": {name: None for name in CASE_FIGURES},
-        "ratings": ratings,
+        "cases": case_figures(session, hall, start, end, now=now),
+        "ratings": figures["ratings"],
     }
     for name, section in SECTIONS.items():
         report[name] = section(session, hall, start, end)
     groups = []
-    empty = _Ratings().to_dict()
     for group in figures["groups"]:
-        key, name = group.pop("key"), group.pop("name")
-        raw = date.fromisoformat(key) if by == "day" and key else key
-        groups.append(
-            {"key": key, "name": name, "tickets": group, "ratings": rating_groups.get(raw, empty)}
-        )
+        key, name, ratings = group.pop("key"), group.pop("name"), group.pop("ratings")
+        groups.append({"key": key, "name": name, "tickets": group, "ratings": ratings})
     report["groups"] = groups
     return report
 

@@ -5,7 +5,7 @@ from apiflask.fields import Boolean, Integer, List, String
 from apiflask.validators import Length, OneOf, Range
 
 from hall.schemas import BOOL, INT, OBJ, STR, also, arr, obj, opt
-from hall.stats.models import REASONS, Outcome
+from hall.stats.models import REASONS, Outcome, Stage
 
 
 class RatingIn(Schema):
@@ -15,6 +15,12 @@ class RatingIn(Schema):
     reasons = List(String(validate=OneOf(list(REASONS))), load_default=list, validate=Length(max=7))
     text = String(load_default="", validate=Length(max=500))
     name = String(load_default=None, allow_none=True, validate=Length(max=40))
+
+
+class CaseRatingIn(RatingIn):
+    """A case's rating (一事一评) at ``intake`` or ``handover`` (default: the latest reached)."""
+
+    stage = String(load_default=None, allow_none=True, validate=OneOf([s.value for s in Stage]))
 
 
 class FollowUpIn(Schema):

@@ -10,7 +10,7 @@ from hall import cache, calendar, clock
 from hall.errors import BadRequest, Conflict, NotFound
 from hall.events import Event, notify
 from hall.queue.models import Ticket, TicketStatus
-from hall.stats.models import BAD_SCORES, REASONS, Channel, Outcome, Rating
+from hall.stats.models import BAD_SCORES, REASONS, Channel, Outcome, Rating, Stage
 
 
 def rate_ticket(
@@ -36,21 +36,7 @@ def rate_ticket(
             f"已超过 {late_days} 天的补充评价期限 / the {late_days}-day window to rate has passed",
             code="rating_closed",
         )
-    score, reasons, text = (
-        body["score"],
-        body.get("reasons") or [],
-        (body.get("text") or "").strip(),
-    )
-    unknown = [r for r in reasons if r not in REASONS]
-    if unknown:
-        raise BadRequest(
-            f"评价原因无效 / unknown reason: {str(unknown[0])[:20]}", code="bad_reason"
-        )
-    if score in BAD_SCORES and not reasons and not text:
-        raise BadRequest(
-            "差评请至少选择一个原因或填写说明 / a 差评 needs a reason or a comment",
-            code="reason_required",
-        )
+    score, reasons, text = _said(body)
     earlier = session.scalars(select(Rating.channel).where(Rating.ticket_id == ticket.id)).all()
     if channel in earlier:
         raise Conflict(
@@ -99,6 +85,117 @@ def rate_ticket(
     # Notifications for staff clients (/counter, /board), not sequenced hall events: a public
     # screen has no business hearing of one resident's rating.
     return rating, [notify(hall, "rating.bad" if rating.bad else "rating.given", payload)]
+
+
+def rate_case(
+    session: Session,
+    case: Any,
+    channel: Channel,
+    body: dict[str, Any],
+    *,
+    device_id: int | None = None,
+    late_days: int = 7,
+    fix_days: int = 5,
+    at: datetime | None = None,
+) -> tuple[Rating, list[Event]]:
+    """Record a rating of a case at intake or at hand-over (一事一评), by the same rules as a
+    ticket's: once per stage and channel, a 差评 with a reason, the hand-over only once the
+    result was handed over, and on the status page within the days allowed."""
+    from hall.cases.models import CaseStep
+
+    at = at or clock.now()
+    stage = Stage(body.get("stage") or ("handover" if case.handed_over_at else "intake"))
+    served_at = case.received_at if stage == Stage.INTAKE else case.handed_over_at
+    if served_at is None:
+        raise Conflict(
+            "办件尚未领取,不能评价领取环节 / the result has not been handed over yet",
+            code="not_served",
+        )
+    if channel == Channel.STATUS and at - served_at > timedelta(days=late_days):
+        raise Conflict(
+            f"已超过 {late_days} 天的补充评价期限 / the {late_days}-day window to rate has passed",
+            code="rating_closed",
+        )
+    score, reasons, text = _said(body)
+    earlier = session.scalars(
+        select(Rating.channel).where(Rating.case_id == case.id, Rating.stage == stage)
+    ).all()
+    if channel in earlier:
+        raise Conflict(
+            "此环节已评价 / this stage of the case has already been rated here",
+            code="already_rated",
+        )
+    refs = cache.of(session)
+    hall = refs.hall_by_id(case.hall_id)
+    matter = refs.matter_by_id(hall.id, case.matter_id)
+    window_id, staff_id = case.window_id, case.staff_id
+    if stage == Stage.HANDOVER:
+        staff_id = case.handed_over_by
+        window_id = session.scalar(
+            select(CaseStep.window_id)
+            .where(CaseStep.case_id == case.id, CaseStep.action == "handed_over")
+            .order_by(CaseStep.id.desc())
+            .limit(1)
+        )
+    rating = Rating(
+        hall_id=case.hall_id,
+        subject="case",
+        case_id=case.id,
+        stage=stage,
+        matter_id=case.matter_id,
+        window_id=window_id,
+        staff_id=staff_id,
+        department_id=getattr(matter, "department_id", None),
+        channel=channel,
+        device_id=device_id,
+        at=at,
+        added=bool(earlier),
+        score=score,
+        reasons=list(dict.fromkeys(reasons)),
+        text=text[:500],
+        resident_name=(body.get("name") or "").strip()[:40] or None,
+        callback_note="",
+        outcome_note="",
+        appeal_note="",
+    )
+    if rating.bad:
+        rating.due_on = calendar.add_workdays(clock.service_date(at, hall.timezone), fix_days)
+    session.add(rating)
+    session.flush()
+    payload = {
+        "rating_id": rating.id,
+        "case_id": case.id,
+        "number": case.number,
+        "stage": str(stage),
+        "score": score,
+        "bad": rating.bad,
+        "channel": str(channel),
+        "at": clock.iso_local(at, hall.timezone),
+    }
+    if rating.bad:
+        payload["due_on"] = rating.due_on.isoformat()
+        payload["overdue"] = False
+    return rating, [notify(hall, "rating.bad" if rating.bad else "rating.given", payload)]
+
+
+def _said(body: dict[str, Any]) -> tuple[int, list[str], str]:
+    """The score, reasons and text, refusing an unknown reason or a 差评 without either."""
+    score, reasons, text = (
+        body["score"],
+        body.get("reasons") or [],
+        (body.get("text") or "").strip(),
+    )
+    unknown = [r for r in reasons if r not in REASONS]
+    if unknown:
+        raise BadRequest(
+            f"评价原因无效 / unknown reason: {str(unknown[0])[:20]}", code="bad_reason"
+        )
+    if score in BAD_SCORES and not reasons and not text:
+        raise BadRequest(
+            "差评请至少选择一个原因或填写说明 / a 差评 needs a reason or a comment",
+            code="reason_required",
+        )
+    return score, reasons, text
 
 
 def rating_by_id(session: Session, rating_id: int) -> Rating:

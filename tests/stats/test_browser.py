@@ -156,3 +156,36 @@ def test_a_resident_adds_a_rating_on_the_phone(hub, browser):
         ("status", 2, "材料清单不清楚")
     ]
     context.close()
+
+
+def test_the_daily_report_draws_its_charts_and_prints(hub, browser):
+    for _ in range(3):
+        serve_one(hub.url, "1")
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 768})
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    page.goto(f"{hub.url}/board/report?hall=kuancheng&kind=daily")
+    page.fill("input[name=username]", "manager")
+    page.fill("input[name=password]", "demo123")
+    page.click("#login-form button[type=submit]")
+    page.wait_for_selector("html[data-report='ready']")
+    assert page.text_content("[data-figure=served]").strip() not in ("", "–", "0")
+    assert page.locator("#chart-wait svg rect.bar").count() >= 2  # p50 and p90 of an hour
+    assert page.locator("#chart-matter svg rect.bar").count() >= 1
+    assert page.locator("#chart-level svg circle.dot").count() >= 1
+    assert "日报" in page.text_content("#report-title")
+    assert "各时段等候时间" in page.content() and "Wait by hour" in page.content()
+    page.screenshot(path="/tmp/report-daily.png", full_page=True)
+    with page.expect_download() as download:
+        page.click("#csv")
+    assert download.value.suggested_filename.endswith(".csv")
+    page.emulate_media(media="print")
+    assert page.locator("#print").is_hidden() and page.locator("#period").is_hidden()
+    page.screenshot(path="/tmp/report-print.png", full_page=True)
+    page.emulate_media(media="screen")
+    page.select_option("#kind", "monthly")
+    page.click("#period button[type=submit]")
+    page.wait_for_selector("html[data-report='ready']")
+    page.wait_for_selector("#report-title >> text=月报")
+    page.screenshot(path="/tmp/report-monthly.png", full_page=True)
+    context.close()

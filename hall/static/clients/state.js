@@ -39,6 +39,7 @@ export function fromSnapshot(snap, before = null) {
     printer_faults: (snap.printer_faults || []).map((p) => ({ ...p })),
     print_faults: before?.print_faults || [],
     bad_ratings: (snap.bad_ratings || []).map((r) => ({ ...r })),
+    stranded: (snap.stranded || []).map((t) => ({ ...t })),
     wait_target_s: snap.wait_target_s ?? null,
     known,
   };
@@ -88,6 +89,11 @@ const HANDLERS = {
     const entry = { rating_id: ev.rating_id, number: ev.number, window: ev.window, score: ev.score,
       due_on: ev.due_on, overdue: Boolean(ev.overdue), at: ev.at };
     return { ...s, bad_ratings: [...(s.bad_ratings || []).filter((r) => r.rating_id !== ev.rating_id), entry] };
+  },
+
+  // Tickets sent to a window that is no longer open (the board's alert sweep, hall/stats).
+  "board.stranded"(s, ev) {
+    return { ...s, stranded: (ev.tickets || []).map((t) => ({ ...t })) };
   },
 
   "rating.followed_up"(s, ev) {

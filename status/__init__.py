@@ -1,14 +1,18 @@
 """The resident's status page: a ticket's place in line, live on the phone (no login)."""
 
+import io
 import re
 
-from flask import Blueprint, render_template, url_for
+import qrcode
+import qrcode.image.svg
+from flask import Blueprint, Response, render_template, url_for
 
 from hall.db import unit_of_work
 from hall.errors import NotFound
 from hall.queue import lookup, presenters
 from hall.stats import presenters as stats_presenters
 from hall.stats.models import LEVEL_NAMES, REASONS
+from hall.urls import base_url
 
 bp = Blueprint(
     "status",
@@ -20,6 +24,7 @@ bp = Blueprint(
 
 # Status tokens are secrets.token_urlsafe(32): 43 URL-safe characters; ids never work here.
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,60}$")
+HALL_CODE = re.compile(r"^[a-z0-9_-]{1,32}$")
 NEAR = 3  # "almost your turn" from this many people ahead
 
 
@@ -60,6 +65,68 @@ def open_page(code: str) -> tuple[str, int] | str:
     return render_template(
         "status/open.html", open=figures, api=url_for("api.open_figures", code=code)
     )
+
+
+def _hall_or_none(session, code: str):
+    if not HALL_CODE.match(code):
+        return None
+    try:
+        return lookup.hall_by_code(session, code)
+    except NotFound:
+        return None
+
+
+@bp.get("/m/<code>")
+def phone(code: str) -> tuple[str, int] | str:
+    """A queue from the phone: the hall's matters with people waiting; take a ticket, no login."""
+    with unit_of_work(readonly=True) as session:
+        hall = _hall_or_none(session, code)
+        if hall is None:
+            return render_template("status/missing.html"), 404
+        catalogue = presenters.phone_catalogue(session, hall) if hall.allow_phone_tickets else []
+        return render_template(
+            "status/phone.html",
+            hall=hall,
+            catalogue=catalogue,
+            take_url=url_for("api.take_ticket", code=hall.code),
+            matters_url=url_for("api.list_matters", code=hall.code),
+        )
+
+
+@bp.get("/m/<code>/poster")
+def poster(code: str) -> tuple[str, int] | str:
+    """A printable A4 poster for the hall's entrance: its QR code opens the phone queue."""
+    with unit_of_work(readonly=True) as session:
+        hall = _hall_or_none(session, code)
+        if hall is None:
+            return render_template("status/missing.html"), 404
+        return render_template("status/poster.html", hall=hall, phone_url=_phone_url(hall.code))
+
+
+@bp.get("/m/<code>/qr.svg")
+def phone_qr(code: str) -> Response | tuple[str, int]:
+    """The QR code of the hall's phone queue, drawn by the hub as SVG (sharp on paper)."""
+    with unit_of_work(readonly=True) as session:
+        hall = _hall_or_none(session, code)
+        if hall is None:
+            return render_template("status/missing.html"), 404
+        url = _phone_url(hall.code)
+    # Level M: a poster at an entrance gets scuffed; M still reads with 15 % of it gone.
+    image = qrcode.make(
+        url,
+        image_factory=qrcode.image.svg.SvgPathImage,
+        error_correction=qrcode.constants.ERROR_CORRECT_M,
+        box_size=10,
+        border=4,
+    )
+    out = io.BytesIO()
+    image.save(out)
+    response = Response(out.getvalue(), mimetype="image/svg+xml")
+    return response
+
+
+def _phone_url(code: str) -> str:
+    return f"{base_url()}{url_for('status.phone', code=code)}"
 
 
 @bp.after_request

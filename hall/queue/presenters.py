@@ -15,6 +15,7 @@ from hall.db import UTCDateTime
 from hall.events import current_seq, publish
 from hall.queue.models import (
     ACTIVE,
+    Matter,
     Queue,
     Ticket,
     TicketStatus,
@@ -22,7 +23,7 @@ from hall.queue.models import (
     Window,
     WindowQueue,
 )
-from hall.queue.services import Issued, TicketRow, staff_label
+from hall.queue.services import Issued, TicketRow, availability, staff_label
 from hall.urls import status_url
 
 
@@ -408,3 +409,39 @@ def hall_snapshot(session: Session, hall: Hall, *, staff_view: bool = False) -> 
         data["waiting"] = waiting_lists(session, hall)
         data["printer_faults"] = printer_faults(session, hall)
     return data
+
+
+def phone_catalogue(session: Session, hall: Hall) -> list[dict[str, Any]]:
+    """The matters a phone may take a ticket for, by category: waiting count, estimate, state.
+
+    Pickup lines are left out: their tickets come with a case's result, not from a phone.
+    """
+    at = clock.now()
+    queues = {q["code"]: q for q in queue_summaries(session, hall)}
+    matters = session.scalars(
+        select(Matter)
+        .options(joinedload(Matter.queue))
+        .where(Matter.hall_id == hall.id, Matter.active.is_(True))
+        .order_by(Matter.category, Matter.id)
+    ).all()
+    categories: dict[str, dict[str, Any]] = {}
+    for matter in matters:
+        if matter.queue.kind == "pickup":
+            continue
+        queue = queues[matter.queue.code]
+        category = categories.setdefault(
+            matter.category,
+            {"name": matter.category, "name_en": matter.category_en, "matters": []},
+        )
+        category["matters"].append(
+            {
+                "code": matter.code,
+                "name": matter.name,
+                "name_en": matter.name_en,
+                "queue": matter.queue.code,
+                "waiting": queue["waiting"],
+                "estimated_wait_s": queue["estimated_wait_s"],
+                **availability(session, hall, matter, at).to_dict(),
+            }
+        )
+    return list(categories.values())

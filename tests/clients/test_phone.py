@@ -1,0 +1,68 @@
+"""The phone queue, its poster and the resident's own actions, in Chromium at a phone's size."""
+# ruff: noqa: F811  (the live hub and browser fixtures are shared with test_browser.py)
+
+import os
+import re
+
+import pytest
+
+from tests.clients.test_a11y import serious
+from tests.clients.test_browser import browser, hub, open_page  # noqa: F401
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"width": 390, "height": 844}
+SHOTS = os.environ.get("HALL_TEST_SHOTS")  # a folder: save the screens to look at
+
+
+def shot(page, name: str) -> None:
+    if SHOTS:
+        page.screenshot(path=f"{SHOTS}/{name}.png", full_page=False)
+
+
+def test_a_resident_takes_a_ticket_on_the_phone_and_lands_on_its_status(hub, open_page):
+    phone = open_page(f"{hub.url}/m/kuancheng", **PHONE)
+    phone.wait_for_selector("[data-take='hpf-02']")
+    assert "等候" in phone.text_content(".phone-matter[data-matter='hpf-02'] [data-wait]")
+    page_width = phone.evaluate("document.documentElement.scrollWidth")
+    assert page_width <= PHONE["width"]
+    assert serious(phone) == [], "phone page"
+    heights = phone.eval_on_selector_all(
+        "[data-take]", "els => els.map(e => e.getBoundingClientRect().height)"
+    )
+    assert min(heights) >= 48
+    shot(phone, "phone-home")
+    phone.click("[data-take='hpf-02']")
+    phone.wait_for_url("**/s/**")
+    phone.wait_for_selector("html[data-hub='online']")
+    number = phone.text_content("#number")
+    assert re.fullmatch(r"[A-Z]\d{3}", number)
+    # Back on the poster's page, the phone offers the ticket it holds before a second one.
+    phone.goto(f"{hub.url}/m/kuancheng")
+    phone.wait_for_selector("#mine:not([hidden])")
+    assert number in phone.text_content("#mine")
+    assert "本机已取号" in phone.text_content("#mine")
+    phone.click("#mine-link")
+    phone.wait_for_url("**/s/**")
+
+
+def test_a_hall_without_phone_tickets_tells_the_resident_to_use_a_kiosk(hub, open_page):
+    phone = open_page(f"{hub.url}/m/xinfa", **PHONE)
+    assert "现场取号机" in phone.text_content("#phone-closed")
+    assert phone.locator("[data-take]").count() == 0
+    assert serious(phone) == []
+
+
+def test_poster_fits_one_a4_page_with_its_qr_code(hub, open_page):
+    # A4 at 96 dpi: 794 x 1123 CSS pixels.
+    poster = open_page(f"{hub.url}/m/kuancheng/poster", width=794, height=1123)
+    qr = poster.locator("#poster-qr")
+    qr.wait_for()
+    assert poster.evaluate("document.querySelector('#poster-qr').naturalWidth") > 0
+    box = qr.bounding_box()
+    assert box["width"] >= 300 and box["y"] + box["height"] <= 1123
+    assert poster.evaluate("document.documentElement.scrollHeight") <= 1123
+    assert serious(poster) == []
+    shot(poster, "poster")
+    pdf = poster.pdf(format="A4")
+    assert pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages") == 1

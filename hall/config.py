@@ -34,6 +34,10 @@ DEFAULTS: dict[str, Any] = {
     # working days to settle a 差评 (5 or 15 by province).
     "RATING_LATE_DAYS": 7,
     "BAD_RATING_FIX_DAYS": 5,
+    # A resident on the status page may let this many people go first (让后), this many times
+    # a ticket ("I'll be late" is one of them).
+    "DEFER_PLACES": 3,
+    "DEFER_MAX": 2,
 }
 
 ENV_KEYS = (
@@ -52,6 +56,8 @@ ENV_KEYS = (
     "CASE_NOTIFIER",
     "RATING_LATE_DAYS",
     "BAD_RATING_FIX_DAYS",
+    "DEFER_PLACES",
+    "DEFER_MAX",
 )
 FALSE = ("0", "false", "no", "off")
 
@@ -62,7 +68,13 @@ def load(config: dict[str, Any] | None) -> dict[str, Any]:
     for key in ENV_KEYS:
         value = os.environ.get(f"HALL_{key}")
         if value:
-            if key in ("TOKEN_TTL_HOURS", "RATING_LATE_DAYS", "BAD_RATING_FIX_DAYS"):
+            if key in (
+                "TOKEN_TTL_HOURS",
+                "RATING_LATE_DAYS",
+                "BAD_RATING_FIX_DAYS",
+                "DEFER_PLACES",
+                "DEFER_MAX",
+            ):
                 merged[key] = int(value)
             elif key == "TOKEN_IDLE_MINUTES":
                 merged[key] = float(value)

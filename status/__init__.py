@@ -5,7 +5,7 @@ import re
 
 import qrcode
 import qrcode.image.svg
-from flask import Blueprint, Response, render_template, url_for
+from flask import Blueprint, Response, current_app, render_template, url_for
 
 from hall.db import unit_of_work
 from hall.errors import NotFound
@@ -48,6 +48,10 @@ def page(token: str) -> tuple[str, int] | str:
         near=NEAR,
         api=url_for("api.get_ticket", ref=token),
         rate_url=url_for("api.rate_ticket", ref=token),
+        cancel_url=url_for("api.cancel_ticket", ref=token),
+        defer_url=url_for("api.defer_ticket", ref=token),
+        defer_places=current_app.config["DEFER_PLACES"],
+        defer_max=current_app.config["DEFER_MAX"],
         levels=[(score, *LEVEL_NAMES[score]) for score in (5, 4, 3, 2, 1)],
         reasons=[(code, zh, en) for code, (zh, en) in REASONS.items()],
     )

@@ -4,6 +4,7 @@ The answers of the hot path are built after the commit, outside the writer lock,
 its statements returned, the reference cache and the queue figures, without a query.
 """
 
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select
@@ -70,12 +71,28 @@ def ticket_dict(
         "calls": ticket.calls,
         "window": window.number if window else None,
         "window_name": window.name if window else None,
+        # The resident's own moves (status page), and a no-show's way back: until when the
+        # counter can put it in line again, and whether it was (the grace, 过号保留).
+        "defers": getattr(ticket, "defers", 0) or 0,
+        "late": getattr(ticket, "late_at", None) is not None,
+        **_grace(ticket, hall),
     }
     if private:
         data["status_url"] = status_url(ticket.token)
     if note:
         data["transfer_note"] = ticket.transfer_note or ""
     return data
+
+
+def _grace(ticket: Any, hall: Any) -> dict[str, Any]:
+    no_show_at = getattr(ticket, "no_show_at", None)
+    if no_show_at is None:
+        return {"requeued": False, "grace_until": None}
+    until = no_show_at + timedelta(minutes=hall.no_show_grace_min)
+    return {
+        "requeued": ticket.status != TicketStatus.NO_SHOW,
+        "grace_until": clock.iso_local(until, hall.timezone),
+    }
 
 
 def ahead_of(session: Session, ticket: Ticket) -> int:
@@ -365,6 +382,7 @@ def waiting_lists(session: Session, hall: Hall) -> dict[str, list[dict[str, Any]
                     "matter": ticket.matter.name if ticket.matter else None,
                     "target_window": ticket.target_window_id,
                     "note": ticket.transfer_note or "",
+                    "late": ticket.late_at is not None,
                     "queued_at": clock.iso_local(ticket.queued_at, hall.timezone),
                 }
             )

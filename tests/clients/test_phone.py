@@ -5,9 +5,10 @@ import os
 import re
 
 import pytest
+import requests
 
 from tests.clients.test_a11y import serious
-from tests.clients.test_browser import browser, hub, open_page  # noqa: F401
+from tests.clients.test_browser import KIOSK_TOKEN, browser, hub, open_page  # noqa: F401
 
 pytestmark = pytest.mark.browser
 
@@ -66,3 +67,50 @@ def test_poster_fits_one_a4_page_with_its_qr_code(hub, open_page):
     shot(poster, "poster")
     pdf = poster.pdf(format="A4")
     assert pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages") == 1
+
+
+def kiosk_ticket(url: str, matter: str = "hpf-01") -> dict:
+    answer = requests.post(
+        f"{url}/api/v1/halls/kuancheng/tickets",
+        json={"matter": matter},
+        headers={"Authorization": f"Bearer {KIOSK_TOKEN}"},
+        timeout=10,
+    )
+    assert answer.status_code == 201
+    return answer.json()["ticket"]
+
+
+def test_a_resident_says_late_then_cancels_from_the_status_page(hub, open_page):
+    mine = kiosk_ticket(hub.url, "re-03")
+    for _ in range(4):
+        kiosk_ticket(hub.url, "re-03")
+    status = open_page(mine["status_url"], **PHONE)
+    status.wait_for_selector("html[data-hub='online']")
+    assert status.is_visible("#own-actions")
+    assert "还可让后 2 次" in status.text_content("#defers-left")
+    before = int(status.text_content("#ahead"))
+    status.click("#late")
+    status.wait_for_selector("#own-result:not([hidden])")
+    assert "已告知窗口您会晚到" in status.text_content("#own-result")
+    assert int(status.text_content("#ahead")) == before + 3
+    assert status.is_hidden("#late") and status.is_visible("#defer")
+    assert "还可让后 1 次" in status.text_content("#defers-left")
+    assert serious(status) == [], "after late"
+    shot(status, "status-late")
+    status.click("#defer")
+    status.wait_for_selector("#defer[hidden]", state="attached")
+    assert status.is_hidden("#defers-left")
+    # Cancel asks first; keeping the place changes nothing.
+    status.click("#cancel")
+    status.wait_for_selector("#cancel-dialog[open]")
+    assert serious(status) == [], "cancel dialog"
+    status.click("#cancel-dialog button[value=keep]")
+    assert status.get_attribute("#status-app", "data-status") == "waiting"
+    status.click("#cancel")
+    status.click("#cancel-confirm")
+    status.wait_for_selector("#status-app[data-status='cancelled']")
+    assert status.is_hidden("#own-actions") and status.is_hidden("#alerts")
+    assert "排队位置已释放" in status.text_content("#notice")
+    token = mine["status_url"].rsplit("/", 1)[1]
+    ticket = requests.get(f"{hub.url}/api/v1/tickets/{token}", timeout=10).json()["ticket"]
+    assert ticket["status"] == "cancelled"

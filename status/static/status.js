@@ -32,6 +32,8 @@ function render(next, fresh = true) {
   $("notice").hidden = !notice;
   if (notice) $("notice").replaceChildren(label(notice, { n: ticket.ahead, t: clockOf(ticket.grace_until) }));
   $("notice").dataset.kind = notice || "";
+  // Back in line after a miss, within the grace: said on its own, beside "almost your turn".
+  $("requeued").hidden = !(ticket.status === "waiting" && ticket.requeued);
   document.title = atWindow && ticket.window ? `${ticket.number} → ${ticket.window}` : ticket.number;
   // Alerts are for a resident still waiting: once called (or missed, or done) the offer goes.
   $("alerts").hidden = ticket.status !== "waiting";
@@ -70,8 +72,7 @@ const STATES = ["waiting", "called", "serving", "done", "no_show", "cancelled"];
 function noticeKey(tk) {
   if (tk.status === "waiting") {
     if (tk.ahead === 0) return "next";
-    if (tk.ahead <= near) return "near";
-    return tk.requeued ? "requeued" : null;
+    return tk.ahead <= near ? "near" : null;
   }
   if (tk.status === "no_show" && tk.grace_until) return graceOver(tk) ? "grace_over" : "grace";
   if (tk.status === "done" || tk.status === "no_show") return tk.status;
@@ -224,7 +225,8 @@ const hub = connectHub({
   },
   onEvent(name, ev) {
     const next = applyToTicket(ticket, name, ev);
-    const recount = movesLine(name, ev) || (next !== ticket && next.status === "waiting");
+    // A miss or a return to the line: the hub's ticket says until when and whether it was put back.
+    const recount = movesLine(name, ev) || (next !== ticket && ["waiting", "no_show"].includes(next.status));
     if (next !== ticket) render(next);
     if (recount) {
       clearTimeout(refreshTimer);

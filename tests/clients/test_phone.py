@@ -9,6 +9,7 @@ import requests
 
 from tests.clients.test_a11y import serious
 from tests.clients.test_browser import KIOSK_TOKEN, browser, hub, open_page  # noqa: F401
+from tests.conftest import login
 
 pytestmark = pytest.mark.browser
 
@@ -114,3 +115,41 @@ def test_a_resident_says_late_then_cancels_from_the_status_page(hub, open_page):
     token = mine["status_url"].rsplit("/", 1)[1]
     ticket = requests.get(f"{hub.url}/api/v1/tickets/{token}", timeout=10).json()["ticket"]
     assert ticket["status"] == "cancelled"
+
+
+def test_a_missed_ticket_shows_its_grace_and_the_display_says_it_is_back(hub, open_page):
+    mine = kiosk_ticket(hub.url, "samr-01")
+    display = open_page(f"{hub.url}/display/?hall=kuancheng", width=1920, height=1080)
+    display.wait_for_selector("html[data-hub='online'][data-seq]")
+    status = open_page(mine["status_url"], **PHONE)
+    status.wait_for_selector("html[data-hub='online']")
+    staff = login(hub.url, "window1")
+    act = lambda path, **body: requests.post(  # noqa: E731
+        f"{hub.url}/api/v1/windows/1/{path}", json=body, headers=staff, timeout=10
+    )
+    assert act("open").ok and act("call", ticket=mine["id"]).ok and act("no-show").ok
+    status.wait_for_selector("#status-app[data-status='no_show']")
+    status.wait_for_selector("#notice[data-kind='grace']")
+    notice = status.text_content("#notice")
+    assert re.search(r"请于 \d\d:\d\d 前到服务台", notice), notice
+    assert status.is_hidden("#own-actions")
+    shot(status, "status-grace")
+    back = requests.post(
+        f"{hub.url}/api/v1/tickets/{mine['id']}/requeue", headers=staff, timeout=10
+    )
+    assert back.ok
+    status.wait_for_selector("#requeued:not([hidden])")
+    assert "您已重新排队" in status.text_content("#requeued")
+    item = display.wait_for_selector(f"#back-in-line [data-number='{mine['number']}']")
+    assert "过号后已恢复排队" in item.text_content()
+    assert display.evaluate(
+        "(() => { const r = document.querySelector('#back-in-line').getBoundingClientRect();"
+        " const box = document.querySelector('.recent').getBoundingClientRect();"
+        " return r.bottom <= box.bottom && r.height > 0; })()"
+    )
+    assert serious(display) == []
+    shot(display, "display-back-in-line")
+    # Called again, it is no longer "back in line": the call says where to go.
+    again = act("call", ticket=mine["id"])
+    assert again.ok, again.text
+    display.wait_for_selector(f"#back-in-line [data-number='{mine['number']}']", state="detached")

@@ -5,7 +5,14 @@ import re
 
 import qrcode
 import qrcode.image.svg
-from flask import Blueprint, Response, current_app, render_template, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    render_template,
+    send_from_directory,
+    url_for,
+)
 
 from hall.db import unit_of_work
 from hall.errors import NotFound
@@ -55,6 +62,14 @@ def page(token: str) -> tuple[str, int] | str:
         levels=[(score, *LEVEL_NAMES[score]) for score in (5, 4, 3, 2, 1)],
         reasons=[(code, zh, en) for code, (zh, en) in REASONS.items()],
     )
+
+
+@bp.get("/s/sw.js")
+def service_worker() -> Response:
+    """The status pages' service worker, served from /s/ so that its scope covers them."""
+    response = send_from_directory(bp.static_folder, "sw.js", mimetype="text/javascript")
+    response.headers["Cache-Control"] = "no-cache"
+    return response
 
 
 @bp.get("/open/<code>")
@@ -136,7 +151,8 @@ def _phone_url(code: str) -> str:
 @bp.after_request
 def private(response):
     """The token is the key: keep the page out of shared caches and referrers."""
-    response.headers["Cache-Control"] = "no-store"
+    if response.mimetype != "text/javascript":
+        response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["X-Robots-Tag"] = "noindex"
     return response

@@ -41,6 +41,9 @@ function render(next, fresh = true) {
   if (fresh) $("updated").replaceChildren(label("updated", { t: hallTime(ticket) }));
   const newCall = ticket.status === "called" && (before.status !== "called" || ticket.calls > before.calls);
   if (newCall && fresh) alertResident();
+  const nearNow = ticket.status === "waiting" && ticket.ahead <= near;
+  const nearBefore = before.status === "waiting" && before.ahead <= near;
+  if (nearNow && !nearBefore && fresh) alertNear();
 }
 
 /** Now on the hall's 24-hour clock (the offset of the ticket's times), whatever the phone's locale. */
@@ -83,13 +86,42 @@ function noticeKey(tk) {
 // Vibration and a notification where the phone allows them; the page itself always shows it.
 function alertResident() {
   navigator.vibrate?.([400, 150, 400, 150, 400]);
-  if (!("Notification" in window) || Notification.permission !== "granted") return;
-  const body = t("called", { w: ticket.window ?? "" });
+  notify(`${ticket.number} · ${t("notify_title")}`, t("called", { w: ticket.window ?? "" }), "onewindow-call");
+}
+
+// "Your turn soon": once per ticket, when it comes within `near` of the window.
+function alertNear() {
+  const key = `onewindow.near.${app.dataset.token}`;
   try {
-    new Notification(`${ticket.number} · ${t("notify_title")}`, { body, tag: "onewindow-call", renotify: true });
+    if (sessionStorage.getItem(key)) return;
+    sessionStorage.setItem(key, "1");
   } catch {
-    // Android Chrome allows notifications only from a service worker: the page and the
-    // vibration still tell the resident.
+    // No storage: the notification may come twice, which does no harm.
+  }
+  navigator.vibrate?.(200);
+  notify(t("near_title"), t("near_body", { n: ticket.ahead, number: ticket.number }), "onewindow-near");
+}
+
+// Android Chrome shows notifications only through a service worker (status/static/sw.js at
+// /s/sw.js): registered on load, used when ready; a desktop browser without one gets a plain
+// Notification. Denied or unsupported: nothing, the page and the vibration still tell.
+const worker =
+  "serviceWorker" in navigator
+    ? navigator.serviceWorker
+        .register(app.dataset.serviceWorker, { scope: app.dataset.serviceWorker.replace(/sw\.js$/, "") })
+        .then(() => navigator.serviceWorker.ready)
+        .catch(() => null)
+    : Promise.resolve(null);
+
+async function notify(title, body, tag) {
+  if (!("Notification" in window) || Notification.permission !== "granted") return;
+  const options = { body, tag, renotify: true, lang: document.documentElement.lang, data: { url: location.href } };
+  try {
+    const registration = await worker;
+    if (registration) await registration.showNotification(title, options);
+    else new Notification(title, options);
+  } catch {
+    // A browser that refuses both: the page itself shows the call.
   }
 }
 

@@ -3,6 +3,7 @@
 
 import os
 import re
+import time
 
 import pytest
 import requests
@@ -153,3 +154,73 @@ def test_a_missed_ticket_shows_its_grace_and_the_display_says_it_is_back(hub, op
     again = act("call", ticket=mine["id"])
     assert again.ok, again.text
     display.wait_for_selector(f"#back-in-line [data-number='{mine['number']}']", state="detached")
+
+
+NOTIFICATIONS = """async () => {
+  const registration = await navigator.serviceWorker.getRegistration();
+  if (!registration) return null;
+  const shown = await registration.getNotifications();
+  return {scope: registration.scope, shown: shown.map((n) => [n.tag, n.title, n.body])};
+}"""
+
+
+def test_status_page_notifies_through_its_service_worker(hub, browser):
+    ahead = [kiosk_ticket(hub.url, "psb-01") for _ in range(4)]
+    mine = kiosk_ticket(hub.url, "psb-01")
+    context = browser.new_context(locale="zh-CN", viewport=PHONE)
+    context.grant_permissions(["notifications"], origin=hub.url)
+    try:
+        status = context.new_page()
+        status.set_default_timeout(10000)
+        status.goto(mine["status_url"])
+        status.wait_for_selector("html[data-hub='online']")
+        seen = None
+        deadline = time.monotonic() + 10
+        while not (seen and seen["scope"].endswith("/s/")) and time.monotonic() < deadline:
+            seen = status.evaluate(NOTIFICATIONS)
+            time.sleep(0.1)
+        assert seen["scope"] == f"{hub.url}/s/"
+        sw = requests.get(f"{hub.url}/s/sw.js", timeout=10)
+        assert sw.headers["Content-Type"].startswith("text/javascript")
+        assert sw.headers["Cache-Control"] == "no-cache"
+        assert "Content-Security-Policy" in sw.headers
+        assert status.is_visible("#alerts-state") and "提醒已开启" in status.text_content("#alerts")
+        staff = login(hub.url, "window8")
+        act = lambda path, **body: requests.post(  # noqa: E731
+            f"{hub.url}/api/v1/windows/8/{path}", json=body, headers=staff, timeout=10
+        )
+        assert status.text_content("#ahead") == "4" and seen["shown"] == []
+
+        def shown_when(tag: str) -> dict:
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                seen = status.evaluate(NOTIFICATIONS)
+                if tag in {tag for tag, *_ in seen["shown"]}:
+                    break
+                time.sleep(0.1)
+            return {tag: (title, body) for tag, title, body in seen["shown"]}
+
+        # One called ahead: three left, "your turn soon".
+        assert act("open").ok and act("call", ticket=ahead[0]["id"]).ok
+        shown = shown_when("onewindow-near")
+        assert shown["onewindow-near"][0].startswith("快到您了")
+        assert f"{mine['number']} 前面只剩 3 人" in shown["onewindow-near"][1]
+        assert act("no-show").ok and act("call", ticket=mine["id"]).ok
+        status.wait_for_selector("#status-app[data-status='called']")
+        shown = shown_when("onewindow-call")
+        assert mine["number"] in shown["onewindow-call"][0]
+        assert "请到 8 号窗口办理" in shown["onewindow-call"][1]
+    finally:
+        context.close()
+
+
+def test_status_page_without_notification_permission_says_so(hub, open_page):
+    mine = kiosk_ticket(hub.url, "psb-02")
+    status = open_page(mine["status_url"], **PHONE)
+    status.wait_for_selector("html[data-hub='online']")
+    permission = status.evaluate("Notification.permission")
+    if permission == "default":
+        assert status.is_visible("#enable-alerts")
+    else:
+        assert status.is_hidden("#enable-alerts")
+        assert "提醒" in status.text_content("#alerts-state")

@@ -90,13 +90,19 @@ def test_a_resident_says_late_then_cancels_from_the_status_page(hub, open_page):
     status.wait_for_selector("html[data-hub='online']")
     assert status.is_visible("#own-actions")
     assert "还可让后 2 次" in status.text_content("#defers-left")
+    assert "You can move back 2 more times" in status.text_content("#defers-left")
+    assert "让后 3 位" in status.text_content(
+        "#defer"
+    ) and "Let 3 people go first" in status.text_content("#defer")
     before = int(status.text_content("#ahead"))
     status.click("#late")
     status.wait_for_selector("#own-result:not([hidden])")
     assert "已告知窗口您会晚到" in status.text_content("#own-result")
     assert int(status.text_content("#ahead")) == before + 3
     assert status.is_hidden("#late") and status.is_visible("#defer")
-    assert "还可让后 1 次" in status.text_content("#defers-left")
+    left = status.text_content("#defers-left")
+    assert "还可让后 1 次" in left
+    assert "You can move back 1 more time" in left and "times" not in left  # Babel's plural
     assert serious(status) == [], "after late"
     shot(status, "status-late")
     status.click("#defer")

@@ -1,5 +1,7 @@
 """The phone queue (/m/<hall>) and its A4 poster: served without login, no personal data."""
 
+import json
+
 import pytest
 
 
@@ -46,3 +48,33 @@ def test_a_phone_ticket_needs_no_token_and_opens_its_status_page(lite_client):
     assert page.status_code == 200 and ticket["number"] in page.get_data(as_text=True)
     refused = lite_client.post("/api/v1/halls/xinfa/tickets", json={"matter": "samr-01"})
     assert refused.status_code == 401
+
+
+def test_counts_take_each_languages_plural_form(lite_client):
+    def line(lang: str) -> str:
+        html = lite_client.get(f"/m/kuancheng?lang={lang}").get_data(as_text=True)
+        row = html.split('data-matter="re-01"', 1)[1]
+        return row.split("data-wait>", 1)[1].split("</p>", 1)[0]
+
+    assert "0 people waiting" in line("en")
+    lite_client.post("/api/v1/halls/kuancheng/tickets", json={"matter": "re-01"})
+    assert "1 person waiting" in line("en")
+    assert "等候 1 人" in line("zh") and "1 person waiting" in line("zh")
+    lite_client.post("/api/v1/halls/kuancheng/tickets", json={"matter": "re-01"})
+    assert "2 people waiting" in line("en")
+
+
+def test_the_browser_gets_each_languages_plural_forms(lite_client):
+    html = lite_client.get("/m/kuancheng").get_data(as_text=True)
+    strings = json.loads(html.split('id="strings">', 1)[1].split("</script>", 1)[0])
+    assert strings["waiting_n"] == {
+        "plural": [
+            {"other": "等候 %(n)s 人"},
+            {"one": "%(n)s person waiting", "other": "%(n)s people waiting"},
+        ]
+    }
+    english = lite_client.get("/m/kuancheng?lang=en").get_data(as_text=True)
+    strings = json.loads(english.split('id="strings">', 1)[1].split("</script>", 1)[0])
+    assert strings["waiting_n"] == {
+        "plural": [{"one": "%(n)s person waiting", "other": "%(n)s people waiting"}]
+    }

@@ -1,6 +1,7 @@
 """What residents and clerks meet on the pages, in headless Chromium at the screens' real sizes."""
 # ruff: noqa: F811  (the live hub and browser fixtures are shared with test_browser.py)
 
+import os
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -19,6 +20,7 @@ from tests.clients.test_browser import (  # noqa: F401
 from tests.conftest import login
 
 pytestmark = pytest.mark.browser
+SHOTS = os.environ.get("HALL_TEST_SHOTS")  # a folder: save the screens to look at
 
 # Every visible text's font size (px), smallest first, with where it is.
 SMALLEST_TEXT = """() => {
@@ -87,6 +89,14 @@ def test_kiosk_keeps_everything_on_one_screen(hub, open_page, large):
     kiosk.click("#take")
     kiosk.wait_for_selector("#ticket:not([hidden])")
     assert_on_screen(kiosk, "#done")
+    # The QR code to photograph fits whole on the screen, large text or not, no scrolling.
+    kiosk.wait_for_selector("#ticket-qr:not([hidden])")
+    assert_on_screen(kiosk, "#ticket-qr")
+    qr = kiosk.locator("#ticket-qr").bounding_box()
+    assert qr["width"] >= 240 and qr["height"] >= 240, qr
+    assert kiosk.evaluate("document.querySelector('.kiosk-main').scrollHeight") <= 1920
+    if SHOTS:
+        kiosk.screenshot(path=f"{SHOTS}/kiosk-ticket-{'large' if large else 'normal'}.png")
     number = kiosk.locator("#ticket-number").bounding_box()
     card = kiosk.locator(".ticket-body").bounding_box()
     assert number["x"] >= card["x"] and number["x"] + number["width"] <= card["x"] + card["width"]

@@ -304,3 +304,42 @@ def test_status_page_drops_the_alert_offer_once_called_and_keeps_hall_time(hub, 
 def _offset(text: str) -> timedelta:
     sign = -1 if text[0] == "-" else 1
     return sign * timedelta(hours=int(text[1:3]), minutes=int(text[4:6]))
+
+
+def test_window_screen_text_is_readable_on_a_small_screen(hub, open_page):
+    """A window screen is small (1280x720): the board's rule, no text under 32 px at 1080
+    lines, scaled to 720 lines is 21.3 px; in every state the screen can be in."""
+    screen = open_page(f"{hub.url}/display/window/5", width=1280, height=720)
+    online(screen)
+
+    def smallest(state: str) -> None:
+        size, text = screen.evaluate(SMALLEST_TEXT)
+        assert size >= 21, (state, size, text)
+        doc = screen.evaluate(
+            "[document.documentElement.scrollWidth, document.documentElement.scrollHeight]"
+        )
+        assert doc[0] <= 1280 and doc[1] <= 720, (state, doc)
+
+    smallest("closed")
+    staff = login(hub.url, "window5")
+    act = lambda path, **body: requests.post(  # noqa: E731
+        f"{hub.url}/api/v1/windows/5/{path}", json=body, headers=staff, timeout=10
+    )
+    assert act("open").ok
+    screen.wait_for_selector("#screen-state.is-open")
+    smallest("idle")
+    requests.post(
+        f"{hub.url}/api/v1/halls/kuancheng/tickets",
+        json={"matter": "re-01"},
+        headers={"Authorization": f"Bearer {KIOSK_TOKEN}"},
+        timeout=10,
+    )
+    assert act("call-next").ok
+    screen.wait_for_selector("#screen-number:not([data-number=''])")
+    smallest("called")
+    if SHOTS:
+        screen.screenshot(path=f"{SHOTS}/window-screen-called.png")
+    assert act("no-show").ok and act("pause", reason="午间休息，13:30 恢复").ok
+    screen.wait_for_selector("#screen-state.is-paused")
+    smallest("paused")
+    assert act("resume").ok and act("close").ok

@@ -171,8 +171,8 @@ NOTIFICATIONS = """async () => {
 
 
 def test_status_page_notifies_through_its_service_worker(hub, browser):
-    ahead = [kiosk_ticket(hub.url, "psb-01") for _ in range(4)]
-    mine = kiosk_ticket(hub.url, "psb-01")
+    ahead = [kiosk_ticket(hub.url, "hrss-01") for _ in range(4)]
+    mine = kiosk_ticket(hub.url, "hrss-01")  # queue C: no other test here uses it
     context = browser.new_context(locale="zh-CN", viewport=PHONE)
     context.grant_permissions(["notifications"], origin=hub.url)
     try:

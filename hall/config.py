@@ -53,6 +53,10 @@ DEFAULTS: dict[str, Any] = {
     "CASE_SWEEP_S": 60.0,
     # Seconds between the board's alert sweeps in `hall serve` (hall/stats/alerts.py).
     "BOARD_SWEEP_S": 60.0,
+    # A resident on the status page may let this many people go first (让后), this many times
+    # a ticket ("I'll be late" is one of them).
+    "DEFER_PLACES": 3,
+    "DEFER_MAX": 2,
 }
 
 ENV_KEYS = (
@@ -78,6 +82,8 @@ ENV_KEYS = (
     "RETENTION_RATING_DAYS",
     "CASE_SWEEP_S",
     "BOARD_SWEEP_S",
+    "DEFER_PLACES",
+    "DEFER_MAX",
 )
 FALSE = ("0", "false", "no", "off")
 
@@ -95,6 +101,8 @@ def load(config: dict[str, Any] | None) -> dict[str, Any]:
                 "PRINT_WORKER_NICE",
                 "RETENTION_CASE_DAYS",
                 "RETENTION_RATING_DAYS",
+                "DEFER_PLACES",
+                "DEFER_MAX",
             ):
                 merged[key] = int(value)
             elif key == "TOKEN_IDLE_MINUTES":

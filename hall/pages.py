@@ -1,7 +1,7 @@
 """Browser pages: the client blueprints and what their templates share (bilingual labels)."""
 
 from flask import Flask
-from flask_babel import get_locale, gettext
+from flask_babel import get_locale, get_translations, gettext
 from markupsafe import Markup, escape
 
 import backoffice
@@ -23,6 +23,25 @@ def pair(msgid: str) -> list[str]:
     return [translated, msgid]
 
 
+def npair(singular: str, plural: str, n: int) -> list[str]:
+    """A label with a count as [Chinese, English], each in its language's plural form for n."""
+    english = singular if n == 1 else plural
+    translated = get_translations().ngettext(singular, plural, n)
+    if str(get_locale()) == "en" or translated in (singular, plural):
+        return [english]
+    return [translated, english]
+
+
+def plural(singular: str, plural_: str) -> dict[str, list[dict[str, str]]]:
+    """A label with a count for the browser: each language's plural forms by CLDR category
+    (Chinese has one form, English "one" and "other"); hub.js picks by ``n`` per language."""
+    english = {"one": singular, "other": plural_}
+    translated = get_translations().ngettext(singular, plural_, 2)
+    if str(get_locale()) == "en" or translated in (singular, plural_):
+        return {"plural": [english]}
+    return {"plural": [{"other": translated}, english]}
+
+
 def bi(msgid: str) -> Markup:
     """A label as HTML: Chinese first, English second (one span each)."""
     parts = pair(msgid)
@@ -34,7 +53,9 @@ def bi(msgid: str) -> Markup:
 
 def init_app(app: Flask) -> None:
     """Register each client's blueprint and the template helpers they share."""
-    app.jinja_env.globals.update(bi=bi, pair=pair, lang=lambda: str(get_locale()))
+    app.jinja_env.globals.update(
+        bi=bi, pair=pair, npair=npair, plural=plural, lang=lambda: str(get_locale())
+    )
     for client in CLIENTS:
         app.register_blueprint(client.bp)
     from hall.cases import pages as case_pages

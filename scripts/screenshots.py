@@ -140,6 +140,10 @@ def shoot(url: str) -> None:
         large.wait_for_selector("#matter:not([hidden])")
         large.click("input[name=priority][value=elderly]")
         large.screenshot(path=OUT / "kiosk-large-matter.png")
+        large.click("#take")
+        large.wait_for_selector("#ticket:not([hidden])")
+        large.wait_for_timeout(1500)
+        large.screenshot(path=OUT / "kiosk-large-ticket.png")
 
         checkin = page(1080, 1920, storage)
         checkin.goto(f"{url}/kiosk/")
@@ -153,6 +157,50 @@ def shoot(url: str) -> None:
         unset.goto(f"{url}/kiosk/")
         unset.wait_for_selector("#setup:not([hidden])")
         unset.screenshot(path=OUT / "kiosk-not-set-up.png")
+
+        phone = page(390, 844)
+        phone.goto(f"{url}/m/kuancheng")
+        phone.wait_for_selector("[data-take]")
+        phone.screenshot(path=OUT / "phone.png")
+        # A resident takes a ticket on the phone and says they will be late (others behind).
+        phone.click("[data-take='hrss-01']")
+        phone.wait_for_url("**/s/**")
+        phone.wait_for_selector("html[data-hub='online']")
+        for _ in range(3):
+            requests.post(
+                f"{url}/api/v1/halls/kuancheng/tickets",
+                json={"matter": "hrss-01"},
+                headers={"Authorization": f"Bearer {KIOSK_TOKEN}"},
+                timeout=10,
+            )
+        phone.click("#late")
+        phone.wait_for_selector("#own-result:not([hidden])")
+        phone.wait_for_timeout(500)
+        phone.screenshot(path=OUT / "phone-status.png")
+
+        poster = page(794, 1123)  # A4 at 96 dpi
+        poster.goto(f"{url}/m/kuancheng/poster")
+        poster.wait_for_selector("#poster-qr")
+        poster.wait_for_timeout(300)
+        poster.screenshot(path=OUT / "poster.png")
+
+        # Before the counter below calls: the board's latest call is window 2's recall.
+        display = page(1920, 1080)
+        display.goto(f"{url}/display/?hall=kuancheng")
+        display.wait_for_selector("#latest[data-number]:not([data-number=''])")
+        display.wait_for_timeout(500)
+        display.screenshot(path=OUT / "display-board.png")
+
+        portrait = page(1080, 1920)
+        portrait.goto(f"{url}/display/?hall=kuancheng&layout=portrait")
+        portrait.wait_for_selector("#latest[data-number]:not([data-number=''])")
+        portrait.wait_for_timeout(500)
+        portrait.screenshot(path=OUT / "display-portrait.png")
+
+        screen = page(1280, 720)
+        screen.goto(f"{url}/display/window/1")
+        screen.wait_for_selector("#screen-number[data-number]:not([data-number=''])")
+        screen.screenshot(path=OUT / "display-window.png")
 
         counter = page(1366, 768)
         counter.goto(f"{url}/counter/?hall=kuancheng")
@@ -170,23 +218,6 @@ def shoot(url: str) -> None:
         counter.check("#transfer-to-window")
         counter.fill("#transfer-note", "材料已初审")
         counter.screenshot(path=OUT / "counter-transfer.png")
-
-        display = page(1920, 1080)
-        display.goto(f"{url}/display/?hall=kuancheng")
-        display.wait_for_selector("#latest[data-number]:not([data-number=''])")
-        display.wait_for_timeout(500)
-        display.screenshot(path=OUT / "display-board.png")
-
-        portrait = page(1080, 1920)
-        portrait.goto(f"{url}/display/?hall=kuancheng&layout=portrait")
-        portrait.wait_for_selector("#latest[data-number]:not([data-number=''])")
-        portrait.wait_for_timeout(500)
-        portrait.screenshot(path=OUT / "display-portrait.png")
-
-        screen = page(1280, 720)
-        screen.goto(f"{url}/display/window/1")
-        screen.wait_for_selector("#screen-number[data-number]:not([data-number=''])")
-        screen.screenshot(path=OUT / "display-window.png")
 
         board = page(1600, 1000)
         board.goto(f"{url}/board/?hall=kuancheng")

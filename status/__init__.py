@@ -1,14 +1,25 @@
 """The resident's status page: a ticket's place in line, live on the phone (no login)."""
 
+import io
 import re
 
-from flask import Blueprint, render_template, url_for
+import qrcode
+import qrcode.image.svg
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    render_template,
+    send_from_directory,
+    url_for,
+)
 
 from hall.db import unit_of_work
 from hall.errors import NotFound
 from hall.queue import lookup, presenters
 from hall.stats import presenters as stats_presenters
 from hall.stats.models import LEVEL_NAMES, REASONS
+from hall.urls import base_url
 
 bp = Blueprint(
     "status",
@@ -20,6 +31,7 @@ bp = Blueprint(
 
 # Status tokens are secrets.token_urlsafe(32): 43 URL-safe characters; ids never work here.
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,60}$")
+HALL_CODE = re.compile(r"^[a-z0-9_-]{1,32}$")
 NEAR = 3  # "almost your turn" from this many people ahead
 
 
@@ -43,9 +55,21 @@ def page(token: str) -> tuple[str, int] | str:
         near=NEAR,
         api=url_for("api.get_ticket", ref=token),
         rate_url=url_for("api.rate_ticket", ref=token),
+        cancel_url=url_for("api.cancel_ticket", ref=token),
+        defer_url=url_for("api.defer_ticket", ref=token),
+        defer_places=current_app.config["DEFER_PLACES"],
+        defer_max=current_app.config["DEFER_MAX"],
         levels=[(score, *LEVEL_NAMES[score]) for score in (5, 4, 3, 2, 1)],
         reasons=[(code, zh, en) for code, (zh, en) in REASONS.items()],
     )
+
+
+@bp.get("/s/sw.js")
+def service_worker() -> Response:
+    """The status pages' service worker, served from /s/ so that its scope covers them."""
+    response = send_from_directory(bp.static_folder, "sw.js", mimetype="text/javascript")
+    response.headers["Cache-Control"] = "no-cache"
+    return response
 
 
 @bp.get("/open/<code>")
@@ -62,10 +86,73 @@ def open_page(code: str) -> tuple[str, int] | str:
     )
 
 
+def _hall_or_none(session, code: str):
+    if not HALL_CODE.match(code):
+        return None
+    try:
+        return lookup.hall_by_code(session, code)
+    except NotFound:
+        return None
+
+
+@bp.get("/m/<code>")
+def phone(code: str) -> tuple[str, int] | str:
+    """A queue from the phone: the hall's matters with people waiting; take a ticket, no login."""
+    with unit_of_work(readonly=True) as session:
+        hall = _hall_or_none(session, code)
+        if hall is None:
+            return render_template("status/missing.html"), 404
+        catalogue = presenters.phone_catalogue(session, hall) if hall.allow_phone_tickets else []
+        return render_template(
+            "status/phone.html",
+            hall=hall,
+            catalogue=catalogue,
+            take_url=url_for("api.take_ticket", code=hall.code),
+            matters_url=url_for("api.list_matters", code=hall.code),
+        )
+
+
+@bp.get("/m/<code>/poster")
+def poster(code: str) -> tuple[str, int] | str:
+    """A printable A4 poster for the hall's entrance: its QR code opens the phone queue."""
+    with unit_of_work(readonly=True) as session:
+        hall = _hall_or_none(session, code)
+        if hall is None:
+            return render_template("status/missing.html"), 404
+        return render_template("status/poster.html", hall=hall, phone_url=_phone_url(hall.code))
+
+
+@bp.get("/m/<code>/qr.svg")
+def phone_qr(code: str) -> Response | tuple[str, int]:
+    """The QR code of the hall's phone queue, drawn by the hub as SVG (sharp on paper)."""
+    with unit_of_work(readonly=True) as session:
+        hall = _hall_or_none(session, code)
+        if hall is None:
+            return render_template("status/missing.html"), 404
+        url = _phone_url(hall.code)
+    # Level M: a poster at an entrance gets scuffed; M still reads with 15 % of it gone.
+    image = qrcode.make(
+        url,
+        image_factory=qrcode.image.svg.SvgPathImage,
+        error_correction=qrcode.constants.ERROR_CORRECT_M,
+        box_size=10,
+        border=4,
+    )
+    out = io.BytesIO()
+    image.save(out)
+    response = Response(out.getvalue(), mimetype="image/svg+xml")
+    return response
+
+
+def _phone_url(code: str) -> str:
+    return f"{base_url()}{url_for('status.phone', code=code)}"
+
+
 @bp.after_request
 def private(response):
     """The token is the key: keep the page out of shared caches and referrers."""
-    response.headers["Cache-Control"] = "no-store"
+    if response.mimetype != "text/javascript":
+        response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["X-Robots-Tag"] = "noindex"
     return response

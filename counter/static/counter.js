@@ -354,7 +354,8 @@ function ticketRow(x) {
   return h("li", { class: `row is-${x.status}`, dataset: { ticket: x.id, number: x.number } },
     h("strong", { class: "row-number" }, x.number),
     h("span", { class: "row-matter" }, x.matter || matters.get(x.matter_code) || "",
-      x.note ? h("span", { class: "row-note" }, label("note", { t: x.note })) : null),
+      x.note ? h("span", { class: "row-note" }, label("note", { t: x.note })) : null,
+      x.late ? h("span", { class: "row-late" }, label("late")) : null),
     x.priority ? h("span", { class: "row-priority" }, label(x.priority)) : h("span", {}),
     h("span", { class: "row-wait" }, noShow ? label("no_show") : minutes(clock.since(x.queued_at)).part(0)),
     noShow

@@ -4,6 +4,9 @@ import { Announcer } from "./announcer.js";
 import { installOfflineShell } from "./shell.js";
 
 const FLASH_MS = 10000;
+// A no-show put back in line within its grace is shown this long under the recent calls.
+const BACK_IN_LINE_MS = 120000;
+const BACK_IN_LINE_MAX = 2;
 const RECENT = 5;
 const root = document.querySelector(".board");
 const announcer = new Announcer(document.getElementById("announcer"), document.getElementById("sound-on"));
@@ -11,6 +14,7 @@ const state = { calls: [], windows: [], queues: [], notice: "" };
 const seen = new Set();
 let clock = hallClock(null);
 let flashTimer = null;
+let backInLine = []; // [{number, until}] newest first
 
 const callKey = (c) => `${c.number}|${c.window}|${c.at}|${c.recall ? 1 : 0}`;
 
@@ -54,7 +58,8 @@ function flash() {
 function renderRecent() {
   const list = document.getElementById("recent");
   list.replaceChildren(
-    ...distinctCalls().slice(1, RECENT + 1).map((c) =>
+    // Each "back in line" line takes a recent call's room, so the panel never overflows.
+    ...distinctCalls().slice(1, RECENT + 1 - backInLine.length).map((c) =>
       h("li", { class: "recent-item", dataset: { number: c.number, recall: String(Boolean(c.recall)) } },
         h("span", { class: "recent-number" }, c.number),
         h("span", { class: "recent-arrow", "aria-hidden": "true" }, "→"),
@@ -62,6 +67,17 @@ function renderRecent() {
         c.recall ? h("span", { class: "tag" }, tr("recall").parts[0]) : null,
       ),
     ),
+  );
+}
+
+function renderBackInLine() {
+  const now = Date.now();
+  backInLine = backInLine.filter((b) => b.until > now);
+  const list = document.getElementById("back-in-line");
+  list.hidden = backInLine.length === 0;
+  list.replaceChildren(
+    ...backInLine.map((b) =>
+      h("li", { class: "back-item", dataset: { number: b.number } }, label("back_in_line", { n: b.number }))),
   );
 }
 
@@ -96,6 +112,7 @@ function renderQueues() {
 
 function render() {
   renderLatest();
+  renderBackInLine();
   renderRecent();
   renderWindows();
   renderQueues();
@@ -110,7 +127,13 @@ function announce(call) {
 
 // The hall's state is the shared reducer's; a call is flashed and spoken as it comes, and
 // calls made while we were away are found in the next snapshot.
-function onChange(next, { snapshot, first, name }) {
+function onChange(next, { snapshot, first, name, payload }) {
+  if (name === "ticket.requeued") {
+    backInLine = [{ number: payload.number, until: Date.now() + BACK_IN_LINE_MS },
+      ...backInLine.filter((b) => b.number !== payload.number)].slice(0, BACK_IN_LINE_MAX);
+  }
+  // Called again: the call itself says where to go now.
+  if (name === "ticket.called") backInLine = backInLine.filter((b) => b.number !== payload.number);
   Object.assign(state, { calls: next.calls, windows: next.windows, queues: next.queues, notice: next.notice });
   if (snapshot) {
     clock = hallClock(snapshot.now);
@@ -142,6 +165,9 @@ function tick() {
 }
 
 setInterval(tick, 1000);
+setInterval(() => {
+  if (backInLine.length) render();
+}, 10000);
 tick();
 
 followHall({

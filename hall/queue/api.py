@@ -3,7 +3,7 @@
 from datetime import date
 from typing import Any
 
-from flask import request
+from flask import current_app, request
 from sqlalchemy import select
 
 from hall import access, cache, clock, limits
@@ -31,6 +31,7 @@ from hall.queue.schemas import (
     WINDOW_SUMMARY,
     AppointmentIn,
     CheckInIn,
+    DeferIn,
     NoticeIn,
     TicketIn,
 )
@@ -241,6 +242,53 @@ def get_ticket(ref: str) -> dict:
             access.require(who, Permission.VIEW_QUEUE, hall=ticket.hall_id)
             private = True
         return {"ticket": presenters.ticket_json(session, ticket, private=private)}
+
+
+def _status_token(ref: str) -> str:
+    """The resident's actions go by the status token only: an id (guessable) is never one."""
+    if as_id(ref) is not None or len(ref) > 60:
+        raise NotFound(f"票号不存在 / no such ticket: {ref[:40]}", code="ticket_not_found")
+    return ref
+
+
+@bp.post("/tickets/<ref>/cancel")
+@bp.doc(
+    summary="The resident cancels a waiting ticket (status token in the path); its place is freed",
+    responses={404: "no such ticket", 409: "the ticket is no longer waiting (not_waiting)"},
+)
+def cancel_ticket(ref: str) -> dict:
+    """Give the place up."""
+    with unit_of_work() as session:
+        ticket, events = services.cancel(session, _status_token(ref))
+        answer = {"ticket": presenters.ticket_json(session, ticket, private=False)}
+    publish(events)
+    return answer
+
+
+@bp.post("/tickets/<ref>/defer")
+@bp.input(DeferIn, arg_name="body")
+@bp.doc(
+    summary="The resident moves a waiting ticket back HALL_DEFER_PLACES places (status token in "
+    'the path), at most HALL_DEFER_MAX times; late: true says "I\'ll be late" (once)',
+    responses={
+        404: "no such ticket",
+        409: "not_waiting, defer_limit, already_late or nobody_behind",
+    },
+)
+def defer_ticket(ref: str, body: dict) -> dict:
+    """Let others of the same line go first."""
+    config = current_app.config
+    with unit_of_work() as session:
+        ticket, events = services.defer(
+            session,
+            _status_token(ref),
+            places=config["DEFER_PLACES"],
+            most=config["DEFER_MAX"],
+            late=body["late"],
+        )
+        answer = {"ticket": presenters.ticket_json(session, ticket, private=False)}
+    publish(events)
+    return answer
 
 
 @bp.post("/tickets/<int:ticket_id>/requeue")

@@ -77,6 +77,7 @@ class TicketAction(enum.StrEnum):
     REQUEUE = "requeue"
     TRANSFER = "transfer"
     CANCEL = "cancel"
+    DEFER = "defer"
 
 
 # The ticket's state machine: (from, action) -> to. Model methods and the guarded UPDATEs
@@ -91,6 +92,7 @@ TICKET_TRANSITIONS: dict[tuple[TicketStatus, TicketAction], TicketStatus] = {
     (TicketStatus.CALLED, TicketAction.TRANSFER): TicketStatus.WAITING,
     (TicketStatus.SERVING, TicketAction.TRANSFER): TicketStatus.WAITING,
     (TicketStatus.WAITING, TicketAction.CANCEL): TicketStatus.CANCELLED,
+    (TicketStatus.WAITING, TicketAction.DEFER): TicketStatus.WAITING,
 }
 
 # A ticket at a window: called or being served.
@@ -304,6 +306,9 @@ class Ticket(Base):
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     # The wait the resident was told at issue (seconds), to measure the estimate's error.
     estimated_wait_s: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # The resident's own moves from the status page: places given up (让后) and "I'll be late".
+    defers: Mapped[int] = mapped_column(Integer, default=0)
+    late_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
     queue: Mapped[Queue] = relationship(foreign_keys=[queue_id])
     matter: Mapped[Matter | None] = relationship()
@@ -359,6 +364,18 @@ class Ticket(Base):
         """A no-show back in line at the old place."""
         self._step(TicketAction.REQUEUE)
         self.window_id = None
+
+    def cancel(self) -> None:
+        """The resident gives the place up."""
+        self._step(TicketAction.CANCEL)
+
+    def defer(self, queued_at: datetime, *, late_at: datetime | None = None) -> None:
+        """The resident lets others go first: a later place in the same line."""
+        self._step(TicketAction.DEFER)
+        self.queued_at = queued_at
+        self.defers += 1
+        if late_at is not None:
+            self.late_at = late_at
 
     def transfer(
         self, *, queue_id: int | None = None, window_id: int | None = None, note: str = ""

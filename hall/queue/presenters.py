@@ -4,6 +4,7 @@ The answers of the hot path are built after the commit, outside the writer lock,
 its statements returned, the reference cache and the queue figures, without a query.
 """
 
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select
@@ -15,6 +16,7 @@ from hall.db import UTCDateTime
 from hall.events import current_seq, publish
 from hall.queue.models import (
     ACTIVE,
+    Matter,
     Queue,
     Ticket,
     TicketStatus,
@@ -22,7 +24,7 @@ from hall.queue.models import (
     Window,
     WindowQueue,
 )
-from hall.queue.services import Issued, TicketRow, staff_label
+from hall.queue.services import Issued, TicketRow, availability, staff_label
 from hall.urls import status_url
 
 
@@ -69,12 +71,28 @@ def ticket_dict(
         "calls": ticket.calls,
         "window": window.number if window else None,
         "window_name": window.name if window else None,
+        # The resident's own moves (status page), and a no-show's way back: until when the
+        # counter can put it in line again, and whether it was (the grace, 过号保留).
+        "defers": getattr(ticket, "defers", 0) or 0,
+        "late": getattr(ticket, "late_at", None) is not None,
+        **_grace(ticket, hall),
     }
     if private:
         data["status_url"] = status_url(ticket.token)
     if note:
         data["transfer_note"] = ticket.transfer_note or ""
     return data
+
+
+def _grace(ticket: Any, hall: Any) -> dict[str, Any]:
+    no_show_at = getattr(ticket, "no_show_at", None)
+    if no_show_at is None:
+        return {"requeued": False, "grace_until": None}
+    until = no_show_at + timedelta(minutes=hall.no_show_grace_min)
+    return {
+        "requeued": ticket.status != TicketStatus.NO_SHOW,
+        "grace_until": clock.iso_local(until, hall.timezone),
+    }
 
 
 def ahead_of(session: Session, ticket: Ticket) -> int:
@@ -366,6 +384,7 @@ def waiting_lists(session: Session, hall: Hall) -> dict[str, list[dict[str, Any]
                     "matter": ticket.matter.name if ticket.matter else None,
                     "target_window": ticket.target_window_id,
                     "note": ticket.transfer_note or "",
+                    "late": ticket.late_at is not None,
                     "queued_at": clock.iso_local(ticket.queued_at, hall.timezone),
                 }
             )
@@ -410,3 +429,39 @@ def hall_snapshot(session: Session, hall: Hall, *, staff_view: bool = False) -> 
         data["waiting"] = waiting_lists(session, hall)
         data["printer_faults"] = printer_faults(session, hall)
     return data
+
+
+def phone_catalogue(session: Session, hall: Hall) -> list[dict[str, Any]]:
+    """The matters a phone may take a ticket for, by category: waiting count, estimate, state.
+
+    Pickup lines are left out: their tickets come with a case's result, not from a phone.
+    """
+    at = clock.now()
+    queues = {q["code"]: q for q in queue_summaries(session, hall)}
+    matters = session.scalars(
+        select(Matter)
+        .options(joinedload(Matter.queue))
+        .where(Matter.hall_id == hall.id, Matter.active.is_(True))
+        .order_by(Matter.category, Matter.id)
+    ).all()
+    categories: dict[str, dict[str, Any]] = {}
+    for matter in matters:
+        if matter.queue.kind == "pickup":
+            continue
+        queue = queues[matter.queue.code]
+        category = categories.setdefault(
+            matter.category,
+            {"name": matter.category, "name_en": matter.category_en, "matters": []},
+        )
+        category["matters"].append(
+            {
+                "code": matter.code,
+                "name": matter.name,
+                "name_en": matter.name_en,
+                "queue": matter.queue.code,
+                "waiting": queue["waiting"],
+                "estimated_wait_s": queue["estimated_wait_s"],
+                **availability(session, hall, matter, at).to_dict(),
+            }
+        )
+    return list(categories.values())

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 from apiflask import Schema
-from apiflask.fields import AwareDateTime, Integer, String
+from apiflask.fields import AwareDateTime, Boolean, Integer, String
 from apiflask.validators import Length, Range
 
 from hall.schemas import ANY, BOOL, INT, MAX_ID, OBJ, STR, IdOrCode, also, arr, obj, opt
@@ -14,6 +14,12 @@ class TicketIn(Schema):
 
     matter = IdOrCode(required=True, metadata={"description": "matter id or code"})
     priority = String(load_default=None, allow_none=True, validate=Length(1, 20))
+
+
+class DeferIn(Schema):
+    """The resident moves the ticket back; ``late``: "I'll be late" (once), the counters hear it."""
+
+    late = Boolean(load_default=False)
 
 
 class WindowRef(Schema):

@@ -689,6 +689,102 @@ def requeue(
     return ticket, [event]
 
 
+def _own_waiting(session: Session, token: str, action: TicketAction) -> Ticket:
+    """The resident's ticket, locked, if the state machine allows the action now (409 else)."""
+    ticket = lookup.ticket(session, token, lock=True)
+    if not ticket.can(action):
+        raise Conflict(
+            f"票号 {ticket.number} 已不在等候中 / ticket {ticket.number} is no longer waiting",
+            code="not_waiting",
+        )
+    return ticket
+
+
+def cancel(session: Session, token: str, at: datetime | None = None) -> tuple[Ticket, list[Event]]:
+    """The resident gives up a waiting ticket from the status page; the place is freed."""
+    at = at or clock.now()
+    ticket = _own_waiting(session, token, TicketAction.CANCEL)
+    ticket.cancel()
+    add_step(session, ticket, "cancelled", at, detail="resident")
+    event = _ticket_event(
+        session, ticket, "ticket.cancelled", at, None, {"waiting": {ticket.queue_id: -1}}
+    )
+    return ticket, [event]
+
+
+def defer(
+    session: Session,
+    token: str,
+    *,
+    places: int,
+    most: int,
+    late: bool = False,
+    at: datetime | None = None,
+) -> tuple[Ticket, list[Event]]:
+    """The resident lets ``places`` people of the same line go first (让后), at most ``most``
+    times a ticket; ``late`` ("I'll be late", once) also tells the counters.
+
+    The line is the one the calling rules serve the ticket in: its queue (or the window it was
+    sent to), priority tickets apart from normal ones. The new place lies between the
+    ``places``-th ticket behind and the next one; with fewer behind, after the last.
+    """
+    at = at or clock.now()
+    ticket = _own_waiting(session, token, TicketAction.DEFER)
+    if ticket.defers >= most:
+        raise Conflict(
+            f"每张票最多让后 {most} 次 / a ticket can be moved back at most {most} times",
+            code="defer_limit",
+        )
+    if late and ticket.late_at is not None:
+        raise Conflict("已告知会晚到 / you already said you will be late", code="already_late")
+    same_line = [
+        Ticket.hall_id == ticket.hall_id,
+        Ticket.status == TicketStatus.WAITING,
+        Ticket.id != ticket.id,
+        (Ticket.priority.is_(None) if ticket.priority is None else Ticket.priority.is_not(None)),
+    ]
+    if ticket.target_window_id is not None:
+        same_line.append(Ticket.target_window_id == ticket.target_window_id)
+    else:
+        same_line += [Ticket.queue_id == ticket.queue_id, Ticket.target_window_id.is_(None)]
+    behind = session.scalars(
+        select(Ticket.queued_at)
+        .where(
+            *same_line,
+            (Ticket.queued_at > ticket.queued_at)
+            | ((Ticket.queued_at == ticket.queued_at) & (Ticket.id > ticket.id)),
+        )
+        .order_by(Ticket.queued_at, Ticket.id)
+        .limit(places + 1)
+    ).all()
+    if not behind:
+        raise Conflict(
+            "您后面暂时没有人，无需让后 / nobody is behind you yet; there is no place to give",
+            code="nobody_behind",
+        )
+    moved = min(places, len(behind))
+    after = behind[moved - 1]
+    # Between the last one passed and the next: a millisecond on, or half the gap when the
+    # next one came sooner (clients sort by milliseconds; the database by microseconds).
+    step = timedelta(milliseconds=1)
+    if len(behind) > moved:
+        step = max(min(step, (behind[moved] - after) / 2), timedelta(microseconds=1))
+    ticket.defer(after + step, late_at=at if late else None)
+    add_step(session, ticket, "late" if late else "deferred", at, detail=f"places {moved}")
+    event = _ticket_event(
+        session,
+        ticket,
+        "ticket.deferred",
+        at,
+        None,
+        None,
+        places=moved,
+        late=late,
+        defers_left=max(0, most - ticket.defers),
+    )
+    return ticket, [event]
+
+
 def transfer(
     session: Session,
     window_id: int,

@@ -14,6 +14,7 @@ from tests.clients.test_browser import (  # noqa: F401
     online,
     open_page,
     pick,
+    wait_until,
 )
 
 pytestmark = pytest.mark.browser
@@ -102,3 +103,22 @@ def test_status_page_has_no_serious_accessibility_issue(hub, open_page):
     status = open_page(ticket["status_url"], width=360, height=740)
     status.wait_for_selector("html[data-hub='online']")
     assert serious(status) == []
+
+
+def test_display_offline_page_has_no_serious_accessibility_issue(lite_server, open_page):
+    """The page a display shows from its service worker's cache while the hub is away."""
+    display = open_page(f"{lite_server.url}/display/?hall=kuancheng", width=1920, height=1080)
+    online(display)
+    wait_until(display, "navigator.serviceWorker.controller !== null")
+    lite_server.stop()
+    try:
+        display.reload()
+        display.wait_for_selector("#offline-page")
+        assert serious(display) == []
+        portrait = display.context.new_page()
+        portrait.set_viewport_size({"width": 1080, "height": 1920})
+        portrait.goto(f"{lite_server.url}/display/?hall=kuancheng")
+        portrait.wait_for_selector("#offline-page")
+        assert serious(portrait) == [], "portrait"
+    finally:
+        lite_server.start()

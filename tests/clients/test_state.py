@@ -441,3 +441,20 @@ def test_apply_to_ticket_follows_one_ticket(page):
         0,
     )
     assert result["next"]["called_at"] == "2025-03-03T09:05+08:00"
+
+
+def test_a_resident_defers_late_and_cancels(page):
+    late = ticket_ev(
+        11, 102, "A002", "A", None, "waiting", 0, 2, "09:01",
+        queued_at="2025-03-03T08:56:00+08:00", late=True, places=1, defers_left=1,
+    )  # fmt: skip
+    state = run(page, [["ticket.deferred", late]])
+    assert numbers(state, "A") == [("A003", "waiting"), ("A002", "waiting")]
+    moved = state["waiting"]["A"][-1]
+    assert moved["late"] is True and moved["matter"] == "营业执照"
+    assert moved["queued_at"] == "2025-03-03T08:56:00+08:00"
+
+    cancelled = ticket_ev(12, 103, "A003", "A", None, "cancelled", 0, 1, "09:02")
+    state = run(page, [["ticket.deferred", late], ["ticket.cancelled", cancelled]])
+    assert numbers(state, "A") == [("A002", "waiting")]
+    assert queue(state, "A")["waiting"] == 1

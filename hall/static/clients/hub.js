@@ -23,8 +23,21 @@ export class Pair {
 
 /** A translated label as a Pair of plain texts (Chinese first; only English on an English page). */
 export function tr(key, values = {}) {
-  const parts = strings[key] || [key];
+  const entry = strings[key] || [key];
+  const parts = Array.isArray(entry) ? entry : pluralForms(entry.plural, values.n);
   return new Pair(parts.map((p, i) => fill(p, values, i)));
+}
+
+/**
+ * The plural form of each language's part for the count n (hall/pages.py: plural): Chinese
+ * first when there are two parts, English last; CLDR categories through Intl.PluralRules.
+ */
+function pluralForms(forms, n) {
+  return forms.map((byCategory, i) => {
+    const lang = forms.length === 2 && i === 0 ? "zh" : "en";
+    const category = new Intl.PluralRules(lang).select(Number(n));
+    return byCategory[category] ?? byCategory.other;
+  });
 }
 
 /** A translated label as plain text: "中文 English". */

@@ -163,6 +163,22 @@ const HANDLERS = {
     return putEntry(s, ev.queue, entryFor(s, ev, { status: "waiting", target_window: target ? target.id : null, note: ev.note || "" }));
   },
 
+  // The resident's own moves from the status page (hall/queue/services.py: cancel, defer).
+  "ticket.cancelled"(s, ev) {
+    s = withWaiting(s, ev.queue, ev.waiting);
+    s = dropEntry(s, ev.ticket_id);
+    const { [ev.ticket_id]: _gone, ...known } = s.known;
+    s.known = known;
+    return s;
+  },
+
+  "ticket.deferred"(s, ev) {
+    // Same entry (its note, its target window), a later place; "late" once said stays.
+    const listed = Object.values(s.waiting || {}).flat().find((x) => x.id === ev.ticket_id);
+    const late = Boolean(ev.late || listed?.late);
+    return putEntry(s, ev.queue, { ...entryFor(s, ev, {}), ...listed, queued_at: ev.queued_at, late });
+  },
+
   "window.opened": windowChanged,
   "window.paused": windowChanged,
   "window.resumed": windowChanged,

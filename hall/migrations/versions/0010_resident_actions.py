@@ -1,0 +1,27 @@
+"""a resident's own actions on a ticket: how many times it was deferred, and when it said late
+
+Revision ID: 0010_resident_actions
+Revises: 0009
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+import hall.db
+
+revision = "0010_resident_actions"
+down_revision = "0009"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("tickets") as batch:
+        batch.add_column(sa.Column("defers", sa.Integer(), nullable=False, server_default="0"))
+        batch.add_column(sa.Column("late_at", hall.db.UTCDateTime(timezone=True), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("tickets") as batch:
+        batch.drop_column("late_at")
+        batch.drop_column("defers")

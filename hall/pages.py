@@ -37,6 +37,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(bi=bi, pair=pair, lang=lambda: str(get_locale()))
     for client in CLIENTS:
         app.register_blueprint(client.bp)
+    from hall.admin import pages as admin_pages
     from hall.cases import pages as case_pages
 
     app.register_blueprint(case_pages.bp)
+    app.register_blueprint(admin_pages.bp)

@@ -216,6 +216,12 @@ def test_prune_retires_what_is_in_use_and_deletes_what_is_not(app, client):
         "/api/v1/halls/kuancheng/tickets", json={"matter": "samr-01"}, headers=KIOSK
     )
     assert refused.status_code == 404
+    # A retired window serves out its ticket, then cannot be opened again; a deleted one is gone.
+    for action in ("start", "finish", "close"):
+        assert client.post(f"/api/v1/windows/1/{action}", headers=headers).status_code == 200
+    reopened = client.post("/api/v1/windows/1/open", headers=headers)
+    assert reopened.status_code == 409 and reopened.json["error"]["code"] == "window_retired"
+    assert client.post("/api/v1/windows/12/open", headers=headers).status_code == 404
     windows = client.get("/api/v1/halls/kuancheng").json
     assert "1" not in {w["number"] for w in windows.get("windows", [])}
     # The file round-trips again, and naming the matter again brings it back.

@@ -333,9 +333,9 @@ def test_the_rest_routes_are_for_admins(client):
     body["text"] = json.dumps(data, ensure_ascii=False)
     dry = client.post("/api/v1/config/import", json=body, headers=admin)
     assert dry.status_code == 200 and dry.json["errors"] == []
-    assert dry.json["changes"] == [
-        "~ hall kuancheng: notice '一窗受理 · 最多跑一次 | One window, at most one trip. 请留意叫号屏幕与语音提示。' -> '新公告'"
-    ] or dry.json["changes"][0].startswith("~ hall kuancheng: notice")
+    assert len(dry.json["changes"]) == 1
+    assert dry.json["changes"][0].startswith("~ hall kuancheng: notice '一窗受理")
+    assert dry.json["changes"][0].endswith("-> '新公告'")
     assert client.get("/api/v1/halls/kuancheng").json["hall"]["notice"] != "新公告"
     done = client.post("/api/v1/config/import", json={**body, "dry_run": False}, headers=admin)
     assert done.status_code == 200 and len(done.json["changes"]) == 1

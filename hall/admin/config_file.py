@@ -510,8 +510,13 @@ def _check_fields(errors: _Errors, path: str, item: dict, fields: list[tuple]) -
             elif limit and any(len(v) > limit for v in value):
                 errors.add(where, f"每项不超过 {limit} 字 / at most {limit} characters each")
         elif kind == "dict":
-            if not isinstance(value, dict):
-                errors.add(where, "应为映射 / must be a mapping")
+            # Printer options are flat settings ({paper: 58, raster: true}).
+            flat = isinstance(value, dict) and all(
+                isinstance(k, str) and (v is None or isinstance(v, str | int | float | bool))
+                for k, v in value.items()
+            )
+            if not flat:
+                errors.add(where, "应为简单的键值映射 / must map names to plain values")
         elif kind == "hours":
             _check_hours(errors, where, value)
 

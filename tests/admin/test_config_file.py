@@ -102,6 +102,7 @@ def test_a_broken_file_lists_every_error_with_its_path_and_changes_nothing(lite_
     hall["timezone"] = "Mars/Olympus"
     hall["queues"][1]["prefix"] = "A"  # duplicate prefix
     hall["colour"] = "blue"  # unknown key
+    hall["devices"][0]["printer_options"] = {"paper": {"deep": [1]}}  # not a flat mapping
     data["staff"][0]["role"] = "king"
     data["departments"][1]["code"] = "samr"  # duplicate department
     path = tmp_path / "broken.yaml"
@@ -124,6 +125,7 @@ def test_a_broken_file_lists_every_error_with_its_path_and_changes_nothing(lite_
         "halls[0].timezone: 未知时区",
         "halls[0].queues[1].prefix: 前缀重复",
         "halls[0].colour: 未知字段 / unknown key",
+        "halls[0].devices[0].printer_options: 应为简单的键值映射",
         "staff[0].role: 未知角色 / unknown role 'king'",
         "departments[1].code: 重复 / duplicate code 'samr'",
         "nothing was changed",
@@ -340,6 +342,10 @@ def test_the_rest_routes_are_for_admins(client):
     done = client.post("/api/v1/config/import", json={**body, "dry_run": False}, headers=admin)
     assert done.status_code == 200 and len(done.json["changes"]) == 1
     assert client.get("/api/v1/halls/kuancheng").json["hall"]["notice"] == "新公告"
+    with client.application.app_context(), db.unit_of_work(readonly=True) as session:
+        entry = session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())).first()
+        assert (entry.action, entry.actor) == ("config.import", f"staff:{entry.staff_id} admin")
+        assert entry.after["count"] == 1
     data["halls"][0]["matters"][0]["queue"] = "X"
     bad = {**body, "text": json.dumps(data), "dry_run": False}
     invalid = client.post("/api/v1/config/import", json=bad, headers=admin)

@@ -559,9 +559,23 @@ class InvalidConfig(Exception):
         self.errors = errors
 
 
+def _errors(session: Session, data: Any, prune: bool) -> list[str]:
+    errors = validate(session, data)
+    if not errors and prune:
+        admins = [
+            s for s in data.get("staff") or [] if s["role"] == "admin" and s.get("active", True)
+        ]
+        if not admins:
+            errors.append(
+                "staff: 删除未列出的项目会停用所有系统管理员,请在文件中保留至少一名 / "
+                "--prune would disable every admin: keep at least one active admin in the file"
+            )
+    return errors
+
+
 def plan(session: Session, data: Any, prune: bool = False) -> list[str]:
     """The changes the file would make, one line each; changes nothing."""
-    errors = validate(session, data)
+    errors = _errors(session, data, prune)
     if errors:
         raise InvalidConfig(errors)
     return _Sync(session, write=False, prune=prune).run(data)
@@ -572,7 +586,7 @@ def apply(
 ) -> tuple[list[str], list[Event]]:
     """Make the file's changes in the session's transaction; the change lines and the events
     to publish after the commit (``config.changed`` for each hall that changed)."""
-    errors = validate(session, data)
+    errors = _errors(session, data, prune)
     if errors:
         raise InvalidConfig(errors)
     sync = _Sync(session, write=True, prune=prune)

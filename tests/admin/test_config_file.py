@@ -189,6 +189,10 @@ def test_prune_retires_what_is_in_use_and_deletes_what_is_not(app, client):
     data["staff"] = [s for s in data["staff"] if s["username"] != "window12"]
 
     assert apply(app, copy.deepcopy(data)) == []  # without --prune nothing goes
+    no_admin = copy.deepcopy(data)
+    no_admin["staff"] = [s for s in no_admin["staff"] if s["role"] != "admin"]
+    with pytest.raises(config_file.InvalidConfig, match="error"):
+        apply(app, no_admin, prune=True)
     changes = apply(app, data, prune=True)
 
     assert "- matter kuancheng/samr-01 (retired: in use)" in changes

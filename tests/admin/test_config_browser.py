@@ -5,6 +5,7 @@ import requests
 import yaml
 
 from hall import create_app, db, demo, migrate
+from tests.clients.test_a11y import serious
 from tests.clients.test_browser import ARGS, CHROMIUM, CSP_WATCH, KIOSK_TOKEN, pick
 from tests.conftest import LiveServer, login
 
@@ -95,6 +96,7 @@ def test_dry_run_then_apply_reaches_an_open_kiosk(hub, open_page, tmp_path):
     assert "+ matter kuancheng/new-01" in changes
     assert any(c.startswith("~ hall kuancheng: notice") for c in changes)
     assert page.locator("#apply").is_enabled()
+    assert serious(page) == [], "the dry run's changes"
     page.screenshot(path=f"{SHOTS}/admin-config-dry-run.png", full_page=True)
     # Nothing changed yet.
     matters = requests.get(f"{hub.url}/api/v1/halls/kuancheng/matters", timeout=10).json()
@@ -117,6 +119,7 @@ def test_dry_run_then_apply_reaches_an_open_kiosk(hub, open_page, tmp_path):
     errors = page.locator("#errors li").all_inner_texts()
     assert "halls[0].matters[0].queue: 未知队列 / unknown queue 'X'" in errors
     assert page.locator("#apply").is_disabled()
+    assert serious(page) == [], "the errors"
 
 
 def test_a_manager_is_refused_the_import(hub, open_page):

@@ -9,15 +9,21 @@ import requests
 import socketio
 
 from hall.admin import config_file
-from tests.conftest import HALL_BIN, REDIS_URL, LiveServer, login
+from tests.conftest import HALL_BIN, KIOSK, REDIS_URL, LiveServer, login
 from tests.hall.test_scale import _redis_missing
 
 NEW_MATTER = {"code": "new-01", "name": "新设事项", "name_en": "A new matter", "queue": "A"}
 
 
-def _matters(server: LiveServer) -> set[str]:
-    answer = requests.get(f"{server.url}/api/v1/halls/kuancheng/matters", timeout=10).json()
-    return {m["code"] for m in answer["matters"]}
+def _take(server: LiveServer, matter: str) -> int:
+    """Take a ticket at the kiosk: the hub finds the matter in its cached reference data."""
+    answer = requests.post(
+        f"{server.url}/api/v1/halls/kuancheng/tickets",
+        json={"matter": matter},
+        headers=KIOSK,
+        timeout=30,
+    )
+    return answer.status_code
 
 
 # The multi-process set-up is PostgreSQL's: SQLite serves one process.
@@ -52,7 +58,8 @@ def test_a_second_hub_process_sees_an_imported_change(app, tmp_path):
             wait_timeout=10,
         )
         assert ready.wait(10)
-        assert "new-01" not in _matters(second)  # now held in the second process's cache
+        # The second process now holds the hall's matters in its cache.
+        assert (_take(second, "samr-01"), _take(second, "new-01")) == (201, 404)
         admin = login(first.url, "admin")
         exported = requests.get(f"{first.url}/api/v1/config?format=json", headers=admin, timeout=30)
         data = exported.json()
@@ -64,7 +71,7 @@ def test_a_second_hub_process_sees_an_imported_change(app, tmp_path):
         assert done.status_code == 200 and "+ matter kuancheng/new-01" in done.json()["changes"]
         assert heard.wait(5), "the display on process 2 never heard config.changed"
         assert changed[0]["hall"] == "kuancheng" and isinstance(changed[0]["seq"], int)
-        assert "new-01" in _matters(second)
+        assert _take(second, "new-01") == 201
 
         # The command line publishes through the message queue too.
         heard.clear()
@@ -81,11 +88,51 @@ def test_a_second_hub_process_sees_an_imported_change(app, tmp_path):
             timeout=60,
         )
         assert result.returncode == 0, result.stderr
-        assert "- matter kuancheng/new-01 (deleted)" in result.stdout
+        assert "- matter kuancheng/new-01 (retired: in use)" in result.stdout
         assert heard.wait(5), "the display never heard the command line's import"
-        assert "new-01" not in _matters(second)
-        assert "new-01" not in _matters(first)
+        assert _take(second, "new-01") == 404
+        assert _take(first, "new-01") == 404
     finally:
         display.disconnect()
         first.stop()
         second.stop()
+
+
+def test_one_hub_without_a_message_queue_hears_the_command_line(lite_server, tmp_path):
+    url = lite_server.env["HALL_DATABASE_URL"]
+    display = socketio.Client(reconnection=False)
+    ready = threading.Event()
+    heard = threading.Event()
+    display.on("snapshot", lambda data: ready.set(), namespace="/display")
+    display.on("config.changed", lambda data: heard.set(), namespace="/display")
+    admin = login(lite_server.url, "admin")
+    data = requests.get(
+        f"{lite_server.url}/api/v1/config?format=json", headers=admin, timeout=30
+    ).json()
+    data["halls"][0]["matters"].append(NEW_MATTER)
+    path = tmp_path / "hall.json"
+    path.write_text(config_file.dumps(data, "json"), encoding="utf-8")
+    try:
+        display.connect(
+            lite_server.url,
+            namespaces=["/display"],
+            auth={"hall": "kuancheng"},
+            transports=["websocket"],
+            wait_timeout=10,
+        )
+        assert ready.wait(10)
+        # The hub now holds the hall's matters in its cache (for 30 s).
+        assert (_take(lite_server, "samr-01"), _take(lite_server, "new-01")) == (201, 404)
+        env = {k: v for k, v in os.environ.items() if k != "HALL_MESSAGE_QUEUE"}
+        result = subprocess.run(
+            [str(HALL_BIN), "config", "import", str(path)],
+            env={**env, "HALL_DATABASE_URL": url},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode == 0, result.stderr
+        assert heard.wait(5), "the display never heard the command line's import"
+        assert _take(lite_server, "new-01") == 201
+    finally:
+        display.disconnect()

@@ -684,6 +684,7 @@ class _Sync:
     def _hall(self, item: dict, hall: Hall | None, depts: dict[str, Department]) -> None:
         s = self.session
         label = f"hall {item['code']}"
+        self._current_hall = hall
         if hall is None:
             self.note(f"+ {label}")
             if not self.write:

@@ -228,8 +228,9 @@ def test_prune_retires_what_is_in_use_and_deletes_what_is_not(app, client):
     reopened = client.post("/api/v1/windows/1/open", headers=headers)
     assert reopened.status_code == 409 and reopened.json["error"]["code"] == "window_retired"
     assert client.post("/api/v1/windows/12/open", headers=headers).status_code == 404
-    windows = client.get("/api/v1/halls/kuancheng").json
-    assert "1" not in {w["number"] for w in windows.get("windows", [])}
+    windows = client.get("/api/v1/halls/kuancheng/windows").json["windows"]
+    numbers = {w["number"] for w in windows}
+    assert "2" in numbers and "1" not in numbers and "12" not in numbers
     # The file round-trips again, and naming the matter again brings it back.
     assert apply(app, export(app), prune=True) == []
     data = export(app)
@@ -390,3 +391,35 @@ def test_a_fresh_database_imports_the_example_and_exports_it_again(tmp_path):
 def test_validation_never_raises(lite_app, bad):
     with lite_app.app_context(), db.unit_of_work(readonly=True) as session:
         assert config_file.validate(session, bad)
+
+
+def test_prune_queues_departments_and_devices(lite_app):
+    client = lite_app.test_client()
+    original = export(lite_app)
+    data = copy.deepcopy(original)
+    hall = data["halls"][0]
+    hall["queues"].append({"code": "D", "name": "临时队列", "prefix": "D"})
+    hall["queues"].append({"code": "E", "name": "空队列", "prefix": "E"})
+    hall["matters"].append({"code": "d-01", "name": "临时事项", "queue": "D"})
+    hall["devices"].append({"kind": "kiosk", "name": "新取号机"})
+    data["departments"].append({"code": "newdept", "name": "新部门"})
+    changes = apply(lite_app, data)
+    assert "+ queue kuancheng/D" in changes and "+ department newdept" in changes
+    ticket = client.post("/api/v1/halls/kuancheng/tickets", json={"matter": "d-01"}, headers=KIOSK)
+    assert ticket.status_code == 201 and ticket.json["ticket"]["number"] == "D001"
+
+    changes = apply(lite_app, copy.deepcopy(original), prune=True)
+
+    assert set(changes) == {
+        "- matter kuancheng/d-01 (retired: in use)",
+        "- queue kuancheng/D (retired: in use)",
+        "- queue kuancheng/E (deleted)",
+        "- device kuancheng/kiosk 新取号机 (deleted)",
+        "- department newdept (deleted)",
+    }
+    assert export(lite_app) == original
+    queues = client.get("/api/v1/halls/kuancheng/queues").json["queues"]
+    assert "D" not in {q["code"] for q in queues}
+    # The ticket keeps its queue and matter.
+    status = client.get(f"/api/v1/tickets/{ticket.json['ticket']['id']}", headers=KIOSK)
+    assert status.status_code == 200 and status.json["ticket"]["number"] == "D001"

@@ -368,7 +368,6 @@ def _validate_hall(errors: _Errors, path: str, hall: dict, dept_codes: set[str])
         if isinstance(matter, dict):
             _validate_matter(errors, f"{path}.matters[{m}]", matter, queue_codes, dept_codes)
     devices = _list(errors, f"{path}.devices", hall.get("devices", []))
-    seen_devices: set[tuple] = set()
     for d, device in enumerate(devices):
         dpath = f"{path}.devices[{d}]"
         if not isinstance(device, dict):
@@ -379,10 +378,6 @@ def _validate_hall(errors: _Errors, path: str, hall: dict, dept_codes: set[str])
         _check_fields(errors, dpath, device, DEVICE_FIELDS)
         if isinstance(device.get("kind"), str) and device["kind"] not in DEVICE_KINDS:
             errors.add(f"{dpath}.kind", f"应为 / must be one of {', '.join(DEVICE_KINDS)}")
-        key = (device.get("kind"), device.get("name"))
-        if key in seen_devices:
-            errors.add(dpath, f"设备重复 / duplicate device {key[0]} {key[1]!r}")
-        seen_devices.add(key)
 
 
 def _validate_matter(
@@ -769,15 +764,16 @@ class _Sync:
             if hall is not None
             else []
         )
-        by_key = {}
+        # Devices are matched by kind and name; devices of the same kind and name (two
+        # kiosks both called "kiosk") are matched in the order of their ids.
+        by_key: dict[tuple[str, str], list[Device]] = {}
         for device in devices:
-            by_key.setdefault((device.kind, device.name), device)
-        named_devices = set()
+            by_key.setdefault((device.kind, device.name), []).append(device)
         for d in item.get("devices") or []:
             key = (d["kind"], d["name"])
-            named_devices.add(key)
             label = f"device {code}/{d['kind']} {d['name']}"
-            device = by_key.get(key)
+            same = by_key.get(key)
+            device = same.pop(0) if same else None
             if device is None:
                 if not self.write:
                     self.note(f"+ {label} (no token yet: `hall device token ID`)")
@@ -816,8 +812,8 @@ class _Sync:
         for qcode, queue in queues.items():
             if qcode not in named and queue.active:
                 self._remove(queue, "queues", f"queue {code}/{qcode}", owned=("window_queues",))
-        for key, device in by_key.items():
-            if key not in named_devices:
+        for key, left in by_key.items():
+            for device in left:
                 self._remove(device, "devices", f"device {code}/{key[0]} {key[1]}")
 
     def _matter(

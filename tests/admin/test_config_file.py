@@ -402,9 +402,14 @@ def test_prune_queues_departments_and_devices(lite_app):
     hall["queues"].append({"code": "E", "name": "空队列", "prefix": "E"})
     hall["matters"].append({"code": "d-01", "name": "临时事项", "queue": "D"})
     hall["devices"].append({"kind": "kiosk", "name": "新取号机"})
+    hall["devices"].append({"kind": "kiosk", "name": "新取号机", "printer": "dummy://"})
     data["departments"].append({"code": "newdept", "name": "新部门"})
     changes = apply(lite_app, data)
     assert "+ queue kuancheng/D" in changes and "+ department newdept" in changes
+    # Two devices of one kind and name are told apart by their order.
+    twice = export(lite_app)["halls"][0]["devices"][-2:]
+    assert [d["printer"] for d in twice] == [None, "dummy://"]
+    assert apply(lite_app, export(lite_app)) == []
     ticket = client.post("/api/v1/halls/kuancheng/tickets", json={"matter": "d-01"}, headers=KIOSK)
     assert ticket.status_code == 201 and ticket.json["ticket"]["number"] == "D001"
 
@@ -417,6 +422,7 @@ def test_prune_queues_departments_and_devices(lite_app):
         "- device kuancheng/kiosk 新取号机 (deleted)",
         "- department newdept (deleted)",
     }
+    assert changes.count("- device kuancheng/kiosk 新取号机 (deleted)") == 2
     assert export(lite_app) == original
     queues = client.get("/api/v1/halls/kuancheng/queues").json["queues"]
     assert "D" not in {q["code"] for q in queues}

@@ -181,7 +181,7 @@ def export_config(session: Session, hall_code: str | None = None) -> dict[str, A
                 "name": w.name,
                 "name_en": w.name_en,
                 "queues": [queue_code[link.queue_id] for link in w.links],
-                "roles": list(w.roles) if w.roles else None,
+                "roles": list(w.roles) if w.roles is not None else None,
             }
             for w in windows
         ]

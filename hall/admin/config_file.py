@@ -354,11 +354,12 @@ def _validate_hall(errors: _Errors, path: str, hall: dict, dept_codes: set[str])
         else:
             seen = set()
             for k, code in enumerate(served):
-                if code not in queue_codes:
+                if not isinstance(code, str) or code not in queue_codes:
                     errors.add(f"{wpath}.queues[{k}]", f"未知队列 / unknown queue {code!r}")
                 elif code in seen:
                     errors.add(f"{wpath}.queues[{k}]", f"队列重复 / duplicate queue {code!r}")
-                seen.add(code)
+                else:
+                    seen.add(code)
         for k, role in enumerate(window.get("roles") or []):
             if isinstance(role, str) and role not in roles:
                 errors.add(f"{wpath}.roles[{k}]", f"未知角色 / unknown role {role!r}")
@@ -387,10 +388,10 @@ def _validate_matter(
     queue = matter.get("queue")
     if queue is None:
         errors.add(f"{path}.queue", "必填 / required")
-    elif queue not in queue_codes:
+    elif not isinstance(queue, str) or queue not in queue_codes:
         errors.add(f"{path}.queue", f"未知队列 / unknown queue {queue!r}")
     kind = matter.get("kind", "on_the_spot")
-    if kind not in MATTER_KINDS:
+    if not isinstance(kind, str) or kind not in MATTER_KINDS:
         errors.add(f"{path}.kind", f"应为 / must be one of {', '.join(MATTER_KINDS)}")
     limit, statutory = matter.get("time_limit_days", 0), matter.get("statutory_limit_days", 0)
     if _is_int(limit) and _is_int(statutory) and statutory and limit > statutory:
@@ -402,14 +403,14 @@ def _validate_matter(
     if _is_int(cap) and _is_int(warning) and warning > cap:
         errors.add(f"{path}.cap_warning", "不能大于每日上限 / may not exceed daily_cap")
     lead = matter.get("lead_department")
-    if lead is not None and lead not in dept_codes:
+    if lead is not None and (not isinstance(lead, str) or lead not in dept_codes):
         errors.add(f"{path}.lead_department", f"未知部门 / unknown department {lead!r}")
     assisting = matter.get("assisting_departments", [])
     if not isinstance(assisting, list):
         errors.add(f"{path}.assisting_departments", "应为部门代码列表 / must list department codes")
     else:
         for k, code in enumerate(assisting):
-            if code not in dept_codes:
+            if not isinstance(code, str) or code not in dept_codes:
                 errors.add(
                     f"{path}.assisting_departments[{k}]", f"未知部门 / unknown department {code!r}"
                 )
@@ -426,7 +427,7 @@ def _validate_matter(
             continue
         _unknown(errors, ipath, item, _KEYS["checklist"])
         _check_fields(errors, ipath, item, CHECKLIST_FIELDS)
-        if item.get("id") is not None:
+        if _is_int(item.get("id")):
             if item["id"] in ids:
                 errors.add(f"{ipath}.id", f"编号重复 / duplicate id {item['id']}")
             ids.add(item["id"])
@@ -539,7 +540,8 @@ def _check_hours(errors: _Errors, path: str, hours: Any) -> None:
             if not ok:
                 errors.add(
                     f"{path}.{day}[{k}]",
-                    f'时段无效 / not a period ["HH:MM", "HH:MM"], start before end: {period!r}',
+                    f'时段无效 / not a period ["HH:MM", "HH:MM"] (quoted in YAML), start before end: '
+                    f"{period!r}",
                 )
 
 

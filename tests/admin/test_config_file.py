@@ -387,10 +387,43 @@ def test_a_fresh_database_imports_the_example_and_exports_it_again(tmp_path):
     db.engine(app).dispose()
 
 
-@pytest.mark.parametrize("bad", [[], "text", {"halls": {}}, {"halls": [{"code": 3}]}])
+BAD_SHAPES = [
+    [],
+    "text",
+    {"halls": {}},
+    {"halls": [{"code": 3}]},
+    {
+        "halls": [
+            {"code": "h", "name": "n", "queues": [{"code": "A", "name": "a", "prefix": ["A"]}]}
+        ]
+    },
+    {
+        "halls": [
+            {"code": "h", "name": "n", "windows": [{"number": "1", "name": "w", "queues": [{}]}]}
+        ]
+    },
+    {
+        "halls": [
+            {"code": "h", "name": "n", "windows": [{"number": "1", "name": "w", "roles": [[]]}]}
+        ]
+    },
+    {"halls": [{"code": "h", "name": "n", "matters": [{"code": "m", "name": "m", "queue": []}]}]},
+    {"halls": [{"code": "h", "name": "n", "matters": [{"code": "m", "name": "m", "kind": {}}]}]},
+    {"halls": [{"code": "h", "name": "n", "matters": [{"code": "m", "lead_department": []}]}]},
+    {"halls": [{"code": "h", "matters": [{"code": "m", "assisting_departments": [{}]}]}]},
+    {"halls": [{"code": "h", "matters": [{"code": "m", "checklist": [{"id": [1]}, 3]}]}]},
+    {"halls": [{"code": "h", "hours": {"default": [[510, 990]], 7: []}}]},
+    {"halls": [{"code": "h", "devices": [{"kind": [], "name": {}}, "x"]}]},
+    {"staff": [{"username": "u", "role": [], "hall": {}, "department": 3}], "departments": [1]},
+]
+
+
+@pytest.mark.parametrize("bad", BAD_SHAPES)
 def test_validation_never_raises(lite_app, bad):
     with lite_app.app_context(), db.unit_of_work(readonly=True) as session:
         assert config_file.validate(session, bad)
+        with pytest.raises(config_file.InvalidConfig):
+            config_file.plan(session, bad, prune=True)
 
 
 def test_prune_queues_departments_and_devices(lite_app):

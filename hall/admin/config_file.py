@@ -1122,12 +1122,16 @@ def loads(text: str, fmt: str = "yaml") -> Any:
             return json.loads(text)
         except json.JSONDecodeError as err:
             raise ValueError(f"JSON: {err}") from None
+        except RecursionError:
+            raise ValueError("JSON: 嵌套过深 / nested too deeply") from None
     import yaml
 
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as err:
         raise ValueError(f"YAML: {err}") from None
+    except RecursionError:
+        raise ValueError("YAML: 嵌套过深 / nested too deeply") from None
 
 
 def format_of(filename: str) -> str:

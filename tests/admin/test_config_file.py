@@ -363,6 +363,11 @@ def test_the_rest_routes_are_for_admins(client):
         "/api/v1/config/import", json={"text": "a: [", "format": "yaml"}, headers=admin
     )
     assert syntax.status_code == 422 and syntax.json["errors"][0].startswith("YAML")
+    for fmt, text in (("yaml", "[" * 20000), ("json", "[" * 20000 + "]" * 20000)):
+        deep = client.post(
+            "/api/v1/config/import", json={"text": text, "format": fmt}, headers=admin
+        )
+        assert deep.status_code == 422, deep.json
 
 
 def test_the_page_is_a_static_shell(lite_client):

@@ -298,7 +298,7 @@ def config_import(file: str, dry_run: bool, prune: bool) -> None:
 
     try:
         fmt = config_file.format_of(file)
-        data = config_file.loads(Path(file).read_text(encoding="utf-8"), fmt)
+        data = config_file.loads(Path(file).read_text(encoding="utf-8-sig"), fmt)
     except (ValueError, UnicodeDecodeError) as err:
         raise click.ClickException(str(err)) from None
     app = _app()

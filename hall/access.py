@@ -32,6 +32,8 @@ class Permission(enum.StrEnum):
     VIEW_STATS = "view_stats"  # figures, reports and their exports
     FOLLOW_UP_RATING = "follow_up_rating"  # call back a 差评, record its outcome, decide appeals
     APPEAL_RATING = "appeal_rating"  # a staff member appeals a rating of their own service
+    EXPORT_CONFIG = "export_config"  # read the configuration file (managers: their own hall)
+    IMPORT_CONFIG = "import_config"  # change halls, queues, matters, windows, staff by a file
 
 
 _COUNTER = {
@@ -58,7 +60,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.BACKOFFICE: frozenset(
         {Permission.VIEW_QUEUE, Permission.VIEW_CASES, Permission.DECIDE_TASK}
     ),
-    Role.MANAGER: frozenset(Permission),
+    Role.MANAGER: frozenset(Permission) - {Permission.IMPORT_CONFIG},
     Role.ADMIN: frozenset(Permission),
 }
 

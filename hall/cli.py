@@ -190,6 +190,22 @@ def user_add(username, password, role, hall_code, department_code, name, staff_n
         raise click.ClickException(err.message) from None
 
 
+@user.command("passwd")
+@click.argument("username")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+def user_passwd(username: str, password: str) -> None:
+    """Set a staff account's password (accounts made by `hall config import` have none)."""
+    from hall.admin import services as auth
+
+    app = _app()
+    try:
+        with app.app_context(), db.unit_of_work() as session:
+            staff = auth.set_password(session, username, password)
+            click.echo(f"已设置密码 / password set for {staff.username}")
+    except HallError as err:
+        raise click.ClickException(err.message) from None
+
+
 @main.group()
 def device() -> None:
     """Kiosks, displays, printers and evaluators."""
@@ -229,6 +245,91 @@ def device_revoke(device_id: int) -> None:
             click.echo(f"已吊销 / revoked {dev.kind} #{dev.id} {dev.name}")
     except HallError as err:
         raise click.ClickException(err.message) from None
+
+
+@device.command("token")
+@click.argument("device_id", type=click.IntRange(1, 2**31 - 1))
+def device_token(device_id: int) -> None:
+    """Give a device a new token (devices made by `hall config import` have none); the old
+    one stops working. The token is printed alone on the last line."""
+    from hall.admin import services as auth
+
+    app = _app()
+    try:
+        with app.app_context(), db.unit_of_work() as session:
+            dev, token = auth.reissue_token(session, device_id)
+            click.echo(f"新令牌 / new token for {dev.kind} #{dev.id} {dev.name}")
+    except HallError as err:
+        raise click.ClickException(err.message) from None
+    click.echo(token)
+
+
+@main.group("config")
+def config_group() -> None:
+    """The hall's configuration as a file (YAML or JSON)."""
+
+
+@config_group.command("export")
+@click.option("--hall", "hall_code", default=None, help="Only this hall (and staff without one).")
+@click.option("--format", "fmt", type=click.Choice(["yaml", "json"]), default="yaml")
+def config_export(hall_code: str | None, fmt: str) -> None:
+    """Print the configuration: no tokens, no passwords, no residents' data."""
+    from hall.admin import config_file
+
+    app = _app()
+    try:
+        with app.app_context(), db.unit_of_work(readonly=True) as session:
+            data = config_file.export_config(session, hall_code)
+    except HallError as err:
+        raise click.ClickException(err.message) from None
+    click.echo(config_file.dumps(data, fmt), nl=False)
+
+
+@config_group.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="Print the changes without making them.")
+@click.option(
+    "--prune", is_flag=True, help="Remove what the file no longer names (retire what is in use)."
+)
+def config_import(file: str, dry_run: bool, prune: bool) -> None:
+    """Validate the whole file, then apply it in one transaction and print what changed."""
+    from pathlib import Path
+
+    from hall.admin import config_file
+    from hall.printing.channels import worker_publisher
+
+    try:
+        fmt = config_file.format_of(file)
+        data = config_file.loads(Path(file).read_text(encoding="utf-8-sig"), fmt)
+    except (ValueError, UnicodeDecodeError) as err:
+        raise click.ClickException(str(err)) from None
+    app = _app()
+    try:
+        with app.app_context(), db.unit_of_work() as session:
+            if dry_run:
+                changes, events = config_file.plan(session, data, prune=prune), []
+            else:
+                changes, events = config_file.apply(session, data, prune=prune)
+    except config_file.InvalidConfig as err:
+        for line in err.errors:
+            click.echo(line, err=True)
+        raise click.ClickException(
+            f"配置文件有 {len(err.errors)} 处错误,未做任何改动 / "
+            f"{len(err.errors)} error(s) in the file; nothing was changed"
+        ) from None
+    except HallError as err:
+        raise click.ClickException(err.message) from None
+    for line in changes:
+        click.echo(line)
+    if events:
+        with app.app_context():
+            worker_publisher(app)(events)
+    if not changes:
+        click.echo("没有改动 / no changes")
+    elif dry_run:
+        click.echo(f"预演:{len(changes)} 项改动未执行 / dry run: {len(changes)} change(s) not made")
+    else:
+        click.echo(f"已导入 / imported: {len(changes)} change(s)")
 
 
 @main.group("audit")

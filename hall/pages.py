@@ -58,6 +58,8 @@ def init_app(app: Flask) -> None:
     )
     for client in CLIENTS:
         app.register_blueprint(client.bp)
+    from hall.admin import pages as admin_pages
     from hall.cases import pages as case_pages
 
     app.register_blueprint(case_pages.bp)
+    app.register_blueprint(admin_pages.bp)

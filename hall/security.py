@@ -43,6 +43,8 @@ MAX_URI = 2048  # characters of path and query
 MAX_HEADER = 8000  # characters of any one header
 MAX_HEADERS = 16000  # characters of all headers together
 MAX_DEPTH = 20  # nesting of JSON bodies
+# Endpoints that take a larger body than MAX_CONTENT_LENGTH (e.g. a configuration file).
+BODY_LIMITS: dict[str, int] = {}
 MAX_ID = 2**31 - 1
 
 MAINTENANCE = "系统维护中,请稍候 / the service is under maintenance; please wait a moment"
@@ -220,6 +222,8 @@ def init_app(app: Flask) -> None:
             total += len(value)
             if len(value) > MAX_HEADER or total > MAX_HEADERS:
                 raise HeadersTooLarge("请求头过大 / request headers too large")
+        if request.endpoint in BODY_LIMITS:
+            request.max_content_length = BODY_LIMITS[request.endpoint]
         if request.method in ("POST", "PUT", "PATCH") and request.content_length:
             body = request.get_data(cache=True)
             # Only a body with more than MAX_DEPTH brackets can nest that deep, and only an

@@ -13,6 +13,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -56,8 +57,19 @@ class Hall(Base):
     # Cases turn yellow with this many working days left (red when overdue).
     case_warning_days: Mapped[int] = mapped_column(Integer, default=1)
 
-    queues: Mapped[list[Queue]] = relationship(back_populates="hall", order_by="Queue.code")
-    windows: Mapped[list[Window]] = relationship(back_populates="hall", order_by="Window.id")
+    # The queues and windows in service: retired ones keep their history but are not shown.
+    queues: Mapped[list[Queue]] = relationship(
+        back_populates="hall",
+        order_by="Queue.code",
+        primaryjoin="and_(Hall.id == Queue.hall_id, Queue.active)",
+        viewonly=True,
+    )
+    windows: Mapped[list[Window]] = relationship(
+        back_populates="hall",
+        order_by="Window.id",
+        primaryjoin="and_(Hall.id == Window.hall_id, Window.active)",
+        viewonly=True,
+    )
 
 
 class Department(Base):
@@ -68,6 +80,8 @@ class Department(Base):
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(120))
     name_en: Mapped[str] = mapped_column(String(120), default="")
+    # Retired (``hall config import --prune``) while cases or staff still refer to it.
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
 
 class Staff(Base):

@@ -160,6 +160,41 @@ def add_device(
     return device, token
 
 
+def set_password(session: Session, username: str, password: str, by: object = None) -> Staff:
+    """Set a staff account's password; its open sessions end (tokens deleted)."""
+    if len(password) < 6:
+        raise BadRequest("密码至少 6 位 / password must have at least 6 characters")
+    staff = session.scalar(select(Staff).where(Staff.username == username))
+    if staff is None:
+        raise NotFound(f"用户不存在 / no such user: {username[:64]}", code="user_not_found")
+    staff.password_hash = generate_password_hash(password)
+    session.execute(delete(AuthToken).where(AuthToken.staff_id == staff.id))
+    audit.record(
+        session, by, "user.passwd", f"staff:{staff.id} {staff.username}", hall_id=staff.hall_id
+    )
+    cache.revoked(session)
+    return staff
+
+
+def reissue_token(session: Session, device_id: int, by: object = None) -> tuple[Device, str]:
+    """A new token for a device (shown once, stored hashed); the old one stops working."""
+    device = session.get(Device, device_id) if 0 < device_id < 2**31 else None
+    if device is None:
+        raise NotFound(f"设备不存在 / no such device: {device_id}", code="device_not_found")
+    token = secrets.token_urlsafe(32)
+    device.token_hash = token_hash(token)
+    device.revoked_at = None
+    audit.record(
+        session,
+        by,
+        "device.token",
+        f"device:{device.id} {device.kind} {device.name}",
+        hall_id=device.hall_id,
+    )
+    cache.revoked(session)
+    return device, token
+
+
 MAX_LENGTH = 500
 
 

@@ -256,6 +256,10 @@ def relay_events(app: Flask, publish: Publish) -> bool:
                 message = json.loads(body)
                 event = Event(message["name"], message["hall_id"], message["payload"])
                 event.device_id = message.get("device_id")
+                if event.name == "config.changed":
+                    # `hall config import` changed reference data in another process and no
+                    # message queue told this one: forget it before the screens reload.
+                    app.extensions["hall.cache"].clear()
                 publish([event])
             except Exception:  # one bad datagram must not end the relay
                 log.exception("could not relay a print event")

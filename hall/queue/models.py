@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -146,8 +147,10 @@ class Queue(Base):
     name: Mapped[str] = mapped_column(String(60))
     name_en: Mapped[str] = mapped_column(String(60), default="")
     kind: Mapped[str] = mapped_column(String(20), default="intake")
+    # Retired (``hall config import --prune``) while tickets still refer to it: not shown.
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
-    hall: Mapped[Hall] = relationship(back_populates="queues")
+    hall: Mapped[Hall] = relationship(back_populates="queues", viewonly=True)
 
 
 class Matter(Base):
@@ -213,8 +216,10 @@ class Window(Base):
     status_since: Mapped[datetime | None] = mapped_column(nullable=True)
     # The staff roles that may work this window (None: every role that works windows).
     roles: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
+    # Retired (``hall config import --prune``) while tickets still refer to it: not shown.
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
-    hall: Mapped[Hall] = relationship(back_populates="windows")
+    hall: Mapped[Hall] = relationship(back_populates="windows", viewonly=True)
     staff: Mapped[Staff | None] = relationship(foreign_keys=[staff_id])
     current_ticket: Mapped[Ticket | None] = relationship(foreign_keys=[current_ticket_id])
     links: Mapped[list[WindowQueue]] = relationship(

@@ -323,7 +323,7 @@ def window_summaries(session: Session, hall: Hall) -> list[dict[str, Any]]:
     # One query for the windows with their queues, staff and current tickets, not one each.
     windows = session.scalars(
         select(Window)
-        .where(Window.hall_id == hall.id)
+        .where(Window.hall_id == hall.id, Window.active.is_(True))
         .order_by(Window.id)
         .options(
             selectinload(Window.links).joinedload(WindowQueue.queue),

@@ -466,6 +466,8 @@ def open_window(
     window = lookup.window(session, window_id, lock=True)
     access.require(staff, Permission.WORK_WINDOW, hall=window.hall_id)
     access.require_window_role(staff, window.roles)
+    if not window.active:
+        raise Conflict("此窗口已停用 / this window was retired", code="window_retired")
     if window.status != WindowStatus.CLOSED:
         if window.staff_id == staff.id:
             return window, []

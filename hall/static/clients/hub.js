@@ -201,6 +201,9 @@ export function connectHub({
     seq = payload.seq;
     document.documentElement.dataset.seq = String(seq);
     onEvent?.(name, payload);
+    // The hall's configuration changed (hall config import): queues, windows, matters and
+    // names may all differ, so take the whole hall again rather than patch it.
+    if (name === "config.changed") resync();
   }
 
   async function resync() {

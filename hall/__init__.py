@@ -7,7 +7,7 @@ from apiflask.exceptions import HTTPError
 
 from hall import config as settings
 from hall.errors import HallError
-from hall.schemas import describe
+from hall.schemas import describe, field_messages
 
 HTTP_CODES = {
     400: "bad_request",
@@ -86,4 +86,6 @@ def _register_errors(app: APIFlask) -> None:
         elif err.status_code == 429:
             message = "请求过于频繁,请稍后再试 / too many requests; try again later"
         body = {"error": {"code": code, "message": message}}
+        if code == "validation_error" and (fields := field_messages(err.detail)):
+            body["error"]["fields"] = fields
         return body, err.status_code, err.headers

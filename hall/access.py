@@ -32,6 +32,8 @@ class Permission(enum.StrEnum):
     VIEW_STATS = "view_stats"  # figures, reports and their exports
     FOLLOW_UP_RATING = "follow_up_rating"  # call back a 差评, record its outcome, decide appeals
     APPEAL_RATING = "appeal_rating"  # a staff member appeals a rating of their own service
+    VIEW_SETUP = "view_setup"  # read the hall's set-up on the administration pages
+    ADMINISTER = "administer"  # change halls, queues, matters, windows, staff and devices
 
 
 _COUNTER = {
@@ -58,7 +60,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.BACKOFFICE: frozenset(
         {Permission.VIEW_QUEUE, Permission.VIEW_CASES, Permission.DECIDE_TASK}
     ),
-    Role.MANAGER: frozenset(Permission),
+    # Managers see their own hall's set-up on the administration pages but change none of it.
+    Role.MANAGER: frozenset(Permission) - {Permission.ADMINISTER},
     Role.ADMIN: frozenset(Permission),
 }
 

@@ -19,6 +19,9 @@ DEFAULTS: dict[str, Any] = {
     # Per client address: phones taking tickets without a token, and password guessing.
     "PHONE_TICKET_LIMIT": "20 per minute;200 per hour",
     "LOGIN_LIMIT": "30 per minute",
+    # Device pairing without a token: codes asked for, and polls of a waiting device.
+    "PAIRING_LIMIT": "10 per minute;60 per hour",
+    "PAIRING_POLL_LIMIT": "120 per minute",
     # How long this process may keep reference data and tokens it has not been told changed
     # (changes made through a hub process reach every process at once).
     "REFERENCE_TTL_S": 30.0,
@@ -46,6 +49,7 @@ ENV_KEYS = (
     "SOCKET_ORIGINS",
     "PHONE_TICKET_LIMIT",
     "LOGIN_LIMIT",
+    "PAIRING_LIMIT",
     "PRINT_WORKER",
     "PRINT_POLL_S",
     "PERSONAL_DATA_KEY",

@@ -75,3 +75,17 @@ def _flatten(messages: Any, prefix: str = "") -> list[str]:
 def describe(messages: Any) -> str:
     """A validation error as one readable line, Chinese first: 参数无效 / invalid input: …"""
     return "参数无效 / invalid input: " + "; ".join(_flatten(messages))
+
+
+def field_messages(messages: Any) -> dict[str, str]:
+    """The messages of a body's top-level fields, {field: text}, for forms to show beside
+    each field (nested paths are named by their top-level field)."""
+    body = messages.get("json", messages) if isinstance(messages, dict) else {}
+    if not isinstance(body, dict):
+        return {}
+    out = {}
+    for key, value in body.items():
+        if key in ("_schema", "_"):
+            continue
+        out[str(key)] = "; ".join(_flatten(value))
+    return out

@@ -209,3 +209,33 @@ def test_device_pages_keep_a_token_from_the_address_and_drop_it(hub, open_page):
         # The entry was replaced, not added: going back leaves the page (no entry with the token).
         page.go_back()
         assert "token" not in page.url
+
+
+def test_a_guide_gets_a_new_version_and_staff_are_disabled_from_the_pages(hub, open_page):
+    page = admin_page(open_page, hub.url, "matters?hall=kuancheng")
+    row = page.locator("#rows tr", has_text="samr-02").first
+    before = int(row.locator("td[data-col=version]").text_content())
+    row.locator("[data-action=guide]").click()
+    guide = page.locator("tr.slot .guide")
+    guide.locator(".guide-history li").first.wait_for()
+    guide.locator("input[name=fee]").fill("工本费 20 元")
+    guide.locator("button[type=submit]").click()
+    page.wait_for_selector("#saved:not([hidden])")
+    row = page.locator("#rows tr", has_text="samr-02").first
+    wait_until(
+        page,
+        "[...document.querySelectorAll('#rows tr')].some(r => r.textContent.includes('samr-02')"
+        f" && r.querySelector('td[data-col=version]').textContent === '{before + 1}')",
+    )
+    row.locator("[data-action=guide]").click()
+    assert "工本费 20 元" in page.locator("tr.slot .guide-history li").first.text_content()
+
+    staff = admin_page(open_page, hub.url, "staff?hall=kuancheng")
+    row = staff.locator("#rows tr", has_text="window9").first
+    row.locator("[data-action=disable]").click()
+    staff.click("tr.slot [data-confirm=disable]")
+    staff.wait_for_selector("#saved:not([hidden])")
+    row = staff.locator("#rows tr", has_text="window9").first
+    row.locator("[data-action=enable]").wait_for()
+    body = {"username": "window9", "password": demo.PASSWORD}
+    assert requests.post(f"{hub.url}/api/v1/auth/token", json=body, timeout=10).status_code == 401

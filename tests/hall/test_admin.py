@@ -383,3 +383,25 @@ def test_disabling_staff_and_revoking_a_device_cut_their_open_sockets(lite_serve
     finally:
         counter.disconnect()
         kiosk.disconnect()
+
+
+def test_an_evaluator_is_paired_with_its_window(lite_client):
+    admin = login(lite_client, "admin")
+    started = lite_client.post("/api/v1/devices/pairing").json
+    paired = pair(lite_client, admin, started["code"], kind="evaluator", window="3")
+    assert paired.status_code == 201
+    bad_kind = pair(lite_client, admin, "123456", kind="printer")
+    assert bad_kind.status_code == 400 and "kind" in bad_kind.json["error"]["fields"]
+    poll = lite_client.post("/api/v1/devices/pairing/poll", json={"secret": started["secret"]})
+    assert poll.json["device"] == {
+        "id": paired.json["device"]["id"],
+        "kind": "evaluator",
+        "name": "新取号机",
+        "hall": "kuancheng",
+        "window": "3",
+    }
+    # Revoked before it polled: the device is told, and its token is dead.
+    device_id = paired.json["device"]["id"]
+    lite_client.post(f"/api/v1/admin/devices/{device_id}/revoke", headers=admin)
+    poll = lite_client.post("/api/v1/devices/pairing/poll", json={"secret": started["secret"]})
+    assert poll.json == {"state": "revoked"}

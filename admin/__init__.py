@@ -221,7 +221,7 @@ STRINGS = (
     "Pairing code",
     "Paired: %(n)s",
     "Evaluator's window",
-    "One line per weekday: 0 08:30-12:00 13:30-17:00 (0 = Monday)",
+    "One line per weekday: 0 08:30-12:00 13:30-17:00 (0 = Monday; default = other days)",
     "Nothing here yet",
     "intake",
     "specialised",

@@ -97,7 +97,7 @@ function input(field, value) {
   const attrs = { name: field.name, id: `f-${field.name}-${Math.random().toString(36).slice(2, 8)}` };
   if (field.type === "bool") return h("input", { ...attrs, type: "checkbox", checked: Boolean(value) });
   if (field.type === "textarea") return h("textarea", { ...attrs, rows: 2, maxlength: 500 }, value ?? "");
-  if (field.type === "hours") return h("textarea", { ...attrs, rows: 3, placeholder: t("One line per weekday: 0 08:30-12:00 13:30-17:00 (0 = Monday)") }, hoursText(value));
+  if (field.type === "hours") return h("textarea", { ...attrs, rows: 3, placeholder: t("One line per weekday: 0 08:30-12:00 13:30-17:00 (0 = Monday; default = other days)") }, hoursText(value));
   if (field.type === "select") {
     const select = h("select", attrs);
     if (field.blank) select.append(h("option", { value: "" }, "—"));

@@ -36,14 +36,15 @@ HALL_FIELDS = (
 
 
 def hours_errors(hours: Any) -> str | None:
-    """Why an opening-hours value does not parse, or None: {"0"…"6": [["08:30","12:00"], …]}."""
+    """Why an opening-hours value does not parse, or None: {"0"…"6" or "default":
+    [["08:30","12:00"], …]} (a weekday not named takes "default"; none: closed that day)."""
     if hours is None:
         return None
     if not isinstance(hours, dict):
         return "需要按星期的时段 / expected periods by weekday"
     for day, periods in hours.items():
-        if day not in {str(d) for d in range(7)}:
-            return f"星期应为 0–6 / weekday must be 0–6: {str(day)[:8]}"
+        if day not in {*(str(d) for d in range(7)), "default"}:
+            return f"星期应为 0–6 或 default / weekday must be 0–6 or default: {str(day)[:8]}"
         if not isinstance(periods, list):
             return "时段应为列表 / periods must be a list"
         for period in periods:

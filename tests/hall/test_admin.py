@@ -139,6 +139,10 @@ def test_admin_edits_with_field_errors_and_an_audit_of_each_change(app, client):
     )
     assert hall.status_code == 200
     assert client.get("/api/v1/halls/kuancheng").json["hall"]["notice"] == "今日系统升级"
+    # Days not named take "default"; an empty day is closed.
+    street = {"default": [["08:30", "11:30"], ["13:30", "16:30"]], "5": [], "6": []}
+    hall = client.patch("/api/v1/admin/halls/xinfa", json={"hours": street}, headers=admin)
+    assert hall.status_code == 200 and hall.json["hall"]["hours"] == street
 
     window = setup["windows"][0]
     moved = client.patch(

@@ -32,12 +32,12 @@ run: $(STAMP)
 	$(BIN)/hall serve --host $(HOST) --port $(PORT)
 
 test: $(STAMP) system
-	$(BIN)/ruff check hall kiosk counter display board status backoffice evaluator printers tests bench
+	$(BIN)/ruff check hall kiosk counter display board status backoffice evaluator admin printers tests bench
 	$(BIN)/pytest -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check hall kiosk counter display board status backoffice evaluator printers tests bench
-	$(BIN)/ruff format --check hall kiosk counter display board status backoffice evaluator printers tests bench
+	$(BIN)/ruff check hall kiosk counter display board status backoffice evaluator admin printers tests bench
+	$(BIN)/ruff format --check hall kiosk counter display board status backoffice evaluator admin printers tests bench
 
 bench: $(STAMP)
 	$(BIN)/python bench/queue_bench.py $(BENCH_ARGS)

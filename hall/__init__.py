@@ -4,11 +4,12 @@ from typing import Any
 
 from apiflask import APIFlask
 from apiflask.exceptions import HTTPError
+from flask import request
 from flask.sessions import SecureCookieSession, SessionInterface
 
 from hall import config as settings
 from hall.errors import HallError
-from hall.schemas import describe
+from hall.schemas import describe, field_messages
 
 HTTP_CODES = {
     400: "bad_request",
@@ -100,4 +101,8 @@ def _register_errors(app: APIFlask) -> None:
         elif err.status_code == 429:
             message = "请求过于频繁,请稍后再试 / too many requests; try again later"
         body = {"error": {"code": code, "message": message}}
+        # The administration pages show each message beside its field.
+        if code == "validation_error" and request.path.startswith("/api/v1/admin/"):
+            if fields := field_messages(err.detail):
+                body["error"]["fields"] = fields
         return body, err.status_code, err.headers

@@ -34,6 +34,8 @@ class Permission(enum.StrEnum):
     APPEAL_RATING = "appeal_rating"  # a staff member appeals a rating of their own service
     EXPORT_CONFIG = "export_config"  # read the configuration file (managers: their own hall)
     IMPORT_CONFIG = "import_config"  # change halls, queues, matters, windows, staff by a file
+    VIEW_SETUP = "view_setup"  # read the hall's set-up on the administration pages
+    ADMINISTER = "administer"  # change halls, queues, matters, windows, staff and devices
 
 
 _COUNTER = {
@@ -60,7 +62,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.BACKOFFICE: frozenset(
         {Permission.VIEW_QUEUE, Permission.VIEW_CASES, Permission.DECIDE_TASK}
     ),
-    Role.MANAGER: frozenset(Permission) - {Permission.IMPORT_CONFIG},
+    # Managers see their own hall's set-up on the administration pages (and export its file)
+    # but change none of it.
+    Role.MANAGER: frozenset(Permission) - {Permission.ADMINISTER, Permission.IMPORT_CONFIG},
     Role.ADMIN: frozenset(Permission),
 }
 

@@ -29,6 +29,9 @@ DEFAULTS: dict[str, Any] = {
     # announcements kept in memory (each ~150 KiB).
     "VOICE_LIMIT": "30 per minute;300 per hour",
     "VOICE_CACHE_BYTES": 16 * 1024 * 1024,
+    # Device pairing without a token: codes asked for, and polls of a waiting device.
+    "PAIRING_LIMIT": "10 per minute;60 per hour",
+    "PAIRING_POLL_LIMIT": "120 per minute",
     # How long this process may keep reference data and tokens it has not been told changed
     # (changes made through a hub process reach every process at once).
     "REFERENCE_TTL_S": 30.0,
@@ -71,6 +74,7 @@ ENV_KEYS = (
     "PHONE_TICKET_LIMIT",
     "LOGIN_LIMIT",
     "VOICE_LIMIT",
+    "PAIRING_LIMIT",
     "PRINT_WORKER",
     "PRINT_POLL_S",
     "PRINT_WORKER_NICE",

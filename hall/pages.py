@@ -4,6 +4,7 @@ from flask import Flask
 from flask_babel import get_locale, get_translations, gettext
 from markupsafe import Markup, escape
 
+import admin
 import backoffice
 import board
 import counter
@@ -12,7 +13,7 @@ import evaluator
 import kiosk
 import status
 
-CLIENTS = (kiosk, counter, display, board, status, backoffice, evaluator)
+CLIENTS = (kiosk, counter, display, board, status, backoffice, evaluator, admin)
 
 
 def pair(msgid: str) -> list[str]:

@@ -1,5 +1,6 @@
 """Schema pieces every domain uses: ids or codes, and validation errors in Chinese first."""
 
+import re
 from typing import Any
 
 from marshmallow import ValidationError, fields
@@ -55,6 +56,10 @@ _MESSAGES = {
 }
 
 
+_LENGTH = re.compile(r"^Length must be between (\d+) and (\d+)\.$")
+_RANGE = re.compile(r"^Must be greater than or equal to (\S+) and less than or equal to (\S+)\.$")
+
+
 def _flatten(messages: Any, prefix: str = "") -> list[str]:
     if isinstance(messages, dict):
         parts = []
@@ -67,6 +72,10 @@ def _flatten(messages: Any, prefix: str = "") -> list[str]:
     text = str(messages)
     if text in _MESSAGES:
         text = _MESSAGES[text]
+    elif found := _LENGTH.match(text):
+        text = f"长度须为 {found[1]}–{found[2]} / {text}"
+    elif found := _RANGE.match(text):
+        text = f"须在 {found[1]} 到 {found[2]} 之间 / {text}"
     elif text.isascii():
         text = f"格式无效 / {text}"
     return [f"{prefix}: {text}" if prefix else text]
@@ -129,3 +138,15 @@ def answers(
         return view
 
     return decorate
+def field_messages(messages: Any) -> dict[str, str]:
+    """The messages of a body's top-level fields, {field: text}, for forms to show beside
+    each field (nested paths are named by their top-level field)."""
+    body = messages.get("json", messages) if isinstance(messages, dict) else {}
+    if not isinstance(body, dict):
+        return {}
+    out = {}
+    for key, value in body.items():
+        if key in ("_schema", "_"):
+            continue
+        out[str(key)] = "; ".join(_flatten(value))
+    return out

@@ -1,6 +1,7 @@
 """Screenshots of every client page for docs/screenshots/, taken from a live demo hub.
 
-Usage: .venv/bin/python scripts/screenshots.py [--url http://127.0.0.1:5000]
+Usage: .venv/bin/python scripts/screenshots.py [--url http://127.0.0.1:5000] [--admin]
+(--admin: only the administration pages and the pairing screens.)
 Without --url it starts its own `hall serve` on a fresh demo database in a temporary folder.
 The hall is put in a lived-in state first: tickets taken, windows opened, numbers called.
 """
@@ -230,20 +231,61 @@ def shoot(url: str) -> None:
         browser.close()
 
 
+ADMIN_PAGES = ("halls", "queues", "matters", "windows", "staff", "devices", "printers", "audit")
+
+
+def shoot_admin(url: str) -> None:
+    """The administration pages at 1366x768, and the pairing code on a device without a token."""
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
+        page = context.new_page()
+        page.goto(f"{url}/admin/")
+        page.fill("input[name=username]", "admin")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("#login-form button[type=submit]")
+        for name in ADMIN_PAGES:
+            page.goto(f"{url}/admin/{name}?hall=kuancheng")
+            page.wait_for_selector("#rows tr")
+            page.wait_for_timeout(300)
+            page.screenshot(path=OUT / f"admin-{name}.png")
+        page.goto(f"{url}/admin/queues?hall=kuancheng")
+        page.wait_for_selector("#rows button.edit")
+        page.click("#rows button.edit")
+        page.fill("tr.slot input[name=name]", "")
+        page.click("tr.slot button[type=submit]")
+        page.wait_for_selector("tr.slot .field-error:not(:empty)")
+        page.screenshot(path=OUT / "admin-queue-error.png")
+
+        kiosk = browser.new_context(viewport={"width": 1080, "height": 1920}, locale="zh-CN")
+        shown = kiosk.new_page()
+        shown.goto(f"{url}/kiosk/")
+        shown.wait_for_selector("#pairing:not([hidden])")
+        shown.screenshot(path=OUT / "kiosk-pairing.png")
+        display = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
+        shown = display.new_page()
+        shown.goto(f"{url}/display/")
+        shown.wait_for_selector("#pairing:not([hidden])")
+        shown.screenshot(path=OUT / "display-pairing.png")
+        browser.close()
+
+
 def main() -> None:
     """Stage a demo hall and take the screenshots."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", help="a running hub with the demo data (default: start one)")
+    parser.add_argument("--admin", action="store_true", help="only the administration pages")
     args = parser.parse_args()
+    take = shoot_admin if args.admin else shoot
     if args.url:
         stage(args.url)
-        shoot(args.url)
+        take(args.url)
         return
     with tempfile.TemporaryDirectory() as folder:
         process, url = serve_demo(folder)
         try:
             stage(url)
-            shoot(url)
+            take(url)
         finally:
             process.terminate()
             process.wait(10)

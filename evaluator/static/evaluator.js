@@ -1,8 +1,8 @@
 // The evaluator at a window: it follows the hall over /display, and when its window finishes a
 // ticket it asks the resident for one rating (一次一评), sent with the device's own token.
+import { adoptToken, heartbeat, pageOf, pairDevice } from "device";
 import { connectHub, label, t } from "hub";
 
-const TOKEN_KEY = "onewindow.evaluator.token";
 const $ = (id) => document.getElementById(id);
 const app = $("evaluator-app");
 const { hall, window: windowNumber, api } = app.dataset;
@@ -11,12 +11,7 @@ let chosen = null;
 let resetTimer = null;
 
 // A provisioning script opens the page with #token=…: keep it, and drop it from the address.
-const fromHash = new URLSearchParams(location.hash.slice(1)).get("token");
-if (fromHash) {
-  localStorage.setItem(TOKEN_KEY, fromHash);
-  history.replaceState(null, "", location.pathname + location.search);
-}
-const token = localStorage.getItem(TOKEN_KEY);
+const token = adoptToken("evaluator");
 
 function show(state) {
   app.dataset.state = state;
@@ -84,11 +79,44 @@ $("ev-bad").addEventListener("submit", (event) => {
   send({ score: chosen, reasons, text });
 });
 
-if (!hall || !windowNumber || !token) {
-  $("ev-setup").replaceChildren(label("setup_needed"));
-  $("ev-setup").hidden = false;
+// No token: a pairing code for an admin to enter on /admin/devices (with this window's number).
+function startPairing() {
+  pairDevice({
+    api,
+    onCode(code) {
+      $("pairing-code").textContent = code;
+      $("pairing").hidden = false;
+      $("ev-setup").hidden = true;
+    },
+    onError() {
+      $("pairing").hidden = true;
+    },
+    onPaired(_token, device) {
+      location.replace(pageOf(device));
+    },
+  });
+}
+
+if (!token) {
   show("idle");
+  startPairing();
+} else if (!hall || !windowNumber) {
+  // Paired, opened without its hall or window: go to the ones it was paired for, if known.
+  show("idle");
+  heartbeat({
+    api,
+    kind: "evaluator",
+    token,
+    onDevice(device) {
+      const target = pageOf(device);
+      if (!target.endsWith("window=")) location.replace(target);
+      $("ev-setup").replaceChildren(label("setup_needed"));
+      $("ev-setup").hidden = false;
+    },
+    onRevoked: startPairing,
+  });
 } else {
+  heartbeat({ api, kind: "evaluator", token, onRevoked: () => location.replace("/evaluator/") });
   show("idle");
   connectHub({
     namespace: "/display",

@@ -116,8 +116,30 @@ class Device(Base):
     printer_fault_since: Mapped[datetime | None] = mapped_column(nullable=True)
     # A revoked device's token no longer works (``hall device revoke ID``).
     revoked_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    # When the device last told the hub it is alive (its page's heartbeat, at most once a minute).
+    last_seen_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
     hall: Mapped[Hall] = relationship()
+
+
+class DevicePairing(Base):
+    """A pairing code a device without a token shows, until an admin claims it (single use).
+
+    Only digests are kept: of the 6-digit code (an HMAC with the hub's secret key, so the
+    table alone does not give the codes back) and of the secret the device polls with, which
+    becomes the device's token once claimed."""
+
+    __tablename__ = "device_pairings"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), index=True)
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    address: Mapped[str] = mapped_column(String(45), default="")
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    claimed_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id"), nullable=True)
+    # What the admin chose besides the device row (e.g. an evaluator's window number).
+    options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
 class AuthToken(Base):

@@ -15,6 +15,25 @@ from hall.errors import BadRequest, Conflict, NotFound, Unauthorized
 from hall.events import Event, record
 
 DEVICE_KINDS = ("kiosk", "display", "printer", "evaluator")
+SEEN_EVERY = timedelta(minutes=1)
+
+
+class FieldErrors(BadRequest):
+    """Input that breaks a rule, with a message for each field (shown next to it)."""
+
+    code = "validation_error"
+
+    def __init__(self, fields: dict[str, str]) -> None:
+        super().__init__(
+            "参数无效 / invalid input: " + "; ".join(f"{k}: {v}" for k, v in fields.items())
+        )
+        self.fields = fields
+
+    def to_dict(self) -> dict:
+        """The error body with ``fields``: {name: message}."""
+        body = super().to_dict()
+        body["error"]["fields"] = self.fields
+        return body
 
 
 def token_hash(token: str) -> str:
@@ -224,3 +243,193 @@ def set_notice(
             session, hall, "hall.notice", {"notice": text, "at": clock.iso_local(at, hall.timezone)}
         )
     ]
+
+
+# -- staff and devices from the administration pages ----------------------------------------------
+
+
+def staff_json(staff: Staff) -> dict:
+    """A staff account as the administration pages show it (never its password)."""
+    return {
+        "id": staff.id,
+        "username": staff.username,
+        "name": staff.name,
+        "staff_no": staff.staff_no,
+        "role": staff.role,
+        "hall_id": staff.hall_id,
+        "department_id": staff.department_id,
+        "active": staff.active,
+    }
+
+
+def get_staff(session: Session, staff_id: int) -> Staff:
+    """A staff account by id (404 ``user_not_found``)."""
+    staff = session.get(Staff, staff_id)
+    if staff is None:
+        raise NotFound(f"用户不存在 / no such user: {staff_id}", code="user_not_found")
+    return staff
+
+
+def _scope(session: Session, fields: dict) -> tuple[Hall | None, Department | None]:
+    hall = department = None
+    errors = {}
+    if fields.get("hall_id") is not None:
+        hall = session.get(Hall, fields["hall_id"])
+        if hall is None:
+            errors["hall_id"] = "大厅不存在 / no such hall"
+    if fields.get("department_id") is not None:
+        department = session.get(Department, fields["department_id"])
+        if department is None:
+            errors["department_id"] = "部门不存在 / no such department"
+    if errors:
+        raise FieldErrors(errors)
+    return hall, department
+
+
+def create_staff(session: Session, fields: dict, by: object) -> Staff:
+    """Add a staff account from the administration pages (audited; no password kept in it)."""
+    hall, department = _scope(session, fields)
+    if session.scalar(select(Staff).where(Staff.username == fields["username"])):
+        raise FieldErrors({"username": "用户名已存在 / username taken"})
+    staff = add_staff(
+        session,
+        fields["username"],
+        fields["password"],
+        fields["role"],
+        name=fields.get("name") or "",
+        staff_no=fields.get("staff_no") or "",
+        hall=hall,
+        department=department,
+    )
+    audit.record(
+        session,
+        by,
+        "user.add",
+        f"staff:{staff.id} {staff.username}",
+        hall_id=staff.hall_id,
+        after=staff_json(staff),
+    )
+    return staff
+
+
+def update_staff(session: Session, staff: Staff, fields: dict, by: object) -> Staff:
+    """Change a staff account's name, number, role or hall and department scope."""
+    _scope(session, fields)
+    before = staff_json(staff)
+    for key in ("name", "staff_no", "role", "hall_id", "department_id"):
+        if key in fields:
+            setattr(staff, key, fields[key])
+    after = staff_json(staff)
+    changed = {k: v for k, v in after.items() if before[k] != v}
+    if changed:
+        audit.record(
+            session,
+            by,
+            "user.update",
+            f"staff:{staff.id} {staff.username}",
+            hall_id=staff.hall_id,
+            before={k: before[k] for k in changed},
+            after=changed,
+        )
+        # The role and scope are read from the token cache: forget it everywhere.
+        cache.revoked(session)
+    return staff
+
+
+def enable_staff(session: Session, staff: Staff, by: object) -> Staff:
+    """Let a disabled account log in again (its old tokens stay dead)."""
+    if not staff.active:
+        staff.active = True
+        audit.record(
+            session,
+            by,
+            "user.enable",
+            f"staff:{staff.id} {staff.username}",
+            hall_id=staff.hall_id,
+            before={"active": False},
+            after={"active": True},
+        )
+    return staff
+
+
+def reset_password(session: Session, staff: Staff, password: str, by: object) -> Staff:
+    """Set a new password; the account's tokens end at once (sockets included)."""
+    if len(password) < 6:
+        raise FieldErrors({"password": "密码至少 6 位 / at least 6 characters"})
+    staff.password_hash = generate_password_hash(password)
+    session.execute(delete(AuthToken).where(AuthToken.staff_id == staff.id))
+    audit.record(
+        session,
+        by,
+        "user.password",
+        f"staff:{staff.id} {staff.username}",
+        hall_id=staff.hall_id,
+        after={"password": "reset"},
+    )
+    cache.revoked(session)
+    return staff
+
+
+def device_json(device: Device, tz: str = "Asia/Shanghai") -> dict:
+    """A device as the administration pages show it (never its token)."""
+    return {
+        "id": device.id,
+        "kind": device.kind,
+        "name": device.name,
+        "hall_id": device.hall_id,
+        "hall": device.hall.code,
+        "printer_url": device.printer_url,
+        "created_at": clock.iso_local(device.created_at, tz),
+        "last_seen_at": clock.iso_local(device.last_seen_at, tz),
+        "revoked": device.revoked_at is not None,
+        "printer_fault": device.printer_fault,
+    }
+
+
+def get_device(session: Session, device_id: int) -> Device:
+    """A device by id (404 ``device_not_found``)."""
+    device = session.get(Device, device_id)
+    if device is None:
+        raise NotFound(f"设备不存在 / no such device: {device_id}", code="device_not_found")
+    return device
+
+
+def update_device(session: Session, device: Device, fields: dict, by: object) -> Device:
+    """Rename a device, move it to another hall or change its printer (audited)."""
+    if "hall_id" in fields and session.get(Hall, fields["hall_id"]) is None:
+        raise FieldErrors({"hall_id": "大厅不存在 / no such hall"})
+    if fields.get("printer_url"):
+        import printers
+
+        try:
+            printers.parse_printer_url(fields["printer_url"])
+        except printers.PrinterError as err:
+            raise FieldErrors({"printer_url": str(err)}) from None
+    before = {"name": device.name, "hall_id": device.hall_id, "printer_url": device.printer_url}
+    for key in before:
+        if key in fields:
+            setattr(device, key, fields[key] or (None if key == "printer_url" else fields[key]))
+    after = {"name": device.name, "hall_id": device.hall_id, "printer_url": device.printer_url}
+    changed = {k: v for k, v in after.items() if before[k] != v}
+    if changed:
+        audit.record(
+            session,
+            by,
+            "device.update",
+            f"device:{device.id} {device.kind} {device.name}",
+            hall_id=device.hall_id,
+            before={k: before[k] for k in changed},
+            after=changed,
+        )
+        # A device's hall and name are read from the token cache; a moved kiosk reconnects.
+        cache.revoked(session)
+    return device
+
+
+def seen(session: Session, device_id: int, at: datetime | None = None) -> Device:
+    """Note that a device is alive (written at most once a minute)."""
+    at = at or clock.now()
+    device = get_device(session, device_id)
+    if device.last_seen_at is None or at - device.last_seen_at >= SEEN_EVERY:
+        device.last_seen_at = at
+    return device

@@ -9,6 +9,7 @@ def init_app(app) -> None:
     """Register the API blueprint and its views."""
     from hall.admin import api as admin_api  # noqa: F401
     from hall.admin import config_api  # noqa: F401
+    from hall.admin import routes as admin_routes  # noqa: F401
     from hall.cases import api as cases_api  # noqa: F401
     from hall.printing import api as printing_api  # noqa: F401
     from hall.queue import api as queue_api  # noqa: F401

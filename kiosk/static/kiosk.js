@@ -1,6 +1,7 @@
 // The kiosk: pick a matter (by category, page by page, or by search), read its guide, take a
 // ticket. The main action sits in a bar that never leaves the screen; idle, the kiosk asks
 // "还在吗?" and then goes home (after longer on a guide, which takes time to read).
+import { adoptToken, heartbeat, pageOf, pairDevice } from "device";
 import { Pair, connectHub, h, label, minutes, split } from "hub";
 
 const TOKEN_KEY = "onewindow.kiosk.token";
@@ -526,7 +527,40 @@ function start(token) {
       $("setup-form").hidden = !state.settingUp;
       $("setup-error").textContent = error.message;
       $("setup-error").hidden = false;
-      show("setup");
+      showSetup();
+    },
+  });
+  stopBeat?.();
+  stopBeat = heartbeat({ api: apiBase, kind: "kiosk", token });
+}
+
+// ---- no token: a pairing code for an admin to enter on /admin/devices ------------------------
+
+const apiBase = config.api.replace(/\/halls$/, "");
+let stopPairing = null;
+let stopBeat = null;
+
+function showSetup() {
+  show("setup");
+  stopPairing?.();
+  stopPairing = pairDevice({
+    api: apiBase,
+    onCode(code) {
+      $("pairing-code").textContent = code;
+      $("pairing").hidden = false;
+    },
+    onError() {
+      $("pairing").hidden = true;
+    },
+    onPaired(token, device) {
+      stopPairing = null;
+      if (device.kind !== "kiosk") {
+        location.assign(pageOf(device));
+        return;
+      }
+      $("pairing").hidden = true;
+      state.settingUp = false;
+      start(token);
     },
   });
 }
@@ -555,6 +589,7 @@ $("setup-form").addEventListener("submit", (event) => {
   event.preventDefault();
   const token = $("setup-token").value.trim();
   if (!token) return;
+  stopPairing?.();
   localStorage.setItem(TOKEN_KEY, token);
   $("setup-token").value = "";
   $("setup-error").hidden = true;
@@ -565,17 +600,12 @@ $("setup-form").addEventListener("submit", (event) => {
 
 // The device token lives in this browser's storage, never in a URL that stays in history:
 // a provisioning script's "#token=…" is stored and dropped from the address.
-const fromHash = new URLSearchParams(location.hash.slice(1)).get("token");
-if (fromHash) {
-  localStorage.setItem(TOKEN_KEY, fromHash);
-  history.replaceState(null, "", location.pathname + location.search);
-}
 // The maintenance view's "pair again": the old token is gone; the set-up form is open.
 const repair = location.hash === "#repair";
 if (repair) history.replaceState(null, "", location.pathname + location.search);
-const saved = localStorage.getItem(TOKEN_KEY);
+const saved = adoptToken("kiosk");
 if (saved) start(saved);
 else {
-  show("setup");
+  showSetup();
   if (repair) $("setup-form").hidden = false;
 }

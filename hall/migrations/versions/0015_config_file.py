@@ -1,14 +1,14 @@
 """queues, windows and departments can be retired (``hall config import --prune``)
 
-Revision ID: 0010_config_file
-Revises: 0009
+Revision ID: 0015
+Revises: 0014
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010_config_file"
-down_revision = "0009"
+revision = "0015"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """a resident's own actions on a ticket: how many times it was deferred, and when it said late
 
-Revision ID: 0010_resident_actions
-Revises: 0009
+Revision ID: 0014
+Revises: 0013
 """
 
 import sqlalchemy as sa
@@ -9,8 +9,8 @@ from alembic import op
 
 import hall.db
 
-revision = "0010_resident_actions"
-down_revision = "0009"
+revision = "0014"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 

@@ -5,8 +5,8 @@ of a case's clock becomes a row of its own (the one open stop of older cases is 
 A case sent by post keeps its address (encrypted and masked) and tracking number. ``timers``
 holds the periodic jobs that one process of the group runs each round (the warning sweep).
 
-Revision ID: 0010_cases2
-Revises: 0009
+Revision ID: 0012
+Revises: 0011
 """
 
 import sqlalchemy as sa
@@ -14,8 +14,8 @@ from alembic import op
 
 import hall.db
 
-revision = "0010_cases2"
-down_revision = "0009"
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 

@@ -5,14 +5,14 @@ triggers that RAISE(ABORT). No entry is rewritten, so the hash chain stays as it
 someone who may alter the table (drop or disable the triggers) gets past them, and `hall audit
 verify` still catches what they change.
 
-Revision ID: 0010_audit_protect
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 """
 
 from alembic import op
 
-revision = "0010_audit_protect"
-down_revision = "0009"
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 

@@ -1,8 +1,8 @@
 """the roll-up of closed days' figures (stats_rollup_days, stats_rollups); the wait a ticket
 was told at issue (tickets.estimated_wait_s); ratings of cases (ratings.case_id, stage)
 
-Revision ID: 0010_stats2
-Revises: 0009
+Revision ID: 0013
+Revises: 0012
 """
 
 import sqlalchemy as sa
@@ -10,8 +10,8 @@ from alembic import op
 
 from hall.db import UTCDateTime
 
-revision = "0010_stats2"
-down_revision = "0009"
+revision = "0013"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 

@@ -18,6 +18,15 @@ def test_search_terms_hold_the_name_keywords_and_their_pinyin():
     assert terms("", ["", " "]) == []
 
 
+def test_a_character_with_several_readings_is_found_by_each():
+    # Without pypinyin's phrase dictionary (56 MiB) every reading is indexed instead.
+    found = terms("银行开户", ["重庆"])
+    assert {"yhkh", "yxkh", "yinhangkaihu", "cq", "zq", "chongqing"} <= set(found)
+    # The common reading comes first; a name full of polyphones stays bounded.
+    assert found.index("yinxingkaihu") < found.index("yinhangkaihu")
+    assert len(terms("长行重还乐朝单")) <= 1 + 2 * 12
+
+
 def test_matters_carry_keywords_and_search_terms(client):
     matters = client.get("/api/v1/halls/kuancheng/matters").json["matters"]
     samr02 = next(m for m in matters if m["code"] == "samr-02")

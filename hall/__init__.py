@@ -1,15 +1,16 @@
 """OneWindow (一窗通): the hub of a unified service-hall queue and one-window intake system."""
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from apiflask import APIFlask
-from apiflask.exceptions import HTTPError
-from flask import request
 from flask.sessions import SecureCookieSession, SessionInterface
 
 from hall import config as settings
-from hall.errors import HallError
-from hall.schemas import describe, field_messages
+
+if TYPE_CHECKING:
+    from apiflask import APIFlask
+
+# The web framework is imported in create_app: the print worker imports `hall.*` modules
+# without building the web app, and without paying for APIFlask and the schemas (~11 MiB).
 
 HTTP_CODES = {
     400: "bad_request",
@@ -26,8 +27,10 @@ HTTP_CODES = {
 }
 
 
-def create_app(config: dict[str, Any] | None = None) -> APIFlask:
+def create_app(config: dict[str, Any] | None = None) -> "APIFlask":
     """Build the hub: defaults, then HALL_* environment variables, then ``config``."""
+    from apiflask import APIFlask
+
     app = APIFlask(
         __name__,
         title="OneWindow 一窗通 API",
@@ -82,7 +85,13 @@ class _NoCookieSessions(SessionInterface):
         return None
 
 
-def _register_errors(app: APIFlask) -> None:
+def _register_errors(app: "APIFlask") -> None:
+    from apiflask.exceptions import HTTPError
+    from flask import request
+
+    from hall.errors import HallError
+    from hall.schemas import describe, field_messages
+
     @app.errorhandler(HallError)
     def domain_error(err: HallError):
         return err.to_dict(), err.status, getattr(err, "headers", None) or {}

@@ -20,7 +20,6 @@ from typing import Any
 from sqlalchemy import bindparam, select, text
 from sqlalchemy.orm import Session
 
-from hall.extensions import socketio
 from hall.prepared import Prepared
 
 log = logging.getLogger(__name__)
@@ -178,7 +177,12 @@ def publish(events: Iterable[Event], emit: Callable[..., Any] | None = None) -> 
     write-only emitter on the message queue). The change is already committed: if the
     message queue is down, the request still succeeds, and screens catch up from a snapshot.
     """
-    emit = emit or socketio.emit
+    if emit is None:
+        # Imported here: the print worker publishes through its own emitter and never loads
+        # the Socket.IO server (~25 MiB).
+        from hall.extensions import socketio
+
+        emit = socketio.emit
     for ev in events:
         for namespace, room in routes(ev):
             try:

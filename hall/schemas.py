@@ -5,17 +5,9 @@ from typing import Any
 
 from marshmallow import ValidationError, fields
 
-MAX_ID = 2**31 - 1  # ids are 32-bit integers on every backend
+from hall.ids import MAX_ID, as_id
 
-
-def as_id(ref: int | str) -> int | None:
-    """The id a reference names, or None when it is a code or token (ASCII digits only:
-    "١٢" or "²" are text). An id beyond 32 bits names nothing: 0."""
-    if isinstance(ref, int) and not isinstance(ref, bool):
-        return ref if 1 <= ref <= MAX_ID else 0
-    if isinstance(ref, str) and ref.isascii() and ref.isdigit():
-        return int(ref) if len(ref) <= 10 and 1 <= int(ref) <= MAX_ID else 0
-    return None
+__all__ = ["MAX_ID", "as_id"]  # re-exported: older imports name them here
 
 
 class IdOrCode(fields.Field):
@@ -138,6 +130,8 @@ def answers(
         return view
 
     return decorate
+
+
 def field_messages(messages: Any) -> dict[str, str]:
     """The messages of a body's top-level fields, {field: text}, for forms to show beside
     each field (nested paths are named by their top-level field)."""

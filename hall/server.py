@@ -73,7 +73,9 @@ def gunicorn_command(
 
 def print_worker_command() -> list[str]:
     """The command line of the print worker process."""
-    return [sys.executable, "-m", "hall.cli", "print-worker"]
+    # Not `hall print-worker` (hall.cli imports every command's modules): the same worker,
+    # started without the command line tool (docs/performance.md, memory).
+    return [sys.executable, "-m", "hall.printing", "print-worker"]
 
 
 def run(

@@ -1,6 +1,5 @@
 """`hall printer …` (try a printer, set a device's printer) and `hall print-worker`."""
 
-import logging
 
 import click
 
@@ -118,11 +117,6 @@ def print_worker() -> None:
     Run it alone where `hall serve --no-print-worker` (or HALL_PRINT_WORKER=0) serves: on
     another machine with HALL_MESSAGE_QUEUE set, or under a supervisor of its own.
     """
-    from hall import create_app
-    from hall.printing.worker import run_process
+    from hall.printing.worker import main
 
-    logging.basicConfig(
-        level=logging.INFO,
-        format="%(asctime)s print-worker[%(process)d] %(levelname)s %(name)s: %(message)s",
-    )
-    run_process(create_app())
+    main()

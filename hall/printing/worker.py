@@ -291,6 +291,36 @@ class PrintWorker:
         self.join_lanes(timeout)
 
 
+def worker_app(config: dict | None = None) -> Flask:
+    """The print worker's app: the hub's settings and database, not the web hub.
+
+    Building the whole hub (its API, pages, sockets, schemas) would cost the worker process
+    ~60 MiB it never uses; it needs the settings, the engine and sessions, and the print
+    settings. Same import name, so the same instance folder (database, secret key).
+    """
+    from hall import config as settings
+    from hall import db
+    from hall import printing as printing_package
+
+    app = Flask("hall", instance_relative_config=True)
+    app.config.update(settings.load(config))
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = settings.instance_secret(app.instance_path)
+    db.init_app(app)
+    printing_package.init_app(app)
+    return app
+
+
+def main() -> None:
+    """`python -m hall.printing print-worker`: what `hall serve` starts (`hall print-worker`
+    does the same through the command line tool, which imports more)."""
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(asctime)s print-worker[%(process)d] %(levelname)s %(name)s: %(message)s",
+    )
+    run_process(worker_app())
+
+
 def run_process(app: Flask) -> None:
     """`hall print-worker`: run the print queue in this process until SIGTERM or SIGINT."""
     nice = max(0, min(19, int(app.config.get("PRINT_WORKER_NICE") or 0)))

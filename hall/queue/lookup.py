@@ -5,8 +5,8 @@ from sqlalchemy.orm import Session, joinedload
 
 from hall.admin.models import Hall
 from hall.errors import NotFound
+from hall.ids import as_id
 from hall.queue.models import Matter, Queue, Ticket, Window
-from hall.schemas import as_id
 
 
 def _is_id(ref: int | str) -> bool:

@@ -97,7 +97,14 @@ Block = Line | QrCode
 
 def display_width(text: str) -> int:
     """Return how many font A columns a string takes (a Chinese character takes two)."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    if text.isascii():
+        return len(text)
+    return sum(_char_width(ch) for ch in text)
+
+
+@functools.lru_cache(maxsize=8192)
+def _char_width(ch: str) -> int:
+    return 2 if unicodedata.east_asian_width(ch) in "WF" else 1
 
 
 def _tokens(text: str) -> list[str]:
@@ -116,6 +123,12 @@ def _tokens(text: str) -> list[str]:
 
 def wrap(text: str, columns: int) -> list[str]:
     """Wrap text into lines of at most `columns` font A columns, breaking between words."""
+    # A ticket's hall, matter and fixed lines repeat from ticket to ticket: wrap them once.
+    return list(_wrapped(text, columns))
+
+
+@functools.lru_cache(maxsize=1024)
+def _wrapped(text: str, columns: int) -> tuple[str, ...]:
     lines: list[str] = []
     current = ""
     for token in _tokens(text):
@@ -136,7 +149,7 @@ def wrap(text: str, columns: int) -> list[str]:
         current += token
     if current.strip() or not lines:
         lines.append(current.rstrip())
-    return lines
+    return tuple(lines)
 
 
 def _wait_text(seconds: int | None) -> tuple[str, str]:
@@ -206,15 +219,36 @@ def _split_languages(text: str, columns: int) -> list[str]:
     return wrap(text, columns)
 
 
+# What QR codes encode as "alphanumeric" (more compact than bytes).
+QR_ALPHANUMERIC = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:")
+
+
 def qr_module_size(content: str, paper: Paper) -> int:
     """Pick the QR dot size so the code, with its quiet zone, spans about 2/3 of the paper."""
+    # The size depends only on the length and the kind of characters: every ticket's status
+    # link has the same length, so the version search (~1 ms, pure Python) runs once.
+    kind = "alnum" if QR_ALPHANUMERIC.issuperset(content) else "bytes"
+    key = (len(content.encode()), kind, paper.dots)
+    size = _MODULE_SIZES.get(key)
+    if size is None:
+        if len(_MODULE_SIZES) > 256:
+            _MODULE_SIZES.clear()
+        size = _MODULE_SIZES[key] = _module_size(content, paper.dots)
+    return size
+
+
+_MODULE_SIZES: dict[tuple[int, str, int], int] = {}
+
+
+def _module_size(content: str, dots: int) -> int:
     code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4)
-    code.add_data(content)
+    # No mixed-mode optimisation: the largest version for this length, whatever the content.
+    code.add_data(content, optimize=0)
     # Only the version (hence the size) is needed: best_fit() finds it without building
     # and scoring the eight masks that make() would (~1 ms instead of ~13 ms a ticket).
     version = code.best_fit()
     modules = 17 + 4 * version + 2 * code.border
-    return max(1, min(8, (paper.dots * 2 // 3) // modules))
+    return max(1, min(8, (dots * 2 // 3) // modules))
 
 
 def _text_line(printer: Escpos, line: Line) -> None:
@@ -222,7 +256,9 @@ def _text_line(printer: Escpos, line: Line) -> None:
         align=line.align, bold=line.bold, custom_size=True, width=line.scale, height=line.scale
     )
     if line.text.isascii():
-        printer.text(line.text + "\n")
+        # ASCII is the same in every code page (ESC @ selected the default one):
+        # python-escpos's code page search per line is not needed.
+        printer._raw(line.text.encode("ascii") + b"\n")
     else:
         # python-escpos's text() sends GB18030 without entering Chinese mode and turns
         # Chinese punctuation into "?", so Chinese goes out raw between FS & and FS .
@@ -233,7 +269,7 @@ def _qr(printer: Escpos, code: QrCode, paper: Paper) -> None:
     # Native QR cannot be centred by python-escpos itself, but ESC a centres it.
     printer.set(align="center", bold=False, custom_size=True, width=1, height=1)
     printer.qr(code.content, ec=QR_ECLEVEL_M, size=qr_module_size(code.content, paper), native=True)
-    printer.text("\n")
+    printer._raw(b"\n")
 
 
 @functools.cache

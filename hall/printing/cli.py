@@ -1,6 +1,5 @@
 """`hall printer …` (try a printer, set a device's printer) and `hall print-worker`."""
 
-
 import click
 
 import printers

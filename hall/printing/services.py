@@ -509,6 +509,53 @@ CLAIMED = (
 )
 
 
+def _due(skipping: bool):
+    """Due jobs of waiting tickets (and case receipts), oldest first, up to :limit."""
+    busy = [JOBS.c.printer_url.not_in(bindparam("busy", expanding=True))] if skipping else []
+    return (
+        select(JOBS.c.id)
+        .select_from(JOBS)
+        .outerjoin(TICKETS, TICKETS.c.id == JOBS.c.ticket_id)
+        .where(
+            JOBS.c.state == PrintState.PENDING,
+            JOBS.c.next_attempt_at <= bindparam("at", type_=UTCDateTime()),
+            or_(TICKETS.c.status == TicketStatus.WAITING, JOBS.c.kind == PrintKind.RECEIPT),
+            *busy,
+        )
+        .order_by(JOBS.c.id)
+        .limit(bindparam("limit"))
+        # PostgreSQL: workers of other processes skip each other's rows; the guarded
+        # UPDATE (CLAIM) is what makes a claim unique on SQLite (and everywhere).
+        .with_for_update(skip_locked=True, of=JOBS)
+    )
+
+
+# The worker's statements, built once (building them cost more than running them).
+DUE = _due(False)
+DUE_SKIPPING = _due(True)
+CLAIM = (
+    update(JOBS)
+    .where(JOBS.c.id.in_(bindparam("ids", expanding=True)), JOBS.c.state == PrintState.PENDING)
+    .values(state=PrintState.PRINTING, claimed_at=bindparam("at", type_=UTCDateTime()))
+    .returning(JOBS.c.id)
+)
+PRINTED = (
+    update(JOBS)
+    .where(JOBS.c.id.in_(bindparam("ids", expanding=True)), JOBS.c.state == PrintState.PRINTING)
+    .values(
+        state=PrintState.PRINTED,
+        attempts=JOBS.c.attempts + 1,
+        claimed_at=None,
+        last_error="",
+        finished_at=bindparam("at", type_=UTCDateTime()),
+    )
+    .returning(JOBS.c.id)
+)
+FAULTY = select(DEVICES.c.id).where(
+    DEVICES.c.id.in_(bindparam("ids", expanding=True)), DEVICES.c.printer_fault.is_not(None)
+)
+
+
 def _confirm_option(value: object) -> str:
     if value is True:
         return "on"
@@ -555,35 +602,14 @@ def claim_due(
     Three statements whatever the batch: pick the candidates, claim them with one guarded
     UPDATE (only rows still pending move, so two workers never share a job), read them.
     """
-    busy = [PrintJob.printer_url.not_in(list(skip))] if skip else []
-    candidates = session.scalars(
-        select(PrintJob.id)
-        .outerjoin(Ticket, Ticket.id == PrintJob.ticket_id)
-        .where(
-            PrintJob.state == PrintState.PENDING,
-            PrintJob.next_attempt_at <= at,
-            or_(Ticket.status == TicketStatus.WAITING, PrintJob.kind == PrintKind.RECEIPT),
-            *busy,
-        )
-        .order_by(PrintJob.id)
-        .limit(limit)
-        # PostgreSQL: workers of other processes skip each other's rows; the guarded
-        # UPDATE below is what makes a claim unique on SQLite (and everywhere).
-        .with_for_update(skip_locked=True, of=PrintJob)
-    ).all()
+    connection = session.connection()
+    params: dict[str, Any] = {"at": at, "limit": limit}
+    if skip:
+        params["busy"] = list(skip)
+    candidates = connection.execute(DUE_SKIPPING if skip else DUE, params).scalars().all()
     if not candidates:
         return []
-    connection = session.connection()
-    claimed = (
-        connection.execute(
-            update(JOBS)
-            .where(JOBS.c.id.in_(candidates), JOBS.c.state == PrintState.PENDING)
-            .values(state=PrintState.PRINTING, claimed_at=at)
-            .returning(JOBS.c.id)
-        )
-        .scalars()
-        .all()
-    )
+    claimed = connection.execute(CLAIM, {"ids": list(candidates), "at": at}).scalars().all()
     if not claimed:
         return []
     orders = []
@@ -625,20 +651,7 @@ def settle_printed(session: Session, orders: list[PrintOrder], at: datetime) -> 
     if not orders:
         return []
     connection = session.connection()
-    done = set(
-        connection.execute(
-            update(JOBS)
-            .where(JOBS.c.id.in_([o.job_id for o in orders]), JOBS.c.state == PrintState.PRINTING)
-            .values(
-                state=PrintState.PRINTED,
-                attempts=JOBS.c.attempts + 1,
-                claimed_at=None,
-                last_error="",
-                finished_at=at,
-            )
-            .returning(JOBS.c.id)
-        ).scalars()
-    )
+    done = set(connection.execute(PRINTED, {"ids": [o.job_id for o in orders], "at": at}).scalars())
     refs = cache.of(session)
     events = [
         notify(
@@ -662,7 +675,8 @@ def settle_printed(session: Session, orders: list[PrintOrder], at: datetime) -> 
         if order.job_id in done  # else the sweep already failed it as interrupted
     ]
     device_ids = {o.device_id for o in orders if o.job_id in done and o.device_id is not None}
-    if device_ids:
+    # Most passes find no printer at fault: ask with a statement built once before loading any.
+    if device_ids and connection.execute(FAULTY, {"ids": list(device_ids)}).first():
         for device in session.scalars(
             select(Device).where(Device.id.in_(device_ids), Device.printer_fault.is_not(None))
         ):

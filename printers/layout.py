@@ -10,14 +10,16 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
-
-import qrcode
-from escpos.constants import QR_ECLEVEL_M
-from escpos.escpos import Escpos
-from PIL import Image, ImageDraw, ImageFont
+from typing import TYPE_CHECKING, Literal
 
 from .errors import PrinterError
+
+if TYPE_CHECKING:
+    from escpos.escpos import Escpos
+    from PIL import Image, ImageFont
+
+# qrcode, Pillow and python-escpos (~25 MiB) are imported where a ticket is drawn: the hub
+# builds layouts (TicketLayout) but only the print worker draws them.
 
 FS_CHINESE_ON = b"\x1c\x26"  # FS &: select Chinese (double-byte) character mode
 FS_CHINESE_OFF = b"\x1c\x2e"  # FS .: cancel Chinese character mode
@@ -241,6 +243,8 @@ _MODULE_SIZES: dict[tuple[int, str, int], int] = {}
 
 
 def _module_size(content: str, dots: int) -> int:
+    import qrcode
+
     code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4)
     # No mixed-mode optimisation: the largest version for this length, whatever the content.
     code.add_data(content, optimize=0)
@@ -268,6 +272,8 @@ def _text_line(printer: Escpos, line: Line) -> None:
 def _qr(printer: Escpos, code: QrCode, paper: Paper) -> None:
     # Native QR cannot be centred by python-escpos itself, but ESC a centres it.
     printer.set(align="center", bold=False, custom_size=True, width=1, height=1)
+    from escpos.constants import QR_ECLEVEL_M
+
     printer.qr(code.content, ec=QR_ECLEVEL_M, size=qr_module_size(code.content, paper), native=True)
     printer._raw(b"\n")
 
@@ -301,6 +307,8 @@ def cjk_font_file() -> tuple[str, int] | None:
 
 @functools.cache
 def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    from PIL import ImageFont
+
     found = cjk_font_file()
     if found is None:
         # No CJK font installed (Debian: fonts-noto-cjk): Pillow's own font still
@@ -311,6 +319,8 @@ def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
 
 def raster_image(lines: Sequence[Line], paper: Paper) -> Image.Image:
     """Draw text lines as a one-bit image as wide as the paper."""
+    from PIL import Image, ImageDraw
+
     rendered: list[tuple[Line, ImageFont.FreeTypeFont | ImageFont.ImageFont, int, int]] = []
     for line in lines:
         size = FONT_A_HEIGHT * line.scale

@@ -7,10 +7,12 @@ The receipt never carries the applicant's full name, ID number or phone.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-
-from escpos.escpos import Escpos
+from typing import TYPE_CHECKING
 
 from .layout import Block, Line, QrCode, bilingual, paper_for, render_blocks, wrap
+
+if TYPE_CHECKING:
+    from escpos.escpos import Escpos
 
 
 @dataclass(frozen=True)

@@ -368,7 +368,9 @@ def db_group() -> None:
 @click.option(
     "--password",
     default=None,
-    help="Set the role's password (or let PostgreSQL authenticate it otherwise, e.g. peer).",
+    envvar="HALL_APP_ROLE_PASSWORD",
+    help="Set the role's password (better from HALL_APP_ROLE_PASSWORD than on the command "
+    "line; none: PostgreSQL authenticates the role otherwise, e.g. peer).",
 )
 def db_grant_app_role(role: str, password: str | None) -> None:
     """Create or update ROLE, the hub's least-privilege PostgreSQL role (run as the owner).

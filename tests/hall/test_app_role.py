@@ -47,10 +47,10 @@ def role(pg_url):
     engine.dispose()
 
 
-def hall(url, *args):
+def hall(url, *args, **env):
     return subprocess.run(
         [str(HALL_BIN), *args],
-        env={**os.environ, "HALL_DATABASE_URL": url},
+        env={**os.environ, "HALL_DATABASE_URL": url, **env},
         capture_output=True,
         text=True,
         timeout=120,
@@ -71,8 +71,8 @@ def test_the_hub_runs_as_a_role_that_may_only_read_and_append_the_audit_log(pg_u
     assert "audit_log: SELECT, INSERT only" in granted.stdout
     assert f"HALL_DATABASE_URL=postgresql+psycopg://{role}@" in granted.stdout
     assert PASSWORD not in granted.stdout
-    # Run again (as after an upgrade): the same grants, nothing widened.
-    again = hall(pg_url, "db", "grant-app-role", role)
+    # Run again (as after an upgrade, the password from the environment): the same grants.
+    again = hall(pg_url, "db", "grant-app-role", role, HALL_APP_ROLE_PASSWORD=PASSWORD)
     assert again.returncode == 0 and "updated" in again.stdout, again.stderr
     app_url = make_url(pg_url).set(username=role, password=PASSWORD)
     app_url = app_url.render_as_string(hide_password=False)

@@ -87,7 +87,6 @@ class _NoCookieSessions(SessionInterface):
 
 def _register_errors(app: "APIFlask") -> None:
     from apiflask.exceptions import HTTPError
-    from flask import request
 
     from hall.errors import HallError
     from hall.schemas import describe, field_messages
@@ -110,8 +109,8 @@ def _register_errors(app: "APIFlask") -> None:
         elif err.status_code == 429:
             message = "请求过于频繁,请稍后再试 / too many requests; try again later"
         body = {"error": {"code": code, "message": message}}
-        # The administration pages show each message beside its field.
-        if code == "validation_error" and request.path.startswith("/api/v1/admin/"):
-            if fields := field_messages(err.detail):
-                body["error"]["fields"] = fields
+        # One rule on every route: a validation error names each field's message, {field:
+        # text} ({} when the body as a whole is wrong), for forms to show beside the field.
+        if code == "validation_error":
+            body["error"]["fields"] = field_messages(err.detail)
         return body, err.status_code, err.headers

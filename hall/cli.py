@@ -1,5 +1,5 @@
 """The `hall` command: init, serve, print-worker, user, device, printer, appointment, audit,
-backup, restore, case, stats and simulate."""
+db, backup, restore, case, stats and simulate."""
 
 import sys
 from pathlib import Path
@@ -356,6 +356,51 @@ def audit_verify() -> None:
             f"审计记录被改动 / the audit trail was tampered with: {len(problems)} problem(s)"
         )
     click.echo(f"审计记录完好 / audit trail intact: {count} entries")
+
+
+@main.group("db")
+def db_group() -> None:
+    """The database: roles for running the hub."""
+
+
+@db_group.command("grant-app-role")
+@click.argument("role")
+@click.option(
+    "--password",
+    default=None,
+    envvar="HALL_APP_ROLE_PASSWORD",
+    help="Set the role's password (better from HALL_APP_ROLE_PASSWORD than on the command "
+    "line; none: PostgreSQL authenticates the role otherwise, e.g. peer).",
+)
+def db_grant_app_role(role: str, password: str | None) -> None:
+    """Create or update ROLE, the hub's least-privilege PostgreSQL role (run as the owner).
+
+    The owner runs `hall init` (migrations); the hub runs as ROLE: SELECT, INSERT, UPDATE and
+    DELETE on the ordinary tables, only SELECT and INSERT on audit_log, USAGE on sequences.
+    Run it again after every upgrade.
+    """
+    from sqlalchemy.engine import make_url
+
+    from hall import roles
+
+    app = _app()
+    engine = db.engine(app)
+    try:
+        done = roles.grant_app_role(engine, role, password)
+    except HallError as err:
+        raise click.ClickException(err.message) from None
+    finally:
+        engine.dispose()
+    verb = "已创建 / created" if done.created else "已更新 / updated"
+    click.echo(f"{verb} role {done.role} (schema {done.schema})")
+    click.echo(
+        f"  {len(done.tables)} tables: SELECT, INSERT, UPDATE, DELETE; "
+        f"{', '.join(done.append_only)}: SELECT, INSERT only; "
+        f"{done.sequences} sequences: USAGE, SELECT"
+    )
+    url = make_url(app.config["DATABASE_URL"]).set(username=role, password=None)
+    click.echo("运行服务时使用 / run the hub with:")
+    click.echo(f"HALL_DATABASE_URL={url.render_as_string(hide_password=False)}")
 
 
 @main.command("backup")

@@ -171,7 +171,12 @@ ERROR_SCHEMA = {
         "error": {
             "type": "object",
             "required": ["code", "message"],
-            "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+            "properties": {
+                "code": {"type": "string"},
+                "message": {"type": "string"},
+                # Every validation_error (any route, any socket ack): {field: message}.
+                "fields": {"type": "object", "additionalProperties": {"type": "string"}},
+            },
         }
     },
 }

@@ -1,7 +1,7 @@
 // The hall board: newest call large, recent calls, windows, people waiting, clock, notice.
 import { followHall, h, hallClock, label, tr } from "hub";
 import { Announcer } from "./announcer.js";
-import { installOfflineShell } from "./shell.js";
+import { displayAuth, installOfflineShell, onRefused, watchDisplay } from "./shell.js";
 
 const FLASH_MS = 10000;
 // A no-show put back in line within its grace is shown this long under the recent calls.
@@ -170,10 +170,12 @@ setInterval(() => {
 }, 10000);
 tick();
 
-followHall({
+const hub = followHall({
   namespace: "/display",
-  auth: { hall: root.dataset.hall },
+  auth: displayAuth(root.dataset.hall),
+  onRefused,
   onChange,
 });
 
+watchDisplay(hub);
 installOfflineShell();

@@ -1,6 +1,6 @@
 // The screen above one window: its current number, its state and who serves there.
 import { followHall, h, label } from "hub";
-import { installOfflineShell } from "./shell.js";
+import { displayAuth, installOfflineShell, onRefused, watchDisplay } from "./shell.js";
 
 const FLASH_MS = 10000;
 const root = document.querySelector(".screen");
@@ -37,9 +37,10 @@ function flash() {
 }
 
 // This window's row of the hall's state (the shared reducer's); a new call flashes.
-followHall({
+const hub = followHall({
   namespace: "/display",
-  auth: { hall: root.dataset.hall },
+  auth: displayAuth(root.dataset.hall),
+  onRefused,
   onChange(state, { name, payload }) {
     win = state.windows.find((w) => w.id === windowId) || null;
     render();
@@ -47,4 +48,5 @@ followHall({
   },
 });
 
+watchDisplay(hub);
 installOfflineShell();

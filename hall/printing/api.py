@@ -47,7 +47,7 @@ def hall_printers(code: str) -> dict:
 @bp.input(MaintenanceIn, arg_name="body")
 @answers(MAINTENANCE)
 @bp.doc(
-    summary="A kiosk's own state for its maintenance view (staff of its hall, with its token)",
+    summary="A device's own state for its maintenance view (staff of its hall, with its token)",
     security="BearerAuth",
 )
 def device_maintenance(body: dict) -> dict:

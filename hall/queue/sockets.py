@@ -12,7 +12,7 @@ from hall.admin import services as admin_services
 from hall.admin import services as auth
 from hall.admin.models import Device, Hall, Staff
 from hall.db import unit_of_work
-from hall.errors import HallError, Unauthorized
+from hall.errors import Forbidden, HallError, Unauthorized
 from hall.events import current_seq, publish
 from hall.printing import services as print_jobs
 from hall.queue import appointments, lookup, services
@@ -40,15 +40,60 @@ from hall.sockets import (
     track,
 )
 
+DISPLAY_TOKEN = "设备令牌无效 / invalid display token"
+
 
 class DisplayNamespace(HallNamespace):
-    """Public hall boards and window screens: read-only, no credentials, no personal data."""
+    """Public hall boards and window screens: read-only, no personal data.
+
+    Two ways in, the same snapshot and events: ``auth={"hall": code}`` alone (the contract's
+    anonymous display), or a paired display's own token, ``auth={"token", "hall"?}``. A token
+    connection is the device's: it must name a live display of that hall, every message checks
+    it, and revoking the device cuts the socket (``session_ended``) like a staff logout.
+    """
 
     def identify(self, db, auth_data: Any) -> Hall:
+        token = auth_value(auth_data, "token")
         code = auth_value(auth_data, "hall")
+        if token is not None:
+            device = cache.of(db).who(auth.token_hash(token))
+            if not access.is_device(device) or device.kind != "display":
+                raise Unauthorized(DISPLAY_TOKEN, code="bad_token")
+            hall = db.get(Hall, device.hall_id)
+            if code is not None and code != hall.code:
+                raise Forbidden(
+                    "此显示屏属于另一个大厅 / this display belongs to another hall",
+                    code="other_hall",
+                )
+            session["device_id"] = device.id
+            session["token_hash"] = auth.token_hash(token)
+            return hall
         if code is None:
             raise Unauthorized("请指定大厅 / give auth={'hall': code}", code="hall_required")
         return lookup.hall_by_code(db, code)
+
+    def rooms(self) -> list[str]:
+        """A paired display also hears what is meant for its device alone."""
+        return [f"device:{session['device_id']}"] if "device_id" in session else []
+
+    def on_connect(self, auth_data: Any = None) -> None:
+        super().on_connect(auth_data)
+        if "token_hash" in session:
+            track(self.namespace)
+
+    def on_disconnect(self, *args: Any) -> None:
+        forget(self.namespace)
+
+    @acked
+    def on_snapshot(self, data: dict) -> dict[str, Any]:
+        """The hall's state again; a paired display's token must still be alive."""
+        with unit_of_work(readonly=True) as db:
+            if "token_hash" in session and not access.is_device(
+                cache.of(db).who(session["token_hash"])
+            ):
+                raise Unauthorized(DISPLAY_TOKEN, code="bad_token")
+            hall = db.get(Hall, session["hall_id"])
+            return {"snapshot": self.snapshot(db, hall)}
 
 
 class StatusNamespace(HallNamespace):

@@ -18,7 +18,7 @@ from hall.db import unit_of_work
 from hall.errors import HallError, Unauthorized
 from hall.extensions import socketio
 from hall.queue import lookup, presenters
-from hall.schemas import describe
+from hall.schemas import describe, field_messages
 from hall.security import check_payload
 
 log = logging.getLogger(__name__)
@@ -35,7 +35,13 @@ def acked(handler: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any
             check_payload(data)
             return {"ok": True, **handler(self, data or {})}
         except ValidationError as err:
-            return {"error": {"code": "validation_error", "message": describe(err.messages)}}
+            return {
+                "error": {
+                    "code": "validation_error",
+                    "message": describe(err.messages),
+                    "fields": field_messages(err.messages),
+                }
+            }
         except HallError as err:
             return err.to_dict()
         except Exception as err:  # still an answer: the client never waits forever

@@ -122,3 +122,7 @@ def test_display_offline_page_has_no_serious_accessibility_issue(lite_server, op
         assert serious(portrait) == [], "portrait"
     finally:
         lite_server.start()
+        # offline.js reloads each page once the hub answers: let that navigation finish before
+        # the fixture reads the pages (else "execution context was destroyed" at teardown).
+        for page in display.context.pages:
+            page.wait_for_selector(".board", timeout=20000)

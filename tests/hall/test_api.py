@@ -21,8 +21,14 @@ def state(app):
 def assert_error(response, status, code=None):
     assert response.status_code == status, response.json
     assert set(response.json) == {"error"}
-    assert set(response.json["error"]) == {"code", "message"}
-    assert response.json["error"]["message"]
+    error = response.json["error"]
+    # One rule on every route: a validation error also names its fields.
+    if error["code"] == "validation_error":
+        assert set(error) == {"code", "message", "fields"}
+        assert isinstance(error["fields"], dict)
+    else:
+        assert set(error) == {"code", "message"}
+    assert error["message"]
     if code:
         assert response.json["error"]["code"] == code
 
@@ -182,6 +188,28 @@ def test_bad_input_gets_a_clear_error_and_changes_nothing(
         return
     assert_error(response, status, code)
     assert state(app) == before
+
+
+def test_validation_errors_name_their_fields_on_every_route(lite_client):
+    """Not only the administration routes: a resident's, a kiosk's and a window's route too."""
+    client = lite_client
+    before_login = client.post("/api/v1/auth/token", json={"username": "x"})
+    assert_error(before_login, 400, "validation_error")
+    assert set(before_login.json["error"]["fields"]) == {"password"}
+    issued = client.post(
+        "/api/v1/halls/kuancheng/tickets", json={"matter": {"a": 1}, "extra": 1}, headers=KIOSK
+    )
+    assert_error(issued, 400, "validation_error")
+    assert set(issued.json["error"]["fields"]) == {"matter", "extra"}
+    assert all(issued.json["error"]["fields"].values())
+    staff = login(client, "window1")
+    paused = client.post("/api/v1/windows/1/pause", json={"reason": "r" * 201}, headers=staff)
+    assert_error(paused, 400, "validation_error")
+    assert list(paused.json["error"]["fields"]) == ["reason"]
+    # A body that is not an object at all still carries fields, empty.
+    whole = client.post("/api/v1/auth/token", json=[1, 2], headers={})
+    assert_error(whole, 400, "validation_error")
+    assert whole.json["error"]["fields"] == {}
 
 
 def test_oversized_body_is_refused(app, client):

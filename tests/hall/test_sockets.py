@@ -67,25 +67,30 @@ def test_counter_actions_over_the_socket_reach_the_display(app, client):
 
 
 @pytest.mark.parametrize(
-    ("event", "payload", "code"),
+    ("event", "payload", "code", "fields"),
     [
-        ("call_next", {"window": 2}, "window_closed"),
-        ("call_next", {"window": "two"}, "validation_error"),
-        ("call_next", {}, "validation_error"),
-        ("call_next", "not an object", "validation_error"),
-        ("call_next", {"window": 999}, "window_not_found"),
-        ("pause", {"window": 2, "reason": ""}, "validation_error"),
-        ("transfer", {"window": 2, "queue": ["A"]}, "validation_error"),
-        ("requeue", {"ticket": 424242}, "ticket_not_found"),
+        ("call_next", {"window": 2}, "window_closed", None),
+        ("call_next", {"window": "two"}, "validation_error", {"window"}),
+        ("call_next", {}, "validation_error", {"window"}),
+        ("call_next", "not an object", "validation_error", set()),
+        ("call_next", {"window": 999}, "window_not_found", None),
+        ("pause", {"window": 2, "reason": ""}, "validation_error", {"reason"}),
+        ("transfer", {"window": 2, "queue": ["A"]}, "validation_error", {"queue"}),
+        ("requeue", {"ticket": 424242}, "ticket_not_found", None),
     ],
 )
-def test_refusals_come_back_as_error_acks(lite_app, event, payload, code):
+def test_refusals_come_back_as_error_acks(lite_app, event, payload, code, fields):
     client = lite_app.test_client()
     counter = connect(lite_app, "/counter", {"token": token(client, "window2")})
     answer = counter.emit(event, payload, namespace="/counter", callback=True)
     assert set(answer) == {"error"}
     assert answer["error"]["code"] == code
     assert answer["error"]["message"]
+    # The same rule as REST: a validation error names its fields ({} for a non-object).
+    if fields is None:
+        assert "fields" not in answer["error"]
+    else:
+        assert set(answer["error"]["fields"]) == fields
 
 
 def test_staff_sockets_need_a_valid_token_and_role(lite_app):

@@ -78,7 +78,7 @@ def test_refusals_change_nothing(app, client):
     ):
         answer = client.post(url, json=body, headers=EVALUATOR)
         assert answer.status_code == 400, (body, answer.json)
-        assert set(answer.json["error"]) == {"code", "message"}
+        assert set(answer.json["error"]) == {"code", "message", "fields"}
     assert client.post(url, json={"score": 5}).status_code == 401
     assert client.post(url, json={"score": 5}, headers=KIOSK).status_code == 403
     assert client.post(url, json={"score": 5}, headers=staff).status_code == 403

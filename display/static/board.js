@@ -1,7 +1,7 @@
 // The hall board: newest call large, recent calls, windows, people waiting, clock, notice.
 import { followHall, h, hallClock, label, tr } from "hub";
 import { Announcer } from "./announcer.js";
-import { displayAuth, installOfflineShell, onRefused, watchDisplay } from "./shell.js";
+import { displayAuth, installOfflineShell, noteHallTime, onRefused, watchDisplay } from "./shell.js";
 
 const FLASH_MS = 10000;
 // A no-show put back in line within its grace is shown this long under the recent calls.
@@ -137,6 +137,7 @@ function onChange(next, { snapshot, first, name, payload }) {
   Object.assign(state, { calls: next.calls, windows: next.windows, queues: next.queues, notice: next.notice });
   if (snapshot) {
     clock = hallClock(snapshot.now);
+    noteHallTime(snapshot.now);
     tick();
     // Calls made while we were away: show and speak them (oldest first), never silently skip.
     const missed = first ? [] : next.calls.filter((c) => !seen.has(callKey(c))).reverse();

@@ -91,7 +91,10 @@ function lastEvent() {
   const at = root.dataset.lastEvent;
   if (!at) return label("no_event");
   const seconds = Math.max(0, Math.round((Date.now() - Date.parse(at)) / 1000));
-  const time = new Date(at).toLocaleTimeString("zh-CN", { hour12: false });
+  // In the hall's time zone (the offset of the hub's last snapshot), on a 24-hour clock.
+  const match = /([+-])(\d\d):(\d\d)$/.exec(root.dataset.hallNow || "");
+  const offsetMin = match ? (match[1] === "-" ? -1 : 1) * (+match[2] * 60 + +match[3]) : 0;
+  const time = new Date(Date.parse(at) + offsetMin * 60000).toISOString().slice(11, 19);
   return `${time} (${seconds} s)`;
 }
 

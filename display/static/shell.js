@@ -34,6 +34,12 @@ export function onRefused(error) {
   }
 }
 
+/** The hub's time with the hall's UTC offset ("…+08:00"): the maintenance view shows times
+ * in the hall's time zone, whatever the screen's own. */
+export function noteHallTime(nowIso) {
+  if (typeof nowIso === "string") document.documentElement.dataset.hallNow = nowIso;
+}
+
 /** Note the time of every message from the hub (the maintenance view's "last event"). */
 export function watchDisplay(hub) {
   hub.socket.onAny(() => {

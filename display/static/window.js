@@ -1,6 +1,6 @@
 // The screen above one window: its current number, its state and who serves there.
 import { followHall, h, label } from "hub";
-import { displayAuth, installOfflineShell, onRefused, watchDisplay } from "./shell.js";
+import { displayAuth, installOfflineShell, noteHallTime, onRefused, watchDisplay } from "./shell.js";
 
 const FLASH_MS = 10000;
 const root = document.querySelector(".screen");
@@ -41,7 +41,8 @@ const hub = followHall({
   namespace: "/display",
   auth: displayAuth(root.dataset.hall),
   onRefused,
-  onChange(state, { name, payload }) {
+  onChange(state, { name, payload, snapshot }) {
+    if (snapshot) noteHallTime(snapshot.now);
     win = state.windows.find((w) => w.id === windowId) || null;
     render();
     if (name === "ticket.called" && payload.window === number) flash();

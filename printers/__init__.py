@@ -7,26 +7,17 @@ TicketLayout and a printer URL, uses short timeouts and raises only PrinterError
 from __future__ import annotations
 
 import importlib
-import os
-import tempfile
 from typing import Any
 
-# python-escpos parses its capabilities YAML at import and caches the result in a fresh
-# mkdtemp() folder each time (so never reuses it, and leaves a folder behind): ~1 s per
-# process. Point it at one stable folder so later imports load the pickle.
-_CACHE = os.path.join(tempfile.gettempdir(), "onewindow-escpos-capabilities")
-os.makedirs(_CACHE, exist_ok=True)
-os.environ.setdefault("ESCPOS_CAPABILITIES_PICKLE_DIR", _CACHE)
-
-from .errors import TRANSPORT_ERRORS, PrinterError, PrintInterrupted, transport_error  # noqa: E402
-from .layout import TicketLayout, paper_for, render_ticket  # noqa: E402
-from .receipt import CaseReceipt, render_receipt  # noqa: E402
+from .errors import TRANSPORT_ERRORS, PrinterError, PrintInterrupted, transport_error
+from .layout import TicketLayout, paper_for, render_ticket
+from .receipt import CaseReceipt, render_receipt
 
 # What drives a device (python-escpos's printers, ~15 MiB) is imported on first use: the
 # hub builds TicketLayout and CaseReceipt, only the print worker and `hall printer` print.
 _LAZY = {
-    "Escpos": "escpos.escpos",
-    "Dummy": "escpos.printer",
+    "Escpos": "printers.driver",
+    "Dummy": "printers.driver",
     "PrinterStatus": "printers.status",
     "can_answer": "printers.status",
     "printer_status": "printers.status",

@@ -5,6 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+# isort: off
+from . import _escpos  # noqa: F401  (first: the capabilities cache, safely)
+# isort: on
+
 from escpos.escpos import Escpos
 from escpos.printer import Dummy
 

@@ -6,6 +6,10 @@ import time
 from dataclasses import dataclass
 from typing import Literal
 
+# isort: off
+from . import _escpos  # noqa: F401  (first: the capabilities cache, safely)
+# isort: on
+
 from escpos.escpos import Escpos
 from escpos.printer import Network, Serial
 

@@ -9,6 +9,10 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import SplitResult, parse_qsl, urlsplit
 
+# isort: off
+from . import _escpos  # noqa: F401  (first: the capabilities cache, safely)
+# isort: on
+
 from escpos.escpos import Escpos
 from escpos.exceptions import DeviceNotFoundError
 from escpos.printer import Dummy, File, Network, Serial, Usb

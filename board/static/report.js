@@ -125,6 +125,20 @@ async function download(kind) {
   link.remove();
 }
 
+function dateIn(zone) {
+  // en-CA formats as YYYY-MM-DD.
+  try {
+    return new Intl.DateTimeFormat("en-CA", { timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit" }).format(new Date());
+  } catch {
+    return new Date().toISOString().slice(0, 10);
+  }
+}
+
+async function hallToday() {
+  const answer = await getJson(`${config.api}/halls/${encodeURIComponent(hall)}`, login.token);
+  return dateIn(answer.hall?.timezone || "Asia/Shanghai");
+}
+
 async function start(who) {
   login = who;
   if (!hall) {
@@ -132,12 +146,15 @@ async function start(who) {
     hall = (halls || []).find((x) => x.id === login.staff.hall_id)?.code || halls?.[0]?.code || "";
   }
   $("hall-name").textContent = hall;
+  if (!$("day").value) $("day").value = await hallToday();
   show("main");
   await load();
 }
 
 $("kind").value = config.kind || "daily";
-$("day").value = config.day || new Date().toISOString().slice(0, 10);
+// The default day is the hall's date in the hall's time zone (rendered by the server for
+// ?hall=), never the browser's date: a manager abroad, or a browser on UTC, sees the hall's day.
+$("day").value = config.day || config.today || "";
 $("period").addEventListener("submit", (event) => {
   event.preventDefault();
   load();

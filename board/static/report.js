@@ -103,12 +103,20 @@ async function load() {
   $("staff-rows").replaceChildren(...byStaff.groups.filter((g) => g.key != null).map((g) =>
     h("tr", {}, h("th", { scope: "row" }, g.name), h("td", { class: "num" }, g.tickets.served),
       h("td", { class: "num" }, mins(g.tickets.service_s.p50)), h("td", { class: "num" }, pct(g.ratings.good_rate)),
-      h("td", { class: "num" }, g.ratings.bad))));
-  const late = new Map((c.late_by_department || []).map((d) => [d.key, d.late]));
+      h("td", { class: "num" }, g.ratings.bad), h("td", { class: "num" }, g.cases?.received ?? 0),
+      h("td", { class: "num" }, g.cases?.late ?? 0))));
+  // Case figures per group: a department answers for its matters' cases (their lead).
   $("department-rows").replaceChildren(...byDepartment.groups.filter((g) => g.key != null).map((g) =>
     h("tr", {}, h("th", { scope: "row" }, g.name), h("td", { class: "num" }, g.tickets.issued),
       h("td", { class: "num" }, g.tickets.served), h("td", { class: "num" }, mins(g.tickets.wait_s.p50)),
-      h("td", { class: "num" }, late.get(g.key) ?? 0))));
+      h("td", { class: "num" }, g.cases?.received ?? 0), h("td", { class: "num" }, g.cases?.decided ?? 0),
+      h("td", { class: "num" }, g.cases?.late ?? 0), h("td", { class: "num" }, pct(g.cases?.on_time_rate)))));
+  const caseMatters = byMatter.groups.filter((g) => g.key != null && g.cases
+    && (g.cases.received || g.cases.decided || g.cases.late || g.cases.in_progress));
+  $("matter-case-rows").replaceChildren(...caseMatters.map((g) =>
+    h("tr", {}, h("th", { scope: "row" }, names.get(g.name) || g.name), h("td", { class: "num" }, g.cases.received),
+      h("td", { class: "num" }, g.cases.decided), h("td", { class: "num" }, g.cases.late),
+      h("td", { class: "num" }, pct(g.cases.on_time_rate)), h("td", { class: "num" }, pct(g.cases.one_trip_rate)))));
   document.documentElement.dataset.report = "ready";
 }
 

@@ -174,6 +174,9 @@ def test_the_daily_report_draws_its_charts_and_prints(hub, browser):
     assert page.locator("#chart-matter svg rect.bar").count() >= 1
     assert page.locator("#chart-level svg circle.dot").count() >= 1
     assert "日报" in page.text_content("#report-title")
+    # The demo's open cases, per matter, from the same answer's case groups.
+    assert page.locator("#matter-case-rows tr").count() >= 1
+    assert "各事项办件" in page.content()
     assert "各时段等候时间" in page.content() and "Wait by hour" in page.content()
     page.screenshot(path="/tmp/report-daily.png", full_page=True)
     with page.expect_download() as download:

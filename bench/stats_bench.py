@@ -34,9 +34,12 @@ from hall.stats.figures import GROUPS  # noqa: E402
 from hall.stats.models import Rating  # noqa: E402
 from hall.stats.presenters import stats_report  # noqa: E402
 
-MONTH = date(2026, 11, 1)
-NOW = datetime(2026, 12, 3, tzinfo=UTC)
+# Thirty days ending with a busy *today* (3 December, counted live: the report's now is
+# 20:00 local, after the hall's day), as a month-to-date report is.
+MONTH = date(2026, 11, 4)
 DAYS = 30
+TODAY = MONTH + timedelta(days=DAYS - 1)
+NOW = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
 CHUNK = 5000
 
 
@@ -62,6 +65,7 @@ def make_cases(rng: random.Random, hall_id: int, matters: list, count: int) -> t
                 decided = received + timedelta(minutes=15)
             elif refused is None and roll < 0.9:
                 decided = received + timedelta(days=rng.uniform(1, 16))
+                decided = decided if decided < NOW else None  # not yet: still open
             status = (
                 "refused"
                 if refused
@@ -88,7 +92,9 @@ def make_cases(rng: random.Random, hall_id: int, matters: list, count: int) -> t
                     "received_at": received,
                     "refused_at": refused,
                     "decided_at": decided,
-                    "handed_over_at": decided + timedelta(days=1) if status == "closed" else None,
+                    "handed_over_at": decided + timedelta(days=1)
+                    if status == "closed" and decided + timedelta(days=1) < NOW
+                    else None,
                     "visits_count": 1 if rng.random() < 0.85 else 2,
                 }
             )

@@ -47,6 +47,17 @@ def _workdays(start: date, end: date) -> int:
     return calendar.workdays_between(start, end)
 
 
+WORKDAY_ORIGIN = date(2000, 1, 1)
+
+
+def _workday_index(day: date) -> int:
+    """Working days from a fixed day to ``day``: workdays_between(a, b) = index(b) - index(a).
+    Counted from the nearest cached day of the same year, so a year is walked once."""
+    return _workdays(WORKDAY_ORIGIN, day.replace(month=1, day=1)) + _workdays(
+        day.replace(month=1, day=1), day
+    )
+
+
 def _rate(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
@@ -72,31 +83,41 @@ def case_figures(
       (hall/calendar.py), over the cases decided in the range;
     - *ratings*: the cases' ratings (一事一评) given in the range: count, 好评率, 差评.
     """
+    return case_report(session, hall, start, end, None, now=now)[0]
+
+
+def case_report(
+    session: Session, hall: Any, start: date, end: date, by: str | None, *, now: datetime
+) -> tuple[dict[str, Any], dict[Any, dict[str, Any]]]:
+    """The hall's case figures over the range and, with ``by``, per group. A case (and a
+    rating) falls in exactly one group of a grouping other than ``day``, so the hall's
+    figures are then the groups' sum: the cases are read once."""
     dialect = session.get_bind().dialect.name
     first, after = day_bounds(start, end, hall.timezone)
     cut, last_day = _cut(hall, start, end, now)
     local = _local_date(dialect, hall, first)
-    figures = _grouped(session, hall, start, end, now=now, by=None).get(None) or _figures(Tally())
+    groups: dict[Any, dict[str, Any]] = {}
+    if by is not None and by != "day":
+        tallies = _tallies(session, hall, start, end, now=now, by=by)
+        total = Tally()
+        for t in tallies.values():
+            total.add(t)
+        groups = {k: _figures(t) for k, t in tallies.items()}
+    else:
+        total = _tallies(session, hall, start, end, now=now, by=None)[None]
+        if by == "day":
+            groups = _by_day(session, hall, start, end, now=now)
+    figures = _figures(total)
     by_department, by_staff = _late_by(session, hall, dialect, local, first, after, cut, last_day)
     figures["late_by_department"] = by_department
     figures["late_by_staff"] = by_staff
-    return figures
+    return figures, groups
 
 
 # Groupings of the case figures (``by=``): a case belongs to its matter, its matter's queue
 # and department (the lead that answers for it), the window and clerk that took it in, and
 # the local hour it was received; ``day`` counts each day as a period of its own.
 CASE_GROUPS = ("queue", "matter", "window", "staff", "department", "hour", "day")
-
-
-def case_groups(
-    session: Session, hall: Any, start: date, end: date, by: str, *, now: datetime
-) -> dict[Any, dict[str, Any]]:
-    """The case figures per group of ``by`` (the same figures as the hall's, without the
-    late-by lists); ``day``: each day of the range as if it were the report's range."""
-    if by == "day":
-        return _by_day(session, hall, start, end, now=now)
-    return _grouped(session, hall, start, end, now=now, by=by)
 
 
 class Tally:
@@ -122,6 +143,12 @@ class Tally:
         for name in self.__slots__:
             setattr(self, name, 0)
         self.rated = Counter()
+
+    def add(self, other: "Tally") -> None:
+        for name in self.__slots__:
+            if name != "rated":
+                setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.rated.update(other.rated)
 
 
 def _figures(t: Tally) -> dict[str, Any]:
@@ -184,10 +211,10 @@ def _keys(dialect: str, hall: Any, at: datetime, by: str | None) -> tuple[Any, A
     return case_key, rating_key
 
 
-def _grouped(
+def _tallies(
     session: Session, hall: Any, start: date, end: date, *, now: datetime, by: str | None
-) -> dict[Any, dict[str, Any]]:
-    """The figures of the range per group (``by=None``: one group, key None)."""
+) -> dict[Any, Tally]:
+    """The counts of the range per group (``by=None``: one group, key None)."""
     dialect = session.get_bind().dialect.name
     first, after = day_bounds(start, end, hall.timezone)
     cut, last_day = _cut(hall, start, end, now)
@@ -220,18 +247,17 @@ def _grouped(
         _flag(and_(decided_in, c.deadline.is_not(None), local(c.decided_at) > c.deadline)),
         _flag(and_(received_in, c.on_the_spot)),
         _flag(and_(decided_in, c.visits_count <= 1)),
-        case((decided_in, local(c.received_at)), else_=None),
-        case((decided_in, local(c.decided_at)), else_=None),
     )
     with_matter = by in ("queue", "department")
     # The cases that touch the range, counted by the database per combination of what they
-    # did in it (a month of cases comes back as a few hundred rows per group).
-    query = select(*flags, func.count()).select_from(c).where(
+    # did in it (a month of cases comes back as a few dozen rows per group).
+    touching = (
         c.hall_id == hall.id,
         c.received_at < after,
         or_(c.refused_at.is_(None), c.refused_at >= first),
         or_(c.decided_at.is_(None), c.decided_at >= first, c.handed_over_at >= first),
     )
+    query = select(*flags, func.count()).select_from(c).where(*touching)
     if with_matter:
         query = query.outerjoin(Matter, Matter.id == c.matter_id)
     tallies: dict[Any, Tally] = defaultdict(Tally)
@@ -240,7 +266,7 @@ def _grouped(
     for row in session.connection().execute(query.group_by(*flags)):
         row = row if key is not None else (None, *row)
         (group, carried, received, refused, handed, decided, progress, overdue, late) = row[:9]
-        spot, trip, rd, dd, n = row[9:]
+        spot, trip, n = row[9:]
         t = tallies[_key(group)]
         t.carried_over += carried * n
         t.received += received * n
@@ -251,11 +277,25 @@ def _grouped(
             t.decided += n
             t.late_decided += late * n
             t.one_trip += trip * n
-            t.workdays += max(0, _workdays(_as_date(rd), _as_date(dd))) * n
         if progress:
             t.in_progress += n
             t.open_overdue += overdue * n
     keyed = [] if key is None else [key]
+    # Working days received -> decided, summed as W(decided day) - W(received day) (W: the
+    # working days since a fixed day), so each day is read once, not each pair of days.
+    for column, sign in ((c.decided_at, 1), (c.received_at, -1)):
+        day = local(column)
+        days = (
+            select(*keyed, day, func.count())
+            .select_from(c)
+            .where(*touching, c.decided_at >= first, c.decided_at < after)
+            .group_by(*keyed, day)
+        )
+        if with_matter:
+            days = days.outerjoin(Matter, Matter.id == c.matter_id)
+        for row in session.connection().execute(days):
+            group, value, n = row if key is not None else (None, *row)
+            tallies[_key(group)].workdays += sign * _workday_index(_as_date(value)) * n
     returned = (
         select(*keyed, func.count(func.distinct(CaseStep.case_id)))
         .select_from(CaseStep)
@@ -292,7 +332,7 @@ def _grouped(
     for row in session.connection().execute(rated):
         group, score, n = row if rating_key is not None else (None, *row)
         tallies[_key(group)].rated[score] += n
-    return {k: _figures(t) for k, t in tallies.items()}
+    return tallies
 
 
 def _by_day(

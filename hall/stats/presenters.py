@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from hall import clock
 from hall.queue.models import Ticket, TicketStep, Window
-from hall.stats.cases import case_figures, case_groups
+from hall.stats.cases import case_report
 from hall.stats.figures import ticket_figures
 from hall.stats.models import BAD_SCORES, LEVEL_NAMES, REASONS, SCORE_TO_GBT, Rating
 
@@ -159,13 +159,14 @@ def stats_report(
         target_s=hall.wait_target_min * 60,
         use_rollup=use_rollup,
     )
+    cases, case_groups = case_report(session, hall, start, end, by, now=now)
     report: dict[str, Any] = {
         "hall": hall.code,
         "from": start.isoformat(),
         "to": end.isoformat(),
         "by": by,
         "tickets": figures["tickets"],
-        "cases": case_figures(session, hall, start, end, now=now),
+        "cases": cases,
         "ratings": figures["ratings"],
     }
     for name, section in SECTIONS.items():
@@ -175,9 +176,7 @@ def stats_report(
         key, name, ratings = group.pop("key"), group.pop("name"), group.pop("ratings")
         groups.append({"key": key, "name": name, "tickets": group, "ratings": ratings})
     if by is not None:
-        _add_case_groups(
-            session, hall, groups, case_groups(session, hall, start, end, by, now=now), by
-        )
+        _add_case_groups(session, hall, groups, case_groups, by)
     report["groups"] = groups
     return report
 

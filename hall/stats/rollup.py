@@ -628,11 +628,92 @@ def facts_for(
     missing = [d for d in closed if d not in stored]
     fresh = compute(session, hall, missing, now=now, target_s=target_s)
     needed = ("total",) + ((by,) if by in DIMS else ())
-    fresh.update(compute(session, hall, live, now=now, target_s=target_s, dims=needed))
+    fresh.update(live_facts(session, hall, live, now=now, target_s=target_s, dims=needed))
     if missing:
         prints = fingerprints(session, hall, missing[0], missing[-1], only=missing)
         store_later(session, hall, {d: fresh[d] for d in missing}, prints, target_s)
     return {**stored, **fresh}
+
+
+# The live days' facts (today), kept a few seconds per process: a board or report page that
+# asks for several groupings at once, or managers refreshing, count today once. An entry
+# goes when an event of its hall is published here (hall/events.py: AFTER_PUBLISH) or a
+# ticket, rating or step of its hall is written through a session; changes made by another
+# process show within the time to live (config STATS_LIVE_TTL_S, default 5 s; 0: no cache).
+_LIVE: dict[tuple[Any, ...], tuple[float, DayFacts]] = {}
+_LIVE_MAX = 256
+
+
+def live_ttl() -> float:
+    from flask import current_app, has_app_context
+
+    if not has_app_context():
+        return 0.0
+    return float(current_app.config.get("STATS_LIVE_TTL_S", 5))
+
+
+def live_facts(
+    session: Session,
+    hall: Any,
+    days: list[date],
+    *,
+    now: datetime,
+    target_s: int,
+    dims: tuple[str, ...],
+) -> dict[date, DayFacts]:
+    """The live days' facts, from the short cache when fresh, else counted (and kept)."""
+    import time as _time
+
+    ttl = live_ttl()
+    if not days:
+        return {}
+    if ttl <= 0:
+        return compute(session, hall, days, now=now, target_s=target_s, dims=dims)
+    where = str(session.get_bind().url)
+    clock_now = _time.monotonic()
+    out: dict[date, DayFacts] = {}
+    todo = []
+    for day in days:
+        # The figures that depend on the clock (never-called tickets past the target, a
+        # window's open time) move with now: an entry serves only the minute it was made in.
+        key = (where, hall.id, day, dims, target_s, int(now.timestamp() // 60))
+        hit = _LIVE.get(key)
+        if hit is not None and hit[0] > clock_now:
+            out[day] = hit[1]
+        else:
+            todo.append(day)
+    if todo:
+        fresh = compute(session, hall, todo, now=now, target_s=target_s, dims=dims)
+        if len(_LIVE) > _LIVE_MAX:
+            _LIVE.clear()
+        for day, facts in fresh.items():
+            key = (where, hall.id, day, dims, target_s, int(now.timestamp() // 60))
+            _LIVE[key] = (clock_now + ttl, facts)
+        out.update(fresh)
+    return out
+
+
+def forget_live(hall_id: int | None = None) -> None:
+    """Drop the cached live facts of a hall (all halls when None)."""
+    if hall_id is None:
+        _LIVE.clear()
+        return
+    for key in [k for k in _LIVE if k[1] == hall_id]:
+        _LIVE.pop(key, None)
+
+
+def _on_publish(event: Any) -> None:
+    forget_live(event.hall_id)
+
+
+def _install() -> None:
+    from hall.events import AFTER_PUBLISH
+
+    if _on_publish not in AFTER_PUBLISH:
+        AFTER_PUBLISH.append(_on_publish)
+
+
+_install()
 
 
 def store_later(
@@ -699,6 +780,8 @@ def _past_days(session: Session) -> set[tuple[int, date]]:
                         touched.add((window.hall_id, obj.at.date() + timedelta(days=d)))
         if not touched:
             return touched
+        for hall_id, _day in touched:
+            forget_live(hall_id)
         refs = cache.of(session)
         past = set()
         for hall_id, day in touched:

@@ -631,7 +631,7 @@ def facts_for(
 # asks for several groupings at once, or managers refreshing, count today once. An entry
 # goes when an event of its hall is published here (hall/events.py: AFTER_PUBLISH) or a
 # ticket, rating or step of its hall is written through a session; changes made by another
-# process show within the time to live (config STATS_LIVE_TTL_S, default 5 s; 0: no cache).
+# process show within the time to live (HALL_STATS_LIVE_TTL_S, default 5 s; 0: no cache).
 _LIVE: dict[tuple[Any, ...], tuple[float, DayFacts]] = {}
 _LIVE_MAX = 256
 

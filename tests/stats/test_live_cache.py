@@ -39,8 +39,10 @@ def test_a_silent_change_shows_when_the_cache_expires(client, app):
                 )
             )
     assert issued_today(client, manager) == before
+    kept = app.config["STATS_LIVE_TTL_S"]
+    assert kept == 5.0  # the default
     app.config["STATS_LIVE_TTL_S"] = 0  # expired (or no cache): counted again
     try:
         assert issued_today(client, manager) == before - 1
     finally:
-        app.config.pop("STATS_LIVE_TTL_S")
+        app.config["STATS_LIVE_TTL_S"] = kept

@@ -386,7 +386,9 @@ def compute(
             r.appeal,
         )
         .join(t, t.id == r.ticket_id)
-        .where(r.hall_id == hall.id, *in_range)
+        # A ticket is rated after it was issued: the ratings' index (hall, at) bounds the read.
+        .where(r.hall_id == hall.id, r.at >= day_bounds(wanted[0], wanted[0], hall.timezone)[0])
+        .where(*in_range)
     ):
         tid, day, hslot, queue, matter, window, staff, dept, score, called, outcome = row[:11]
         fixed, appeal = row[11:]

@@ -103,10 +103,21 @@ def case_report(
         for t in tallies.values():
             total.add(t)
         groups = {k: _figures(t) for k, t in tallies.items()}
+    elif by == "day":
+        # The range's figures from its days': flows add up, the stocks are the first day's
+        # (carried over) and the last one's (in progress, open overdue); only the returned
+        # cases are counted again (a case returned on two days is one case).
+        days = _by_day(session, hall, start, end, now=now)
+        total = Tally()
+        for t in days.values():
+            total.add(t)
+        total.carried_over = days[start].carried_over
+        closing = days.get(last_day) or Tally()
+        total.in_progress, total.open_overdue = closing.in_progress, closing.open_overdue
+        total.returned = _returned(session, hall, first, after)
+        groups = {d: _figures(t) for d, t in days.items()}
     else:
         total = _tallies(session, hall, start, end, now=now, by=None)[None]
-        if by == "day":
-            groups = _by_day(session, hall, start, end, now=now)
     figures = _figures(total)
     by_department, by_staff = _late_by(session, hall, dialect, local, first, after, cut, last_day)
     figures["late_by_department"] = by_department
@@ -335,9 +346,26 @@ def _tallies(
     return tallies
 
 
+def _returned(session: Session, hall: Any, first: datetime, after: datetime) -> int:
+    """Cases returned for correction (补正) in the range."""
+    return (
+        session.scalar(
+            select(func.count(func.distinct(CaseStep.case_id)))
+            .join(Case, Case.id == CaseStep.case_id)
+            .where(
+                Case.hall_id == hall.id,
+                CaseStep.action == "task_return",
+                CaseStep.at >= first,
+                CaseStep.at < after,
+            )
+        )
+        or 0
+    )
+
+
 def _by_day(
     session: Session, hall: Any, start: date, end: date, *, now: datetime
-) -> dict[date, dict[str, Any]]:
+) -> dict[date, Tally]:
     """Each day's figures as if the day were the report's range: what was received, refused,
     decided (late or not), handed over and returned that day, and the cases open at its start
     (carried over) and at its end or now (in progress; overdue when the deadline was before
@@ -430,7 +458,7 @@ def _by_day(
                 tallies[day].in_progress += n
                 if due is not None and due < day:
                     tallies[day].open_overdue += n
-    return {d: _figures(t) for d, t in tallies.items()}
+    return tallies
 
 
 def _key(value: Any) -> Any:

@@ -25,9 +25,26 @@ def report() -> str:
     figures come from GET /api/v1/halls/<hall>/stats."""
     kind = request.args.get("kind", "daily")
     day = request.args.get("day", "")
+    code = request.args.get("hall", "")[:32]
     return render_template(
         "board/report.html",
-        hall=request.args.get("hall", "")[:32],
+        hall=code,
         kind=kind if kind in ("daily", "monthly") else "daily",
         day=day if DAY.match(day) else "",
+        today=hall_today(code),
     )
+
+
+def hall_today(code: str) -> str:
+    """The hall's service date now, in the hall's time zone ("" for an unknown hall): the
+    report's default day, never the browser's (or UTC's) date."""
+    from sqlalchemy import select
+
+    from hall import clock, db
+    from hall.admin.models import Hall
+
+    if not code:
+        return ""
+    with db.unit_of_work(readonly=True) as session:
+        zone = session.scalar(select(Hall.timezone).where(Hall.code == code))
+    return clock.service_date(clock.now(), zone).isoformat() if zone else ""

@@ -590,9 +590,16 @@ def stats_rollup(hall_code: str, start: str | None, end: str | None) -> None:
 @click.option("--windows", default="1,2,3,4", show_default=True, help="window numbers to staff")
 @click.option("--password", default="demo123", show_default=True, help="the clerks' password")
 @click.option("--seed", default=7, show_default=True, type=int)
-def simulate(url, hall_code, speed, per_hour, hours, windows, password, seed) -> None:
-    """Play a hall day against a running hub (arrivals by hour, service, no-shows, cases,
-    ratings), faster than real time, so the board and the reports fill."""
+@click.option(
+    "--priority", default=0.08, show_default=True, help="share of arrivals with a priority class"
+)
+@click.option("--bad", default=0.06, show_default=True, help="share of ratings that are 差评")
+def simulate(
+    url, hall_code, speed, per_hour, hours, windows, password, seed, priority, bad
+) -> None:
+    """Play a hall day against a running hub (arrivals by hour, priority tickets, window
+    actions over the /counter socket, no-shows, transfers, cases, ratings and the follow-up
+    of each 差评), faster than real time, so the board and the reports fill."""
     from hall.stats import simulate as sim
 
     day = sim.Day(
@@ -604,6 +611,8 @@ def simulate(url, hall_code, speed, per_hour, hours, windows, password, seed) ->
         windows=tuple(w.strip() for w in windows.split(",") if w.strip()),
         password=password,
         seed=seed,
+        priority=min(1.0, max(0.0, priority)),
+        bad=min(1.0, max(0.0, bad)),
     )
     try:
         sim.play(day, say=click.echo)

@@ -56,6 +56,9 @@ DEFAULTS: dict[str, Any] = {
     "CASE_SWEEP_S": 60.0,
     # Seconds between the board's alert sweeps in `hall serve` (hall/stats/alerts.py).
     "BOARD_SWEEP_S": 60.0,
+    # Seconds a hub process keeps today's counted stats (dropped sooner by the hall's events;
+    # hall/stats/rollup.py: live_facts); 0: counted on every report.
+    "STATS_LIVE_TTL_S": 5.0,
     # A resident on the status page may let this many people go first (让后), this many times
     # a ticket ("I'll be late" is one of them).
     "DEFER_PLACES": 3,
@@ -86,6 +89,7 @@ ENV_KEYS = (
     "RETENTION_RATING_DAYS",
     "CASE_SWEEP_S",
     "BOARD_SWEEP_S",
+    "STATS_LIVE_TTL_S",
     "DEFER_PLACES",
     "DEFER_MAX",
 )
@@ -111,7 +115,13 @@ def load(config: dict[str, Any] | None) -> dict[str, Any]:
                 merged[key] = int(value)
             elif key == "TOKEN_IDLE_MINUTES":
                 merged[key] = float(value)
-            elif key in ("PRINT_POLL_S", "SOCKET_SWEEP_S", "CASE_SWEEP_S", "BOARD_SWEEP_S"):
+            elif key in (
+                "PRINT_POLL_S",
+                "SOCKET_SWEEP_S",
+                "CASE_SWEEP_S",
+                "BOARD_SWEEP_S",
+                "STATS_LIVE_TTL_S",
+            ):
                 merged[key] = float(value)
             elif key == "PRINT_WORKER":
                 merged[key] = value.strip().lower() not in FALSE

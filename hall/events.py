@@ -170,6 +170,11 @@ def routes(ev: Event) -> list[tuple[str, str]]:
     return pairs
 
 
+# Called with each published event (after its commit), in this process: caches of figures
+# that the event may change drop their entries (hall/stats/rollup.py: the live day).
+AFTER_PUBLISH: list[Callable[[Event], None]] = []
+
+
 def publish(events: Iterable[Event], emit: Callable[..., Any] | None = None) -> None:
     """Send committed events to the namespaces that show them, in the rooms of their scope.
 
@@ -184,6 +189,11 @@ def publish(events: Iterable[Event], emit: Callable[..., Any] | None = None) -> 
 
         emit = socketio.emit
     for ev in events:
+        for listener in AFTER_PUBLISH:
+            try:
+                listener(ev)
+            except Exception:  # noqa: BLE001 - a cache must not fail a committed change
+                log.exception("after-publish listener failed for %s", ev.name)
         for namespace, room in routes(ev):
             try:
                 emit(ev.name, ev.payload, namespace=namespace, to=room)

@@ -103,12 +103,20 @@ async function load() {
   $("staff-rows").replaceChildren(...byStaff.groups.filter((g) => g.key != null).map((g) =>
     h("tr", {}, h("th", { scope: "row" }, g.name), h("td", { class: "num" }, g.tickets.served),
       h("td", { class: "num" }, mins(g.tickets.service_s.p50)), h("td", { class: "num" }, pct(g.ratings.good_rate)),
-      h("td", { class: "num" }, g.ratings.bad))));
-  const late = new Map((c.late_by_department || []).map((d) => [d.key, d.late]));
+      h("td", { class: "num" }, g.ratings.bad), h("td", { class: "num" }, g.cases?.received ?? 0),
+      h("td", { class: "num" }, g.cases?.late ?? 0))));
+  // Case figures per group: a department answers for its matters' cases (their lead).
   $("department-rows").replaceChildren(...byDepartment.groups.filter((g) => g.key != null).map((g) =>
     h("tr", {}, h("th", { scope: "row" }, g.name), h("td", { class: "num" }, g.tickets.issued),
       h("td", { class: "num" }, g.tickets.served), h("td", { class: "num" }, mins(g.tickets.wait_s.p50)),
-      h("td", { class: "num" }, late.get(g.key) ?? 0))));
+      h("td", { class: "num" }, g.cases?.received ?? 0), h("td", { class: "num" }, g.cases?.decided ?? 0),
+      h("td", { class: "num" }, g.cases?.late ?? 0), h("td", { class: "num" }, pct(g.cases?.on_time_rate)))));
+  const caseMatters = byMatter.groups.filter((g) => g.key != null && g.cases
+    && (g.cases.received || g.cases.decided || g.cases.late || g.cases.in_progress));
+  $("matter-case-rows").replaceChildren(...caseMatters.map((g) =>
+    h("tr", {}, h("th", { scope: "row" }, names.get(g.name) || g.name), h("td", { class: "num" }, g.cases.received),
+      h("td", { class: "num" }, g.cases.decided), h("td", { class: "num" }, g.cases.late),
+      h("td", { class: "num" }, pct(g.cases.on_time_rate)), h("td", { class: "num" }, pct(g.cases.one_trip_rate)))));
   document.documentElement.dataset.report = "ready";
 }
 
@@ -125,6 +133,20 @@ async function download(kind) {
   link.remove();
 }
 
+function dateIn(zone) {
+  // en-CA formats as YYYY-MM-DD.
+  try {
+    return new Intl.DateTimeFormat("en-CA", { timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit" }).format(new Date());
+  } catch {
+    return new Date().toISOString().slice(0, 10);
+  }
+}
+
+async function hallToday() {
+  const answer = await getJson(`${config.api}/halls/${encodeURIComponent(hall)}`, login.token);
+  return dateIn(answer.hall?.timezone || "Asia/Shanghai");
+}
+
 async function start(who) {
   login = who;
   if (!hall) {
@@ -132,12 +154,15 @@ async function start(who) {
     hall = (halls || []).find((x) => x.id === login.staff.hall_id)?.code || halls?.[0]?.code || "";
   }
   $("hall-name").textContent = hall;
+  if (!$("day").value) $("day").value = await hallToday();
   show("main");
   await load();
 }
 
 $("kind").value = config.kind || "daily";
-$("day").value = config.day || new Date().toISOString().slice(0, 10);
+// The default day is the hall's date in the hall's time zone (rendered by the server for
+// ?hall=), never the browser's date: a manager abroad, or a browser on UTC, sees the hall's day.
+$("day").value = config.day || config.today || "";
 $("period").addEventListener("submit", (event) => {
   event.preventDefault();
   load();

@@ -166,6 +166,12 @@ def ticket_figures(
     return {"tickets": result, "ratings": ratings, "groups": groups}
 
 
+def empty_group() -> tuple[dict[str, Any], dict[str, Any]]:
+    """The ticket and rating figures of a group without tickets."""
+    bucket = _Bucket()
+    return bucket.to_dict(), bucket.ratings()
+
+
 def _key_text(key: Any) -> Any:
     return key.isoformat() if isinstance(key, date) else key
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from hall import clock
 from hall.queue.models import Ticket, TicketStep, Window
-from hall.stats.cases import case_figures
+from hall.stats.cases import case_report
 from hall.stats.figures import ticket_figures
 from hall.stats.models import BAD_SCORES, LEVEL_NAMES, REASONS, SCORE_TO_GBT, Rating
 
@@ -159,13 +159,14 @@ def stats_report(
         target_s=hall.wait_target_min * 60,
         use_rollup=use_rollup,
     )
+    cases, case_groups = case_report(session, hall, start, end, by, now=now)
     report: dict[str, Any] = {
         "hall": hall.code,
         "from": start.isoformat(),
         "to": end.isoformat(),
         "by": by,
         "tickets": figures["tickets"],
-        "cases": case_figures(session, hall, start, end, now=now),
+        "cases": cases,
         "ratings": figures["ratings"],
     }
     for name, section in SECTIONS.items():
@@ -174,8 +175,59 @@ def stats_report(
     for group in figures["groups"]:
         key, name, ratings = group.pop("key"), group.pop("name"), group.pop("ratings")
         groups.append({"key": key, "name": name, "tickets": group, "ratings": ratings})
+    if by is not None:
+        _add_case_groups(session, hall, groups, case_groups, by)
     report["groups"] = groups
     return report
+
+
+def _add_case_groups(
+    session: Session, hall: Any, groups: list[dict[str, Any]], cases: dict[Any, Any], by: str
+) -> None:
+    """Each group's case figures beside its ticket figures; a group that only cases have
+    (a clerk who took in cases but called no ticket) is added with zero ticket figures."""
+    from hall.stats.figures import _key_text, _names, empty_group
+
+    empty = case_figures_empty()
+    seen = set()
+    for group in groups:
+        raw = group["key"]
+        found = cases.get(date.fromisoformat(raw) if by == "day" and raw else raw)
+        group["cases"] = found if found is not None else dict(empty)
+        seen.add(raw)
+    extra = [(k, v) for k, v in cases.items() if _key_text(k) not in seen and _any(v)]
+    if not extra:
+        return
+    names = _names(session, hall, by)
+    for raw, figures in extra:
+        key = _key_text(raw)
+        tickets, ratings = empty_group()
+        if by == "window":
+            tickets["idle_s"] = 0
+        groups.append(
+            {
+                "key": key,
+                "name": names.get(raw, key),
+                "tickets": tickets,
+                "ratings": ratings,
+                "cases": figures,
+            }
+        )
+    groups.sort(key=lambda g: (g["key"] is None, str(g["key"]).zfill(12)))
+
+
+def _any(figures: dict[str, Any]) -> bool:
+    return any(
+        figures[k]
+        for k in ("carried_over", "received", "refused", "decided", "handed_over", "in_progress")
+    ) or bool(figures["returned"] or figures["ratings"]["count"])
+
+
+def case_figures_empty() -> dict[str, Any]:
+    """A group's case figures when none of its cases touch the range."""
+    from hall.stats.cases import Tally, _figures
+
+    return _figures(Tally())
 
 
 def open_figures(session: Session, hall: Any, now: datetime | None = None) -> dict[str, Any]:

@@ -34,14 +34,12 @@ from sqlalchemy import (
     Float,
     Integer,
     String,
-    and_,
     case,
     cast,
     delete,
     event,
     func,
     literal,
-    or_,
     select,
     type_coerce,
 )
@@ -273,31 +271,6 @@ def compute(
     dialect = session.get_bind().dialect.name
     t = Ticket
     issued = _epoch(dialect, t.issued_at)
-    wait = _epoch(dialect, t.first_called_at) - issued
-    walk = _epoch(dialect, t.started_at) - _epoch(dialect, t.called_at)
-    service = _epoch(dialect, t.finished_at) - _epoch(dialect, t.started_at)
-
-    def seconds(span: Any) -> Any:
-        return case((span >= 0, _floor(dialect, span + 0.5)), else_=None)
-
-    slot = _floor(dialect, (issued + NOISE) / 3600)
-    called_slot = _floor(dialect, (_epoch(dialect, t.first_called_at) + NOISE) / 3600)
-    late = or_(
-        wait > target_s + NOISE,
-        and_(
-            t.first_called_at.is_(None),
-            t.status != TicketStatus.CANCELLED,
-            literal(now.timestamp()) - issued > target_s,
-        ),
-    )
-    ended = func.coalesce(t.finished_at, t.no_show_at)
-    busy = case(
-        (
-            and_(t.window_id.is_not(None), t.called_at.is_not(None), ended.is_not(None)),
-            _epoch(dialect, ended) - _epoch(dialect, t.called_at),
-        ),
-        else_=None,
-    )
     in_range = (t.hall_id == hall.id, t.service_date >= wanted[0], t.service_date <= wanted[-1])
     transfers = dict(
         conn.execute(
@@ -310,25 +283,25 @@ def compute(
     zone = ZoneInfo(hall.timezone)
     offsets: dict[int, float] = {}
     busy_by: dict[date, dict[int, float]] = defaultdict(lambda: defaultdict(float))
+    # Each step time read once, as epoch seconds, and the spans worked out here: SQLite
+    # would parse each stored time again for every expression that uses it.
     ticket_rows = conn.execute(
         select(
             t.id,
             t.service_date,
-            slot,
             t.queue_id,
             t.matter_id,
             t.window_id,
             t.staff_id,
             Matter.department_id,
             type_coerce(t.status, String),
-            seconds(wait),
-            seconds(walk),
-            seconds(service),
-            case((wait <= target_s + NOISE, 1), else_=0),
-            case((late, 1), else_=0),
-            called_slot,
-            busy,
             t.estimated_wait_s,
+            issued,
+            _epoch(dialect, t.first_called_at),
+            _epoch(dialect, t.called_at),
+            _epoch(dialect, t.started_at),
+            _epoch(dialect, t.finished_at),
+            _epoch(dialect, t.no_show_at),
         )
         .outerjoin(Matter, Matter.id == t.matter_id)
         .where(*in_range)
@@ -339,13 +312,31 @@ def compute(
         TicketStatus.CANCELLED.value: I["cancelled"],
         TicketStatus.WAITING.value: I["waiting"],
     }
+    cancelled = TicketStatus.CANCELLED.value
+    now_s = now.timestamp()
+    floor = math.floor
     for row in ticket_rows:
-        (tid, day, hslot, queue, matter, window, staff, dept, status) = row[:9]
-        w_s, k_s, s_s, ok, slow, cslot, busy_s, told = row[9:]
-        error = abs(told - w_s) if told is not None and w_s is not None else None
+        (tid, day, queue, matter, window, staff, dept, status, told) = row[:9]
+        iss, first, called, begun, done, missed = row[9:]
         facts = out.get(day)
         if facts is None:
             continue
+        wait = first - iss if first is not None else None
+        w_s = floor(wait + 0.5) if wait is not None and wait >= 0 else None
+        walk = begun - called if begun is not None and called is not None else None
+        k_s = floor(walk + 0.5) if walk is not None and walk >= 0 else None
+        spent = done - begun if done is not None and begun is not None else None
+        s_s = floor(spent + 0.5) if spent is not None and spent >= 0 else None
+        ok = 1 if wait is not None and wait <= target_s + NOISE else 0
+        slow = (
+            1
+            if (wait is not None and wait > target_s + NOISE)
+            or (first is None and status != cancelled and now_s - iss > target_s)
+            else 0
+        )
+        hslot = floor((iss + NOISE) / 3600)
+        cslot = floor((first + NOISE) / 3600) if first is not None else None
+        error = abs(told - w_s) if told is not None and w_s is not None else None
         hour = local_hour(hslot, zone, offsets)
         keys = (None, queue, matter, window, staff, dept, hour)
         where = status_index.get(status)
@@ -368,12 +359,13 @@ def compute(
                 f.walk[0].append(k_s)
             if s_s is not None:
                 f.service[0].append(s_s)
-        if cslot is not None or status != TicketStatus.CANCELLED.value:
+        if cslot is not None or status != cancelled:
             last = 24 if cslot is None else hour + (cslot - hslot)
             for h in range(hour, min(last, 24)):
                 facts.backlog[h] = facts.backlog.get(h, 0) + 1
-        if busy_s is not None:
-            busy_by[day][window] += busy_s
+        ended = done if done is not None else missed
+        if window is not None and called is not None and ended is not None:
+            busy_by[day][window] += ended - called
     r = Rating
     rated: dict[date, set[int]] = defaultdict(set)
     rating_slot = _floor(dialect, (issued + NOISE) / 3600)
@@ -394,7 +386,9 @@ def compute(
             r.appeal,
         )
         .join(t, t.id == r.ticket_id)
-        .where(r.hall_id == hall.id, *in_range)
+        # A ticket is rated after it was issued: the ratings' index (hall, at) bounds the read.
+        .where(r.hall_id == hall.id, r.at >= day_bounds(wanted[0], wanted[0], hall.timezone)[0])
+        .where(*in_range)
     ):
         tid, day, hslot, queue, matter, window, staff, dept, score, called, outcome = row[:11]
         fixed, appeal = row[11:]
@@ -628,11 +622,92 @@ def facts_for(
     missing = [d for d in closed if d not in stored]
     fresh = compute(session, hall, missing, now=now, target_s=target_s)
     needed = ("total",) + ((by,) if by in DIMS else ())
-    fresh.update(compute(session, hall, live, now=now, target_s=target_s, dims=needed))
+    fresh.update(live_facts(session, hall, live, now=now, target_s=target_s, dims=needed))
     if missing:
         prints = fingerprints(session, hall, missing[0], missing[-1], only=missing)
         store_later(session, hall, {d: fresh[d] for d in missing}, prints, target_s)
     return {**stored, **fresh}
+
+
+# The live days' facts (today), kept a few seconds per process: a board or report page that
+# asks for several groupings at once, or managers refreshing, count today once. An entry
+# goes when an event of its hall is published here (hall/events.py: AFTER_PUBLISH) or a
+# ticket, rating or step of its hall is written through a session; changes made by another
+# process show within the time to live (HALL_STATS_LIVE_TTL_S, default 5 s; 0: no cache).
+_LIVE: dict[tuple[Any, ...], tuple[float, DayFacts]] = {}
+_LIVE_MAX = 256
+
+
+def live_ttl() -> float:
+    from flask import current_app, has_app_context
+
+    if not has_app_context():
+        return 0.0
+    return float(current_app.config.get("STATS_LIVE_TTL_S", 5))
+
+
+def live_facts(
+    session: Session,
+    hall: Any,
+    days: list[date],
+    *,
+    now: datetime,
+    target_s: int,
+    dims: tuple[str, ...],
+) -> dict[date, DayFacts]:
+    """The live days' facts, from the short cache when fresh, else counted (and kept)."""
+    import time as _time
+
+    ttl = live_ttl()
+    if not days:
+        return {}
+    if ttl <= 0:
+        return compute(session, hall, days, now=now, target_s=target_s, dims=dims)
+    where = str(session.get_bind().url)
+    clock_now = _time.monotonic()
+    out: dict[date, DayFacts] = {}
+    todo = []
+    for day in days:
+        # The figures that depend on the clock (never-called tickets past the target, a
+        # window's open time) move with now: an entry serves only the minute it was made in.
+        key = (where, hall.id, day, dims, target_s, int(now.timestamp() // 60))
+        hit = _LIVE.get(key)
+        if hit is not None and hit[0] > clock_now:
+            out[day] = hit[1]
+        else:
+            todo.append(day)
+    if todo:
+        fresh = compute(session, hall, todo, now=now, target_s=target_s, dims=dims)
+        if len(_LIVE) > _LIVE_MAX:
+            _LIVE.clear()
+        for day, facts in fresh.items():
+            key = (where, hall.id, day, dims, target_s, int(now.timestamp() // 60))
+            _LIVE[key] = (clock_now + ttl, facts)
+        out.update(fresh)
+    return out
+
+
+def forget_live(hall_id: int | None = None) -> None:
+    """Drop the cached live facts of a hall (all halls when None)."""
+    if hall_id is None:
+        _LIVE.clear()
+        return
+    for key in [k for k in _LIVE if k[1] == hall_id]:
+        _LIVE.pop(key, None)
+
+
+def _on_publish(event: Any) -> None:
+    forget_live(event.hall_id)
+
+
+def _install() -> None:
+    from hall.events import AFTER_PUBLISH
+
+    if _on_publish not in AFTER_PUBLISH:
+        AFTER_PUBLISH.append(_on_publish)
+
+
+_install()
 
 
 def store_later(
@@ -699,6 +774,8 @@ def _past_days(session: Session) -> set[tuple[int, date]]:
                         touched.add((window.hall_id, obj.at.date() + timedelta(days=d)))
         if not touched:
             return touched
+        for hall_id, _day in touched:
+            forget_live(hall_id)
         refs = cache.of(session)
         past = set()
         for hall_id, day in touched:

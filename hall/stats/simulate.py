@@ -1,13 +1,17 @@
 """`hall simulate`: a hall day played against a running hub through its real REST API.
 
-Residents arrive by hour (a morning and an afternoon peak) at the kiosk; window clerks open
-their windows, call, start and finish, with walks, service times per matter, no-shows,
-transfers, cases taken in (some with documents missing: 补正), and ratings at the evaluator
-(some 差评, with a reason). The day runs on a simulated clock ``speed`` times faster than
-real time: the hub stamps real times, so a day at speed 60 fills eight real minutes and
-the board, the reports and the estimated-wait error fill as it goes.
+Residents arrive by hour (a morning and an afternoon peak) at the kiosk, some with a priority
+class (elderly, disabled…); window clerks open their windows, call, start and finish over the
+``/counter`` Socket.IO namespace as the counter page does (docs/api.md), with walks, service
+times per matter, no-shows, transfers, cases taken in over REST (some with documents missing:
+补正), and ratings at the evaluator (some 差评, with a reason). A manager follows up every
+差评: the call-back, then 立行立改, 限期整改 (then fixed) or 解释说明. The day runs on a simulated
+clock ``speed`` times faster than real time: the hub stamps real times, so a day at speed 60
+fills eight real minutes and the board, the reports and the estimated-wait error fill as it
+goes.
 
-Only the standard library talks to the hub (urllib), so the command needs nothing more.
+The kiosk, the evaluator and the manager use REST (urllib); the clerks a Socket.IO client
+each (python-socketio), every action acked.
 """
 
 from __future__ import annotations
@@ -45,6 +49,8 @@ class Day:
     transfer: float = 0.03
     case: float = 0.15
     rated: float = 0.35
+    priority: float = 0.08  # arrivals with a priority class (when the hall has one)
+    bad: float = 0.06  # of the ratings, 差评
     mean_service_s: float = 420.0
     counts: Counter = field(default_factory=Counter)
 
@@ -79,9 +85,39 @@ class Hub:
         return body["token"]
 
 
+class CounterPage:
+    """One clerk's counter page: a Socket.IO client on ``/counter``; each window action is a
+    message answered with an ack (``{"ok": true, "window", "ticket"}`` or an error)."""
+
+    def __init__(self, url: str, token: str, hall: str) -> None:
+        import socketio  # python-socketio's client (a dependency of the hub)
+
+        self.client = socketio.Client(reconnection=False)
+        try:
+            self.client.connect(
+                url.rstrip("/"),
+                namespaces=["/counter"],
+                auth={"token": token, "hall": hall},
+                transports=["websocket"],
+                wait_timeout=15,
+            )
+        except socketio.exceptions.ConnectionError as err:
+            raise RuntimeError(f"cannot open the /counter socket: {err}") from None
+
+    def act(self, verb: str, window_id: int, **data: Any) -> tuple[bool, Any]:
+        answer = self.client.call(
+            verb, {"window": window_id, **data}, namespace="/counter", timeout=15
+        )
+        answer = answer or {}
+        return bool(answer.get("ok")), answer
+
+    def close(self) -> None:
+        self.client.disconnect()
+
+
 def play(day: Day, *, sleep: Callable[[float], None] = time.sleep, say=print) -> Counter:
-    """Play the day; what happened, counted (issued, served, no_show, transfers, cases,
-    ratings, bad ratings, refused calls)."""
+    """Play the day; what happened, counted (issued, priority, served, no_show, transfers,
+    cases, ratings, bad ratings, their follow-ups, refused calls)."""
     rng = random.Random(day.seed)
     hub = Hub(day.url)
     kiosk = day.kiosk_token or f"demo-kiosk-{day.hall}"
@@ -90,19 +126,21 @@ def play(day: Day, *, sleep: Callable[[float], None] = time.sleep, say=print) ->
     if status != 200:
         raise RuntimeError(f"no such hall: {day.hall}")
     matters = list(body["matters"])
+    _, about = hub.call("GET", f"/halls/{day.hall}")
+    classes = ((about or {}).get("hall") or {}).get("priority_classes") or []
+    classes = [c if isinstance(c, str) else c.get("code") for c in classes]
+    classes = [c for c in classes if c and c != "appointment"]
     # Residents come for what the staffed windows serve (a matter nobody serves would wait).
     _, listed = hub.call("GET", f"/halls/{day.hall}/windows")
-    served = {
-        q
-        for w in (listed or {}).get("windows", [])
-        if w["number"] in day.windows
-        for q in w["queues"]
-    }
+    windows = (listed or {}).get("windows", [])
+    window_ids = {w["number"]: w["id"] for w in windows}
+    served = {q for w in windows if w["number"] in day.windows for q in w["queues"]}
     matters = [m for m in matters if m["queue"] in served] or matters
     queues = sorted({m["queue"] for m in matters})  # transfers go to a served queue too
     matter_ids = {m["code"]: m["id"] for m in matters}
     clerks = {w: hub.login(f"window{w}", day.password) for w in day.windows}
     counts = day.counts
+    bad_ratings: list[int] = []
     events: list[tuple[float, int, str, dict[str, Any]]] = []
     order = 0
 
@@ -116,64 +154,109 @@ def play(day: Day, *, sleep: Callable[[float], None] = time.sleep, say=print) ->
         for _ in range(n):
             at(i * 3600 + rng.uniform(0, 3600), "arrive")
     end = len(day.hours) * 3600
-    for w in day.windows:
-        hub.call("POST", f"/windows/{w}/open", token=clerks[w])
-        at(rng.uniform(0, 120), "free", window=w)
-    started = time.monotonic()
-    while events:
-        t, _, kind, data = heapq.heappop(events)
-        ahead = t / day.speed - (time.monotonic() - started)
-        if ahead > 0:
-            sleep(ahead)
-        w = data.get("window")
-        token = clerks.get(w, "")
-        if kind == "arrive":
-            matter = rng.choice(matters)
-            status, _ = hub.call(
-                "POST", f"/halls/{day.hall}/tickets", {"matter": matter["code"]}, kiosk
-            )
-            counts["issued" if status == 201 else "refused_issue"] += 1
-        elif kind == "free":
-            status, body = hub.call("POST", f"/windows/{w}/call-next", token=token)
-            ticket = (body or {}).get("ticket") if status == 200 else None
-            if not ticket:
-                # Nobody waits: look again soon, unless the day is over and nobody else comes.
-                if t < end or any(k == "arrive" for _, _, k, _ in events):
-                    at(t + 30, "free", window=w)
-            elif rng.random() < day.no_show:
-                at(t + 120, "no_show", window=w)
-            else:
-                at(t + rng.uniform(20, 120), "start", window=w, ticket=ticket)
-        elif kind == "no_show":
-            hub.call("POST", f"/windows/{w}/no-show", token=token)
-            counts["no_show"] += 1
-            at(t + 5, "free", window=w)
-        elif kind == "start":
-            hub.call("POST", f"/windows/{w}/start", token=token)
-            if rng.random() < day.case:
-                _take_case(hub, rng, token, data["ticket"], matter_ids, counts)
-            at(
-                t + rng.expovariate(1 / day.mean_service_s),
-                "finish",
-                window=w,
-                ticket=data["ticket"],
-            )
-        elif kind == "finish":
-            others = [q for q in queues if q != data["ticket"].get("queue")]
-            if others and rng.random() < day.transfer:
-                hub.call("POST", f"/windows/{w}/transfer", {"queue": rng.choice(others)}, token)
-                counts["transfers"] += 1
-            else:
-                status, _ = hub.call("POST", f"/windows/{w}/finish", token=token)
-                if status == 200:
+    counters = {w: CounterPage(day.url, clerks[w], day.hall) for w in day.windows}
+
+    def act(w: str, verb: str, **data: Any) -> dict[str, Any] | None:
+        """A window action over the clerk's socket; the ack's answer, or None (refused)."""
+        ok, answer = counters[w].act(verb, window_ids[w], **data)
+        if not ok:
+            counts["refused_" + verb] += 1
+        return answer if ok else None
+
+    try:
+        for w in day.windows:
+            act(w, "open_window")
+            at(rng.uniform(0, 120), "free", window=w)
+        started = time.monotonic()
+        while events:
+            t, _, kind, data = heapq.heappop(events)
+            ahead = t / day.speed - (time.monotonic() - started)
+            if ahead > 0:
+                sleep(ahead)
+            w = data.get("window")
+            if kind == "arrive":
+                matter = rng.choice(matters)
+                body = {"matter": matter["code"]}
+                if classes and rng.random() < day.priority:
+                    body["priority"] = rng.choice(classes)
+                status, _ = hub.call("POST", f"/halls/{day.hall}/tickets", body, kiosk)
+                counts["issued" if status == 201 else "refused_issue"] += 1
+                if status == 201 and "priority" in body:
+                    counts["priority"] += 1
+            elif kind == "free":
+                answer = act(w, "call_next")
+                ticket = (answer or {}).get("ticket")
+                if not ticket:
+                    # Nobody waits: look again soon, unless the day is over and nobody comes.
+                    if t < end or any(k == "arrive" for _, _, k, _ in events):
+                        at(t + 30, "free", window=w)
+                elif rng.random() < day.no_show:
+                    at(t + 120, "no_show", window=w)
+                else:
+                    at(t + rng.uniform(20, 120), "start", window=w, ticket=ticket)
+            elif kind == "no_show":
+                if act(w, "no_show") is not None:
+                    counts["no_show"] += 1
+                at(t + 5, "free", window=w)
+            elif kind == "start":
+                act(w, "start")
+                if rng.random() < day.case:
+                    _take_case(hub, rng, clerks[w], data["ticket"], matter_ids, counts)
+                at(
+                    t + rng.expovariate(1 / day.mean_service_s),
+                    "finish",
+                    window=w,
+                    ticket=data["ticket"],
+                )
+            elif kind == "finish":
+                others = [q for q in queues if q != data["ticket"].get("queue")]
+                if others and rng.random() < day.transfer:
+                    if act(w, "transfer", queue=rng.choice(others)) is not None:
+                        counts["transfers"] += 1
+                elif act(w, "finish") is not None:
                     counts["served"] += 1
                     if rng.random() < day.rated:
-                        _rate(hub, rng, evaluator, data["ticket"]["id"], counts)
-            at(t + 10, "free", window=w)
-    for w in day.windows:
-        hub.call("POST", f"/windows/{w}/close", token=clerks[w])
+                        _rate(hub, rng, day, evaluator, data["ticket"]["id"], counts, bad_ratings)
+                at(t + 10, "free", window=w)
+        for w in day.windows:
+            act(w, "close_window")
+    finally:
+        for counter in counters.values():
+            counter.close()
+    _follow_up(hub, rng, day, bad_ratings, counts)
     say("模拟结束 / day played: " + ", ".join(f"{name} {n}" for name, n in sorted(counts.items())))
     return counts
+
+
+def _follow_up(
+    hub: Hub, rng: random.Random, day: Day, bad_ratings: list[int], counts: Counter
+) -> None:
+    """A manager calls every 差评 back, then settles it: 立行立改, 限期整改 (and fixed) or
+    解释说明 (the share of each as a hall might see it)."""
+    if not bad_ratings:
+        return
+    manager = hub.login("manager", day.password)
+    for rating_id in bad_ratings:
+        outcome = rng.choices(("fixed_at_once", "fix_by_deadline", "explained"), (5, 3, 2))[0]
+        status, _ = hub.call(
+            "POST",
+            f"/ratings/{rating_id}/follow-up",
+            {"callback": True, "outcome": outcome, "note": "模拟回访 / simulated call-back"},
+            manager,
+        )
+        if status != 200:
+            counts["refused_follow_up"] += 1
+            continue
+        counts["called_back"] += 1
+        if outcome == "fix_by_deadline":
+            status, _ = hub.call(
+                "POST",
+                f"/ratings/{rating_id}/follow-up",
+                {"fixed": True, "note": "已整改 / fixed"},
+                manager,
+            )
+        if status == 200:
+            counts["fixed"] += 1
 
 
 def _poisson(rng: random.Random, mean: float) -> int:
@@ -210,12 +293,26 @@ def _take_case(
     counts["cases" if status == 201 else "cases_refused"] += 1
 
 
-def _rate(hub: Hub, rng: random.Random, evaluator: str, ticket_id: int, counts: Counter) -> None:
-    score = rng.choices((5, 4, 3, 2, 1), (60, 25, 9, 4, 2))[0]
+def _rate(
+    hub: Hub,
+    rng: random.Random,
+    day: Day,
+    evaluator: str,
+    ticket_id: int,
+    counts: Counter,
+    bad_ratings: list[int],
+) -> None:
+    """A rating at the evaluator; a 差评 (``day.bad`` of them) with a reason."""
+    if rng.random() < day.bad:
+        score = rng.choice((2, 1))
+    else:
+        score = rng.choices((5, 4, 3), (62, 26, 10))[0]
     body: dict[str, Any] = {"score": score}
     if score <= 2:
         body["reasons"] = [rng.choice(("wait", "slow", "unclear"))]
-    status, _ = hub.call("POST", f"/tickets/{ticket_id}/rating", body, evaluator)
+    status, answer = hub.call("POST", f"/tickets/{ticket_id}/rating", body, evaluator)
     if status == 201:
         counts["ratings"] += 1
-        counts["bad_ratings"] += 1 if score <= 2 else 0
+        if score <= 2:
+            counts["bad_ratings"] += 1
+            bad_ratings.append(answer["rating"]["id"])

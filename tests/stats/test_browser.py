@@ -174,6 +174,9 @@ def test_the_daily_report_draws_its_charts_and_prints(hub, browser):
     assert page.locator("#chart-matter svg rect.bar").count() >= 1
     assert page.locator("#chart-level svg circle.dot").count() >= 1
     assert "日报" in page.text_content("#report-title")
+    # The demo's open cases, per matter, from the same answer's case groups.
+    assert page.locator("#matter-case-rows tr").count() >= 1
+    assert "各事项办件" in page.content()
     assert "各时段等候时间" in page.content() and "Wait by hour" in page.content()
     page.screenshot(path="/tmp/report-daily.png", full_page=True)
     with page.expect_download() as download:
@@ -188,4 +191,49 @@ def test_the_daily_report_draws_its_charts_and_prints(hub, browser):
     page.wait_for_selector("html[data-report='ready']")
     page.wait_for_selector("#report-title >> text=月报")
     page.screenshot(path="/tmp/report-monthly.png", full_page=True)
+    context.close()
+
+
+def test_the_report_opens_on_the_halls_date_not_the_browsers(hub, browser):
+    """A browser in another time zone (and on another date) opens the report on the hall's
+    day: rendered by the server for ?hall=, and in the hall's zone when the hall comes from
+    the login."""
+    from datetime import UTC, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    hall_day = datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()
+    context = browser.new_context(
+        locale="zh-CN", timezone_id="Pacific/Honolulu", viewport={"width": 1366, "height": 768}
+    )
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    # The browser's clock two days behind: its own date (local or UTC) is never the hall's.
+    page.clock.set_fixed_time(datetime.now(UTC) - timedelta(days=2))
+    page.goto(f"{hub.url}/board/report?hall=kuancheng&kind=daily")
+    assert page.locator("#day").input_value() == hall_day
+    page.fill("input[name=username]", "manager")
+    page.fill("input[name=password]", "demo123")
+    page.click("#login-form button[type=submit]")
+    page.wait_for_selector("html[data-report='ready']")
+    assert page.text_content("#period-text").strip() == hall_day
+    context.close()
+
+    # No hall in the address: the hall comes with the login, its date from its own zone.
+    # The browser's zone is one whose date differs from the hall's right now (UTC+14 or -10).
+    zone = next(
+        z
+        for z in ("Pacific/Kiritimati", "Pacific/Honolulu")
+        if datetime.now(ZoneInfo(z)).date().isoformat() != hall_day
+    )
+    context = browser.new_context(
+        locale="zh-CN", timezone_id=zone, viewport={"width": 1366, "height": 768}
+    )
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    page.goto(f"{hub.url}/board/report?kind=daily")
+    page.fill("input[name=username]", "manager")
+    page.fill("input[name=password]", "demo123")
+    page.click("#login-form button[type=submit]")
+    page.wait_for_selector("html[data-report='ready']")
+    assert page.locator("#day").input_value() == hall_day
     context.close()

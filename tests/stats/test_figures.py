@@ -164,6 +164,7 @@ def test_groups_by_queue_window_and_hour(client, day):
     hours = {
         g["key"]: g["tickets"]["issued"]
         for g in client.get(url + "hour", headers=manager).json["groups"]
+        if g["tickets"]["issued"]  # the demo's cases open then add their hours of intake
     }
     assert hours == {9: 3, 10: 2}
     days = client.get(url + "day", headers=manager).json["groups"]

@@ -23,12 +23,32 @@ def hub(tmp_path_factory):
     server.stop()
 
 
-def test_a_compressed_day_fills_the_figures(hub):
+def test_a_compressed_day_fills_the_figures(hub, monkeypatch):
     day = simulate.Day(
-        url=hub.url, hall="kuancheng", speed=7200, per_hour=10, hours=(9, 10), windows=("1", "2")
+        url=hub.url,
+        hall="kuancheng",
+        speed=7200,
+        per_hour=10,
+        hours=(9, 10),
+        windows=("1", "2"),
+        priority=0.3,
+        rated=0.8,
+        bad=0.4,
     )
+    paths = []
+    rest = simulate.Hub.call
+
+    def call(self, method, path, body=None, token=""):
+        paths.append(path)
+        return rest(self, method, path, body, token)
+
+    monkeypatch.setattr(simulate.Hub, "call", call)
     said = []
     counts = simulate.play(day, say=said.append)
+    # The clerks' window actions went over the /counter socket, acked; none over REST.
+    assert not [p for p in paths if p.startswith("/windows/")]
+    assert not [k for k in counts if k.startswith("refused_")], counts
+    assert counts["priority"] >= 1
     assert counts["issued"] >= 8 and counts["served"] >= 1
     # The windows serve until nobody waits: everyone was served, missed or moved on.
     assert counts["served"] + counts["no_show"] + counts["transfers"] >= counts["issued"]
@@ -46,6 +66,11 @@ def test_a_compressed_day_fills_the_figures(hub):
     assert tickets["estimated"] >= 1 and tickets["estimate_mae_s"] is not None
     assert report["ratings"]["count"] == counts["ratings"]
     assert report["cases"]["received"] >= counts["cases"]
+    # Every 差评 was called back and settled (立行立改, 解释说明, or 限期整改 then fixed).
+    ratings = report["ratings"]
+    assert ratings["bad"] == counts["bad_ratings"] >= 1
+    assert ratings["called_back"] == counts["called_back"] == ratings["bad"]
+    assert ratings["callback_rate"] == 1.0 and ratings["fixed_rate"] == 1.0
 
 
 def test_the_command_refuses_an_unknown_hall(hub):

@@ -60,6 +60,11 @@ DEFAULTS: dict[str, Any] = {
     # a ticket ("I'll be late" is one of them).
     "DEFER_PLACES": 3,
     "DEFER_MAX": 2,
+    # Booking from the phone: bookings made per client address (the number of open bookings
+    # per phone number, the slots and the window are the hall's, in its configuration), and
+    # whether a phone number must be given (it is what that per-number limit counts).
+    "BOOKING_LIMIT": "10 per minute;30 per hour",
+    "BOOKING_PHONE_REQUIRED": True,
 }
 
 ENV_KEYS = (
@@ -88,6 +93,8 @@ ENV_KEYS = (
     "BOARD_SWEEP_S",
     "DEFER_PLACES",
     "DEFER_MAX",
+    "BOOKING_LIMIT",
+    "BOOKING_PHONE_REQUIRED",
 )
 FALSE = ("0", "false", "no", "off")
 
@@ -113,7 +120,7 @@ def load(config: dict[str, Any] | None) -> dict[str, Any]:
                 merged[key] = float(value)
             elif key in ("PRINT_POLL_S", "SOCKET_SWEEP_S", "CASE_SWEEP_S", "BOARD_SWEEP_S"):
                 merged[key] = float(value)
-            elif key == "PRINT_WORKER":
+            elif key in ("PRINT_WORKER", "BOOKING_PHONE_REQUIRED"):
                 merged[key] = value.strip().lower() not in FALSE
             else:
                 merged[key] = value

@@ -443,7 +443,7 @@ def booking_slots(code: str, query: dict) -> dict:
         if query["date"] is not None:
             if query["date"] not in days:
                 raise BadRequest(
-                    "该日不可预约:须为明天起 "
+                    "该日不可预约：须为明天起 "
                     f"{hall.booking_days} 天内的工作日 / that day cannot be booked: pick a "
                     f"working day from tomorrow to {hall.booking_days} days ahead",
                     code="not_bookable_day",

@@ -97,13 +97,13 @@ def check_in(
     local = clock.local(appointment.starts_at, hall.timezone).strftime("%H:%M")
     if at < appointment.starts_at - EARLY:
         raise Conflict(
-            f"签到过早,请于 {local} 前一小时内签到 / too early: check in within an hour "
+            f"签到过早，请于 {local} 前一小时内签到 / too early: check in within an hour "
             f"before {local}",
             code="too_early",
         )
     if at > appointment.starts_at + LATE:
         raise Conflict(
-            f"预约时间 {local} 已过,请重新取号 / the {local} slot has passed; please take a ticket",
+            f"预约时间 {local} 已过，请重新取号 / the {local} slot has passed; please take a ticket",
             code="too_late",
         )
     priority = "appointment" if "appointment" in hall.priority_classes else None
@@ -329,7 +329,7 @@ def book_by_phone(
     today = clock.service_date(at, hall.timezone)
     if day <= today:
         raise BadRequest(
-            "请预约明天及以后的日期;今天请直接取号 / book from tomorrow on; for today take a ticket",
+            "请预约明天及以后的日期；今天请直接取号 / book from tomorrow on; for today take a ticket",
             code="slot_today",
         )
     if (day - today).days > hall.booking_days:
@@ -360,7 +360,7 @@ def book_by_phone(
         )
         if held >= hall.booking_per_phone:
             raise Conflict(
-                f"该号码已有 {held} 个未到期的预约,请先取消一个 / this number already holds "
+                f"该号码已有 {held} 个未到期的预约，请先取消一个 / this number already holds "
                 f"{held} open bookings; cancel one first",
                 code="booking_limit",
             )

@@ -206,3 +206,33 @@ def test_optional_phone_when_the_hub_allows_it(sqlite_url, now):
     made = book(app.test_client(), "2026-09-29T09:00:00+08:00", None)
     assert made.status_code == 201 and made.json["booking"]["phone"] is None
     db.engine(app).dispose()
+
+
+def test_slot_length_and_capacity_come_from_the_hall_and_the_matter(lite_app, now):
+    client = lite_app.test_client()
+    with lite_app.app_context(), db.unit_of_work() as s:
+        f.hall(s, "kuancheng").booking_slot_min = 60
+        f.matter(s, "re-02", "kuancheng").booking_capacity = 1
+        f.matter(s, "re-03", "kuancheng").booking_capacity = 0
+    hourly = client.get(SLOTS, query_string={"matter": "re-01", "date": "2026-09-29"}).json
+    assert hourly["slot_min"] == 60
+    assert [s["time"] for s in hourly["days"][0]["slots"]] == [
+        "09:00",
+        "10:00",
+        "11:00",
+        "13:30",
+        "14:30",
+        "15:30",
+    ]
+    one = client.get(SLOTS, query_string={"matter": "re-02", "date": "2026-09-29"}).json
+    assert one["capacity"] == 1 and one["days"][0]["slots"][0]["free"] == 1
+    assert book(client, "2026-09-29T09:00:00+08:00", matter="re-02").status_code == 201
+    full = book(client, "2026-09-29T09:00:00+08:00", "13900000001", matter="re-02")
+    assert full.json["error"]["code"] == "slot_full"
+    none = client.get(SLOTS, query_string={"matter": "re-03", "date": "2026-09-29"}).json
+    assert none["capacity"] == 0 and none["days"][0]["slots"] == []
+    refused = book(client, "2026-09-29T09:00:00+08:00", matter="re-03")
+    assert refused.status_code == 409 and refused.json["error"]["code"] == "not_bookable"
+    with lite_app.app_context(), db.unit_of_work() as s:
+        f.hall(s, "kuancheng").booking_days = 0
+    assert client.get(SLOTS, query_string={"matter": "re-01"}).status_code == 403

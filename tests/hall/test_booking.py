@@ -236,3 +236,31 @@ def test_slot_length_and_capacity_come_from_the_hall_and_the_matter(lite_app, no
     with lite_app.app_context(), db.unit_of_work() as s:
         f.hall(s, "kuancheng").booking_days = 0
     assert client.get(SLOTS, query_string={"matter": "re-01"}).status_code == 403
+
+
+def test_an_admin_sets_the_booking_settings_and_bad_values_are_refused(lite_app, now):
+    from tests.conftest import login
+
+    client = lite_app.test_client()
+    admin = login(client, "admin")
+    hall = client.patch(
+        "/api/v1/admin/halls/kuancheng",
+        json={"booking_slot_min": 45, "booking_per_phone": 1},
+        headers=admin,
+    )
+    assert hall.status_code == 200, hall.json
+    with lite_app.app_context(), db.unit_of_work(readonly=True) as s:
+        matter_id = f.matter(s, "re-01", "kuancheng").id
+    matter = client.patch(
+        f"/api/v1/admin/matters/{matter_id}", json={"booking_capacity": 1}, headers=admin
+    )
+    assert matter.status_code == 200, matter.json
+    listed = client.get(SLOTS, query_string={"matter": "re-01", "date": "2026-09-29"}).json
+    assert listed["slot_min"] == 45 and listed["capacity"] == 1
+    assert [s["time"] for s in listed["days"][0]["slots"]][:3] == ["09:00", "09:45", "10:30"]
+    assert book(client, "2026-09-29T09:45:00+08:00").status_code == 201
+    limit = book(client, "2026-09-29T10:30:00+08:00")
+    assert limit.status_code == 409 and limit.json["error"]["code"] == "booking_limit"
+    for body in ({"booking_slot_min": 1}, {"booking_days": -1}, {"booking_per_phone": 0}):
+        refused = client.patch("/api/v1/admin/halls/kuancheng", json=body, headers=admin)
+        assert refused.status_code == 400, body

@@ -132,6 +132,7 @@ async function submit(event) {
       if (response.status === 409) loadSlots();
       return;
     }
+    remember(body.booking);
     location.assign(body.booking.url);
   } catch {
     showError(tr("The hub is unreachable; try again shortly."));
@@ -140,6 +141,47 @@ async function submit(event) {
   }
 }
 
+// The secret links of this phone's bookings (localStorage), offered again while they hold.
+const KEY = `onewindow.bookings.${app.dataset.hall}`;
+
+function stored() {
+  try {
+    return JSON.parse(localStorage.getItem(KEY) || "[]");
+  } catch {
+    return [];
+  }
+}
+
+function remember(booking) {
+  const kept = stored().filter((b) => Date.parse(b.until) > Date.now());
+  kept.push({ url: booking.url, until: booking.check_in_until });
+  try {
+    localStorage.setItem(KEY, JSON.stringify(kept.slice(-10)));
+  } catch {
+    // Private browsing may refuse storage: the booking's page itself is what counts.
+  }
+}
+
+async function showMine() {
+  const list = $("my-bookings-list");
+  for (const item of stored().filter((b) => Date.parse(b.until) > Date.now())) {
+    const token = new URL(item.url, location.href).pathname.split("/").pop();
+    try {
+      const response = await fetch(`/api/v1/bookings/${encodeURIComponent(token)}`, { cache: "no-store" });
+      if (!response.ok) continue;
+      const { booking } = await response.json();
+      if (booking.status !== "booked") continue;
+      const day = booking.starts_at.slice(5, 10).replace("-", "/");
+      const text = `${booking.matter_name} · ${day} ${booking.starts_at.slice(11, 16)}`;
+      list.append(h("li", {}, h("a", { href: item.url, class: "mine-booking" }, text)));
+      $("my-bookings").hidden = false;
+    } catch {
+      // Offline: nothing to offer now.
+    }
+  }
+}
+
+showMine();
 $("book-matter").addEventListener("change", loadSlots);
 $("book-day").addEventListener("change", showSlots);
 $("book-form").addEventListener("submit", submit);

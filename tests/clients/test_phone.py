@@ -282,6 +282,14 @@ def test_a_resident_books_a_later_day_views_and_cancels_it_on_a_360_px_phone(hub
     booking = requests.get(f"{hub.url}/api/v1/bookings/{token}", timeout=10).json()["booking"]
     assert booking["code"] == code and booking["status"] == "booked"
 
+    # Back on the booking page, this phone offers its booking's link again.
+    phone.goto(f"{hub.url}/m/kuancheng/book")
+    phone.wait_for_selector("#my-bookings:not([hidden])")
+    assert time_text in phone.text_content("#my-bookings")
+    assert serious(phone) == [], "this phone's bookings"
+    phone.click(".mine-booking")
+    phone.wait_for_url(f"**/b/{token}")
+
     phone.click("#cancel-booking")
     phone.wait_for_selector("#cancel-booking-dialog[open]")
     assert serious(phone) == [], "cancel dialog"
@@ -296,6 +304,10 @@ def test_a_resident_books_a_later_day_views_and_cancels_it_on_a_360_px_phone(hub
     assert "此预约已取消" in phone.text_content("#booking-state")
     assert phone.locator("#booking-qr").count() == 0
     assert serious(phone) == [], "cancelled"
+    phone.goto(f"{hub.url}/m/kuancheng/book")
+    phone.wait_for_selector("#book-matter")
+    phone.wait_for_load_state("networkidle")
+    assert phone.is_hidden("#my-bookings")  # a cancelled booking is not offered
 
 
 def expect_text(page, selector: str, text: str) -> None:

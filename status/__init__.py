@@ -158,18 +158,9 @@ def book(code: str) -> tuple[str, int] | str:
         hall = _hall_or_none(session, code)
         if hall is None:
             return render_template("status/missing.html"), 404
-        catalogue = []
-        if appointments.bookable(hall):
-            for category in presenters.phone_catalogue(session, hall):
-                matters = [
-                    m
-                    for m in category["matters"]
-                    if appointments.slot_capacity(
-                        hall, lookup.matter_in_hall(session, hall, m["code"])
-                    )
-                ]
-                if matters:
-                    catalogue.append({**category, "matters": matters})
+        catalogue = (
+            appointments.bookable_matters(session, hall) if appointments.bookable(hall) else []
+        )
         return render_template(
             "status/book.html",
             hall=hall,

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from hall import access, calendar, clock
 from hall.access import Permission
@@ -191,7 +191,11 @@ def slot_length(hall: Hall, matter: Matter) -> timedelta:
 
 
 def slot_capacity(hall: Hall, matter: Matter) -> int:
-    """Bookings one slot of the matter takes (its own, else the hall's); 0: not bookable."""
+    """Bookings one slot of the matter takes (its own, else the hall's); 0: not bookable.
+
+    Pickup lines are never booked: their tickets come with a case's result."""
+    if matter.queue.kind == "pickup":
+        return 0
     if matter.booking_capacity is not None:
         return max(0, matter.booking_capacity)
     return max(0, hall.booking_capacity)
@@ -200,6 +204,28 @@ def slot_capacity(hall: Hall, matter: Matter) -> int:
 def bookable(hall: Hall) -> bool:
     """Whether residents may book this hall's matters from the phone."""
     return bool(hall.allow_phone_tickets and hall.booking_days > 0)
+
+
+def bookable_matters(session: Session, hall: Hall) -> list[dict[str, Any]]:
+    """The matters booked in advance, by category (pickup lines left out, as on /m/<hall>)."""
+    matters = session.scalars(
+        select(Matter)
+        .options(joinedload(Matter.queue))
+        .where(Matter.hall_id == hall.id, Matter.active.is_(True))
+        .order_by(Matter.category, Matter.id)
+    ).all()
+    categories: dict[str, dict[str, Any]] = {}
+    for matter in matters:
+        if not slot_capacity(hall, matter):
+            continue
+        category = categories.setdefault(
+            matter.category,
+            {"name": matter.category, "name_en": matter.category_en, "matters": []},
+        )
+        category["matters"].append(
+            {"code": matter.code, "name": matter.name, "name_en": matter.name_en}
+        )
+    return list(categories.values())
 
 
 def booking_days(hall: Hall, at: datetime) -> list[date]:

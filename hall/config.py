@@ -65,6 +65,8 @@ DEFAULTS: dict[str, Any] = {
     # whether a phone number must be given (it is what that per-number limit counts).
     "BOOKING_LIMIT": "10 per minute;30 per hour",
     "BOOKING_PHONE_REQUIRED": True,
+    # Days after a booking's slot before `hall retention run` empties its phone number.
+    "BOOKING_RETENTION_DAYS": 7,
 }
 
 ENV_KEYS = (
@@ -95,6 +97,7 @@ ENV_KEYS = (
     "DEFER_MAX",
     "BOOKING_LIMIT",
     "BOOKING_PHONE_REQUIRED",
+    "BOOKING_RETENTION_DAYS",
 )
 FALSE = ("0", "false", "no", "off")
 
@@ -114,6 +117,7 @@ def load(config: dict[str, Any] | None) -> dict[str, Any]:
                 "RETENTION_RATING_DAYS",
                 "DEFER_PLACES",
                 "DEFER_MAX",
+                "BOOKING_RETENTION_DAYS",
             ):
                 merged[key] = int(value)
             elif key == "TOKEN_IDLE_MINUTES":

@@ -264,3 +264,22 @@ def test_an_admin_sets_the_booking_settings_and_bad_values_are_refused(lite_app,
     for body in ({"booking_slot_min": 1}, {"booking_days": -1}, {"booking_per_phone": 0}):
         refused = client.patch("/api/v1/admin/halls/kuancheng", json=body, headers=admin)
         assert refused.status_code == 400, body
+
+
+def test_retention_empties_a_booking_phone_a_week_after_its_slot(lite_app, now):
+    from hall import retention
+
+    client = lite_app.test_client()
+    past = book(client, "2026-09-29T09:00:00+08:00")
+    kept = book(client, "2026-10-09T09:00:00+08:00", "13900000001")
+    assert past.status_code == kept.status_code == 201
+    now.at = f.utc("2026-10-07T02:00:00+00:00")  # 8 days after the first slot, 2 before the other
+    with lite_app.app_context(), db.unit_of_work() as s:
+        assert retention.run(s, 365, 180, booking_days=7).bookings == 1
+    with lite_app.app_context(), db.unit_of_work(readonly=True) as s:
+        rows = {a.code: a for a in s.scalars(select(Appointment))}
+        gone = rows[past.json["booking"]["code"]]
+        assert (gone.phone_enc, gone.phone_masked, gone.phone_hash) == ("", "", None)
+        still = rows[kept.json["booking"]["code"]]
+        assert still.phone_enc and still.phone_masked == "139****0001" and still.phone_hash
+    assert client.get(f"/api/v1/bookings/{token_of(past)}").json["booking"]["phone"] is None

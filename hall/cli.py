@@ -475,13 +475,20 @@ def retention_run(dry_run: bool) -> None:
     rating_days = int(app.config["RETENTION_RATING_DAYS"])
     try:
         with app.app_context(), db.unit_of_work(readonly=dry_run) as session:
-            done = retention.run(session, case_days, rating_days, dry_run=dry_run)
+            done = retention.run(
+                session,
+                case_days,
+                rating_days,
+                dry_run=dry_run,
+                booking_days=int(app.config["BOOKING_RETENTION_DAYS"]),
+            )
     finally:
         db.engine(app).dispose()
     verb = "将匿名化 / would anonymise" if dry_run else "已匿名化 / anonymised"
     click.echo(
         f"{verb}: {done.cases} 件办件 / cases (>{case_days} 天 / days after they ended),"
-        f" {done.ratings} 条评价 / ratings (>{rating_days} 天 / days)"
+        f" {done.ratings} 条评价 / ratings (>{rating_days} 天 / days),"
+        f" {done.bookings} 个预约的手机号 / bookings' phone numbers"
     )
 
 

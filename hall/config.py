@@ -63,6 +63,13 @@ DEFAULTS: dict[str, Any] = {
     # a ticket ("I'll be late" is one of them).
     "DEFER_PLACES": 3,
     "DEFER_MAX": 2,
+    # Booking from the phone: bookings made per client address (the number of open bookings
+    # per phone number, the slots and the window are the hall's, in its configuration), and
+    # whether a phone number must be given (it is what that per-number limit counts).
+    "BOOKING_LIMIT": "10 per minute;30 per hour",
+    "BOOKING_PHONE_REQUIRED": True,
+    # Days after a booking's slot before `hall retention run` empties its phone number.
+    "BOOKING_RETENTION_DAYS": 7,
 }
 
 ENV_KEYS = (
@@ -92,6 +99,9 @@ ENV_KEYS = (
     "STATS_LIVE_TTL_S",
     "DEFER_PLACES",
     "DEFER_MAX",
+    "BOOKING_LIMIT",
+    "BOOKING_PHONE_REQUIRED",
+    "BOOKING_RETENTION_DAYS",
 )
 FALSE = ("0", "false", "no", "off")
 
@@ -111,6 +121,7 @@ def load(config: dict[str, Any] | None) -> dict[str, Any]:
                 "RETENTION_RATING_DAYS",
                 "DEFER_PLACES",
                 "DEFER_MAX",
+                "BOOKING_RETENTION_DAYS",
             ):
                 merged[key] = int(value)
             elif key == "TOKEN_IDLE_MINUTES":
@@ -123,7 +134,7 @@ def load(config: dict[str, Any] | None) -> dict[str, Any]:
                 "STATS_LIVE_TTL_S",
             ):
                 merged[key] = float(value)
-            elif key == "PRINT_WORKER":
+            elif key in ("PRINT_WORKER", "BOOKING_PHONE_REQUIRED"):
                 merged[key] = value.strip().lower() not in FALSE
             else:
                 merged[key] = value

@@ -6,6 +6,10 @@ resident's name and comment until ``RETENTION_RATING_DAYS`` after it was given, 
 while its 差评 follow-up is open. Then those fields are emptied in place: the rows stay, with
 their dates, matters, statuses, scores and reasons, so every statistic keeps its counts.
 
+A phone booking keeps its phone number (sealed, masked and as a keyed hash, which counts the
+number's open bookings) until ``BOOKING_RETENTION_DAYS`` after its slot; then all three are
+emptied.
+
 Tickets hold no personal data (no name, no phone: a phone ticket is found by its status token),
 so there is nothing to anonymise there. The audit trail holds none either (it names staff,
 devices and counts), and is never rewritten: a run appends one entry with its counts.
@@ -19,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from hall import audit, clock
 from hall.cases.models import Case, CaseStatus, CaseStep
+from hall.queue.models import Appointment
 from hall.stats.models import Rating, is_closed
 
 ANONYMOUS = "***"  # what screens show for an anonymised applicant
@@ -30,11 +35,25 @@ class Outcome:
 
     cases: int
     ratings: int
+    bookings: int = 0
 
 
-def run(session: Session, case_days: int, rating_days: int, *, dry_run: bool = False) -> Outcome:
-    """Anonymise the cases and ratings past their period; one audit entry unless dry."""
+def run(
+    session: Session,
+    case_days: int,
+    rating_days: int,
+    *,
+    dry_run: bool = False,
+    booking_days: int = 7,
+) -> Outcome:
+    """Anonymise the cases, ratings and bookings past their period; one audit entry unless dry."""
     now = clock.now()
+    bookings = session.scalars(
+        select(Appointment).where(
+            Appointment.starts_at < now - timedelta(days=booking_days),
+            or_(Appointment.phone_enc != "", Appointment.phone_hash.is_not(None)),
+        )
+    ).all()
     case_cutoff = now - timedelta(days=case_days)
     ended = or_(
         (Case.status == CaseStatus.CLOSED) & (Case.closed_at < case_cutoff),
@@ -56,7 +75,10 @@ def run(session: Session, case_days: int, rating_days: int, *, dry_run: bool = F
         if is_closed(rating.score, rating.outcome, rating.fixed_at is not None, rating.appeal)
     ]
     if dry_run:
-        return Outcome(len(cases), len(ratings))
+        return Outcome(len(cases), len(ratings), len(bookings))
+    for booking in bookings:
+        booking.phone_enc = booking.phone_masked = ""
+        booking.phone_hash = None
     for case in cases:
         case.applicant_name_enc = case.applicant_id_enc = case.applicant_phone_enc = ""
         case.applicant_name_masked = ANONYMOUS
@@ -75,7 +97,7 @@ def run(session: Session, case_days: int, rating_days: int, *, dry_run: bool = F
     for rating in ratings:
         rating.resident_name = None
         rating.text = ""
-    outcome = Outcome(len(cases), len(ratings))
+    outcome = Outcome(len(cases), len(ratings), len(bookings))
     audit.record(
         session,
         None,
@@ -84,6 +106,7 @@ def run(session: Session, case_days: int, rating_days: int, *, dry_run: bool = F
         after={
             "cases": outcome.cases,
             "ratings": outcome.ratings,
+            "bookings": outcome.bookings,
             "case_days": case_days,
             "rating_days": rating_days,
         },

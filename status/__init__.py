@@ -14,9 +14,10 @@ from flask import (
     url_for,
 )
 
+from hall import clock
 from hall.db import unit_of_work
 from hall.errors import NotFound
-from hall.queue import lookup, presenters
+from hall.queue import appointments, lookup, presenters
 from hall.stats import presenters as stats_presenters
 from hall.stats.models import LEVEL_NAMES, REASONS
 from hall.urls import base_url
@@ -109,6 +110,9 @@ def phone(code: str) -> tuple[str, int] | str:
             catalogue=catalogue,
             take_url=url_for("api.take_ticket", code=hall.code),
             matters_url=url_for("api.list_matters", code=hall.code),
+            book_url=url_for("status.book", code=hall.code)
+            if appointments.bookable(hall)
+            else None,
         )
 
 
@@ -129,10 +133,14 @@ def phone_qr(code: str) -> Response | tuple[str, int]:
         hall = _hall_or_none(session, code)
         if hall is None:
             return render_template("status/missing.html"), 404
-        url = _phone_url(hall.code)
+        return _qr_svg(_phone_url(hall.code))
+
+
+def _qr_svg(text: str) -> Response:
+    """A QR code drawn by the hub as SVG (sharp on paper and on any screen)."""
     # Level M: a poster at an entrance gets scuffed; M still reads with 15 % of it gone.
     image = qrcode.make(
-        url,
+        text,
         image_factory=qrcode.image.svg.SvgPathImage,
         error_correction=qrcode.constants.ERROR_CORRECT_M,
         box_size=10,
@@ -140,8 +148,71 @@ def phone_qr(code: str) -> Response | tuple[str, int]:
     )
     out = io.BytesIO()
     image.save(out)
-    response = Response(out.getvalue(), mimetype="image/svg+xml")
-    return response
+    return Response(out.getvalue(), mimetype="image/svg+xml")
+
+
+@bp.get("/m/<code>/book")
+def book(code: str) -> tuple[str, int] | str:
+    """Book a later day from the phone: a matter, a working day, a free slot, a number."""
+    with unit_of_work(readonly=True) as session:
+        hall = _hall_or_none(session, code)
+        if hall is None:
+            return render_template("status/missing.html"), 404
+        catalogue = (
+            appointments.bookable_matters(session, hall) if appointments.bookable(hall) else []
+        )
+        return render_template(
+            "status/book.html",
+            hall=hall,
+            catalogue=catalogue,
+            bookable=appointments.bookable(hall),
+            slots_url=url_for("api.booking_slots", code=hall.code),
+            book_url=url_for("api.book_slot", code=hall.code),
+            phone_url=url_for("status.phone", code=hall.code),
+            phone_required=current_app.config["BOOKING_PHONE_REQUIRED"],
+        )
+
+
+@bp.get("/b/<token>")
+def booking(token: str) -> tuple[str, int] | str:
+    """A phone booking by its secret link: the check-in code, its QR, the time; cancel it."""
+    if not TOKEN.match(token):
+        return render_template("status/missing.html"), 404
+    with unit_of_work(readonly=True) as session:
+        try:
+            appointment = appointments.by_token(session, token)
+        except NotFound:
+            return render_template("status/missing.html"), 404
+        data = appointments.booking_dict(appointment)
+        hall = appointment.hall
+        tz = hall.timezone
+        start = clock.local(appointment.starts_at, tz)
+        return render_template(
+            "status/booking.html",
+            hall=hall,
+            booking=data,
+            day=start.date(),
+            start=start.strftime("%H:%M"),
+            end=data["ends_at"][11:16],
+            check_from=data["check_in_from"][11:16],
+            check_until=data["check_in_until"][11:16],
+            qr_url=url_for("status.booking_qr", token=token),
+            cancel_url=url_for("api.cancel_booking", token=token),
+            phone_url=url_for("status.phone", code=hall.code),
+        )
+
+
+@bp.get("/b/<token>/qr.svg")
+def booking_qr(token: str) -> Response | tuple[str, int]:
+    """The QR code of a booking's check-in code, for the kiosk's scanner."""
+    if not TOKEN.match(token):
+        return render_template("status/missing.html"), 404
+    with unit_of_work(readonly=True) as session:
+        try:
+            code = appointments.by_token(session, token).code
+        except NotFound:
+            return render_template("status/missing.html"), 404
+    return _qr_svg(code)
 
 
 def _phone_url(code: str) -> str:

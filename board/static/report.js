@@ -4,6 +4,12 @@ import { h, label, tr } from "hub";
 import { forgetLogin, getJson, loginForm, matterNames, savedLogin } from "staff";
 import { barChart, hbarChart, lineChart } from "./charts.js";
 
+// A chart is an image named by its section's heading (axe: svg-img-alt).
+function named(id, svg) {
+  svg.setAttribute("aria-labelledby", `${id}-title`);
+  document.getElementById(id).replaceChildren(svg);
+}
+
 const config = document.getElementById("report-config").dataset;
 const $ = (id) => document.getElementById(id);
 let login = null;
@@ -80,7 +86,7 @@ async function load() {
   const hours = byHour.groups.filter((g) => g.tickets.wait_s.p50 != null);
   const minutesOf = (s) => (s == null ? null : Math.round(s / 6) / 10);
   if (hours.length) {
-    $("chart-wait").replaceChildren(barChart(
+    named("chart-wait", barChart(
       hours.map((g) => `${g.key}:00`),
       [
         { name: label("p50"), cls: "main", values: hours.map((g) => minutesOf(g.tickets.wait_s.p50)) },
@@ -90,11 +96,11 @@ async function load() {
   } else empty($("chart-wait"));
   const matters = byMatter.groups.filter((g) => g.tickets.issued).sort((a, b) => b.tickets.issued - a.tickets.issued).slice(0, 12);
   if (matters.length) {
-    $("chart-matter").replaceChildren(hbarChart(matters.map((g) => names.get(g.name) || g.name || "—"), matters.map((g) => g.tickets.issued)));
+    named("chart-matter", hbarChart(matters.map((g) => names.get(g.name) || g.name || "—"), matters.map((g) => g.tickets.issued)));
   } else empty($("chart-matter"));
   const points = (byTrend || byHour).groups;
   if (points.some((g) => g.tickets.service_level != null)) {
-    $("chart-level").replaceChildren(lineChart(
+    named("chart-level", lineChart(
       points.map((g) => (trend === "hour" ? `${g.key}:00` : String(g.key).slice(5))),
       points.map((g) => (g.tickets.service_level == null ? null : Math.round(g.tickets.service_level * 1000) / 10)),
       { max: 100, format: (v) => `${Math.round(v)}%` },

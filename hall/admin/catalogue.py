@@ -32,6 +32,10 @@ HALL_FIELDS = (
     "max_calls",
     "no_show_grace_min",
     "case_warning_days",
+    "booking_days",
+    "booking_slot_min",
+    "booking_capacity",
+    "booking_per_phone",
 )
 
 
@@ -266,6 +270,8 @@ MATTER_FIELDS = (
     "cap_warning",
     "hours",
     "active",
+    "booking_slot_min",
+    "booking_capacity",
 )
 
 

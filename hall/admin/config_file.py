@@ -59,6 +59,10 @@ HALL_FIELDS = [
     ("wait_target_min", "int", 30, None),
     ("case_warning_days", "int", 1, None),
     ("notice", "text", "", 500),
+    ("booking_days", "int", 14, None),
+    ("booking_slot_min", "int", 30, None),
+    ("booking_capacity", "int", 2, None),
+    ("booking_per_phone", "int", 2, None),
 ]
 DEPARTMENT_FIELDS = [("name", "str", None, 120), ("name_en", "str", "", 120)]
 QUEUE_FIELDS = [
@@ -85,6 +89,8 @@ MATTER_FIELDS = [
     ("daily_cap", "int?", None, None),
     ("cap_warning", "int?", None, None),
     ("hours", "hours", None, None),
+    ("booking_slot_min", "int?", None, None),
+    ("booking_capacity", "int?", None, None),
 ]
 # The guide's content: a change of any of these publishes a new guide version.
 GUIDE_FIELDS = [

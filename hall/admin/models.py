@@ -56,6 +56,13 @@ class Hall(Base):
     notice: Mapped[str] = mapped_column(Text, default="")
     # Cases turn yellow with this many working days left (red when overdue).
     case_warning_days: Mapped[int] = mapped_column(Integer, default=1)
+    # Booking from the phone (/m/<hall>/book): how many days ahead (0: no booking), the slot
+    # length and the bookings a slot takes per matter (a matter may set its own), and how many
+    # open bookings one phone number may hold.
+    booking_days: Mapped[int] = mapped_column(Integer, default=14, server_default="14")
+    booking_slot_min: Mapped[int] = mapped_column(Integer, default=30, server_default="30")
+    booking_capacity: Mapped[int] = mapped_column(Integer, default=2, server_default="2")
+    booking_per_phone: Mapped[int] = mapped_column(Integer, default=2, server_default="2")
 
     # The queues and windows in service: retired ones keep their history but are not shown.
     queues: Mapped[list[Queue]] = relationship(

@@ -41,6 +41,12 @@ class HallIn(Schema):
     max_calls = Integer(validate=Range(1, 10))
     no_show_grace_min = Integer(validate=Range(0, 240))
     case_warning_days = Integer(validate=Range(0, 30))
+    # Booking from the phone: days ahead (0: none), slot length, places per slot and matter,
+    # open bookings per phone number.
+    booking_days = Integer(validate=Range(0, 90))
+    booking_slot_min = Integer(validate=Range(5, 480))
+    booking_capacity = Integer(validate=Range(0, 1000))
+    booking_per_phone = Integer(validate=Range(1, 20))
 
 
 class NewHallIn(HallIn):
@@ -105,6 +111,8 @@ class MatterIn(Schema):
     cap_warning = Integer(validate=Range(1, 100000), allow_none=True)
     hours = Hours
     active = Boolean()
+    booking_slot_min = Integer(validate=Range(5, 480), allow_none=True)
+    booking_capacity = Integer(validate=Range(0, 1000), allow_none=True)
 
 
 class NewMatterIn(MatterIn):

@@ -20,23 +20,28 @@ from hall.queue.models import Matter
 from hall.queue.presenters import announce_new_ticket, window_state
 from hall.queue.schemas import (
     APPOINTMENT,
+    BOOKING,
     HALL,
     MATTER,
     NEW_TICKET,
     QUEUE_SUMMARY,
+    SLOTS,
     SNAPSHOT,
     TICKET,
     WINDOW_ACTIONS,
     WINDOW_STATE,
     WINDOW_SUMMARY,
     AppointmentIn,
+    BookingIn,
     CheckInIn,
     DeferIn,
     NoticeIn,
+    SlotsQuery,
     TicketIn,
 )
 from hall.queue.services import ACTIONS, availability
 from hall.schemas import OBJ, answers, arr, as_id, obj
+from hall.urls import base_url
 
 
 def hall_dict(hall: Hall) -> dict[str, Any]:
@@ -396,3 +401,128 @@ def check_in(code: str, body: dict) -> tuple[dict, int]:
         device = access.require_device(who, "kiosk", hall=hall.id)
         issued = appointments.check_in(session, hall, body["code"], device=device)
     return announce_new_ticket(session, issued), 201
+
+
+# -- booking from the phone (no login; the resident keeps the secret link) ---------------------
+
+
+def _booking_answer(appointment, token: str) -> dict[str, Any]:
+    base = base_url()
+    return appointments.booking_dict(
+        appointment,
+        {"url": f"{base}/b/{token}", "qr_url": f"{base}/b/{token}/qr.svg"},
+    )
+
+
+def _booking_token(token: str) -> str:
+    # Secret links are secrets.token_urlsafe(32): 43 characters; nothing else names one.
+    if not 16 <= len(token) <= 60 or not token.replace("-", "").replace("_", "").isalnum():
+        raise NotFound("预约不存在 / no such booking", code="booking_not_found")
+    return token
+
+
+@bp.get("/halls/<code>/booking/slots")
+@bp.input(SlotsQuery, location="query", arg_name="query")
+@answers(SLOTS)
+@bp.doc(
+    summary="A matter's bookable slots on the coming working days, with the places left (anyone)",
+    responses={403: "the hall takes no bookings by phone", 404: "no such hall or matter"},
+)
+def booking_slots(code: str, query: dict) -> dict:
+    """Slots from tomorrow to the hall's booking window, working days only."""
+    at = clock.now()
+    with unit_of_work(readonly=True) as session:
+        hall = lookup.hall_by_code(session, code[:32])
+        if not appointments.bookable(hall):
+            raise Forbidden(
+                "本大厅不支持手机预约 / this hall does not take bookings by phone",
+                code="booking_closed",
+            )
+        matter = lookup.matter_in_hall(session, hall, query["matter"])
+        days = appointments.booking_days(hall, at)
+        if query["date"] is not None:
+            if query["date"] not in days:
+                raise BadRequest(
+                    "该日不可预约：须为明天起 "
+                    f"{hall.booking_days} 天内的工作日 / that day cannot be booked: pick a "
+                    f"working day from tomorrow to {hall.booking_days} days ahead",
+                    code="not_bookable_day",
+                )
+            days = [query["date"]]
+        capacity = appointments.slot_capacity(hall, matter)
+        return {
+            "hall": hall.code,
+            "matter": matter.code,
+            "matter_name": matter.name,
+            "slot_min": int(appointments.slot_length(hall, matter).total_seconds() // 60),
+            "capacity": capacity,
+            "days": [
+                {
+                    "date": day.isoformat(),
+                    "weekday": day.weekday(),
+                    "slots": [
+                        appointments.slot_dict(slot, hall.timezone)
+                        for slot in appointments.slots(session, hall, matter, day)
+                    ]
+                    if capacity
+                    else [],
+                }
+                for day in days
+            ],
+        }
+
+
+@bp.post("/halls/<code>/bookings")
+@bp.input(BookingIn, arg_name="body")
+@answers(obj(booking=BOOKING), 201)
+@bp.doc(
+    summary="A resident books a slot from the phone (no login): the check-in code, its QR and "
+    "the secret link to see or cancel the booking",
+    responses={
+        400: "bad input, a past time, today, beyond the window, a non-working day, no such slot",
+        403: "the hall takes no bookings by phone",
+        409: "slot_full, booking_limit (open bookings of the number) or not_bookable",
+        429: "too many bookings from this address",
+    },
+)
+def book_slot(code: str, body: dict) -> tuple[dict, int]:
+    """Book one place of a slot."""
+    config = current_app.config
+    with unit_of_work() as session:
+        hall = lookup.hall_by_code(session, code[:32])
+        if appointments.bookable(hall):
+            limits.check("phone-booking", "BOOKING_LIMIT")
+        appointment, token = appointments.book_by_phone(
+            session,
+            hall,
+            body["matter"],
+            body["starts_at"],
+            body["phone"],
+            phone_required=config["BOOKING_PHONE_REQUIRED"],
+        )
+        answer = {"booking": _booking_answer(appointment, token)}
+    return answer, 201
+
+
+@bp.get("/bookings/<token>")
+@answers(obj(booking=BOOKING))
+@bp.doc(summary="A phone booking by the token of its secret link (the phone number masked)")
+def get_booking(token: str) -> dict:
+    """The booking's matter, time, code and state."""
+    with unit_of_work(readonly=True) as session:
+        appointment = appointments.by_token(session, _booking_token(token))
+        return {"booking": _booking_answer(appointment, token)}
+
+
+@bp.post("/bookings/<token>/cancel")
+@answers(obj(booking=BOOKING))
+@bp.doc(
+    summary="The resident cancels a phone booking (secret link's token); its place is free again",
+    responses={404: "no such booking", 409: "already checked in or cancelled (not_booked)"},
+)
+def cancel_booking(token: str) -> dict:
+    """Give the slot up."""
+    with unit_of_work() as session:
+        appointment = appointments.cancel(session, _booking_token(token))
+        answer = {"booking": _booking_answer(appointment, token)}
+    return answer

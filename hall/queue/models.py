@@ -189,6 +189,9 @@ class Matter(Base):
     result_pickup: Mapped[bool] = mapped_column(Boolean, default=True)
     # Words residents search by that are not in the name (营业执照 for a registration).
     keywords: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # Booking: the slot length and the bookings per slot; None: the hall's, 0 places: none.
+    booking_slot_min: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    booking_capacity: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
     queue: Mapped[Queue] = relationship()
     department: Mapped[Department | None] = relationship()
@@ -462,10 +465,18 @@ class PrintJob(Base):
 class Appointment(Base):
     """A booked slot for a matter; checked in at a kiosk by its code, it becomes a ticket.
 
-    No personal data: the resident is known by the code they were given, nothing else.
+    Booked by staff, or by the resident on the phone (``source`` "phone"): a phone booking
+    has a secret link (``token_hash``, SHA-256 of the token in the link) to view and cancel it,
+    and the phone number it was booked with: sealed (``phone_enc``, hall/cases/privacy.py),
+    masked for the resident's own pages (``phone_masked``), and as a keyed hash
+    (``phone_hash``) that counts the number's open bookings. Nothing public shows any of it.
     """
 
     __tablename__ = "appointments"
+    __table_args__ = (
+        Index("ix_appointments_matter_starts", "matter_id", "starts_at"),
+        UniqueConstraint("token_hash", name="uq_appointments_token_hash"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id"), index=True)
     matter_id: Mapped[int] = mapped_column(ForeignKey("matters.id"))
@@ -476,6 +487,12 @@ class Appointment(Base):
     booked_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     created_at: Mapped[datetime]
     checked_in_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    source: Mapped[str] = mapped_column(String(12), default="staff", server_default="staff")
+    token_hash: Mapped[str | None] = mapped_column(String(64))
+    phone_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    phone_enc: Mapped[str] = mapped_column(Text, default="", server_default="")
+    phone_masked: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    cancelled_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
     matter: Mapped[Matter] = relationship()
     hall: Mapped[Hall] = relationship()

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 from apiflask import Schema
-from apiflask.fields import AwareDateTime, Boolean, Integer, String
+from apiflask.fields import AwareDateTime, Boolean, Date, Integer, String
 from apiflask.validators import Length, Range
 
 from hall.schemas import ANY, BOOL, INT, MAX_ID, OBJ, STR, IdOrCode, also, arr, obj, opt
@@ -63,6 +63,32 @@ class AppointmentIn(Schema):
 
     matter = IdOrCode(required=True)
     starts_at = AwareDateTime(required=True, metadata={"example": "2026-11-30T09:30:00+08:00"})
+
+
+class BookingIn(Schema):
+    """A resident books a slot from the phone: a matter, one of its listed slot times and the
+    phone number (11 digits; sealed at rest, shown back masked)."""
+
+    matter = IdOrCode(required=True, metadata={"description": "matter id or code"})
+    starts_at = AwareDateTime(
+        required=True,
+        metadata={"description": "a slot's starts_at", "example": "2026-11-30T09:30:00+08:00"},
+    )
+    phone = String(
+        load_default=None,
+        allow_none=True,
+        validate=Length(1, 20),
+        metadata={"example": "13800138000"},
+    )
+
+
+class SlotsQuery(Schema):
+    """Which matter's slots, and optionally one day of them."""
+
+    matter = String(
+        required=True, validate=Length(1, 40), metadata={"description": "matter code or id"}
+    )
+    date = Date(load_default=None, metadata={"description": "one day, YYYY-MM-DD"})
 
 
 class CheckInIn(Schema):
@@ -256,6 +282,33 @@ APPOINTMENT = obj(
     starts_at=STR,
     status=STR,
     checked_in_at=opt(STR),
+)
+BOOKING = obj(
+    code=STR,
+    hall=STR,
+    hall_name=STR,
+    matter=STR,
+    matter_name=STR,
+    matter_name_en=STR,
+    starts_at=STR,
+    ends_at=STR,
+    check_in_from=STR,
+    check_in_until=STR,
+    status={"type": "string", "enum": ["booked", "checked_in", "cancelled"]},
+    phone=opt(STR),
+    cancelled_at=opt(STR),
+    checked_in_at=opt(STR),
+    url=STR,
+    qr_url=STR,
+)
+SLOT = obj(starts_at=STR, ends_at=STR, time=STR, capacity=INT, booked=INT, free=INT)
+SLOTS = obj(
+    hall=STR,
+    matter=STR,
+    matter_name=STR,
+    slot_min=INT,
+    capacity=INT,
+    days=arr(obj(date=STR, weekday=INT, slots=arr(SLOT))),
 )
 CALL = also(obj(at=STR, number=STR, window=STR, recall=BOOL), queue=STR, window_name=STR)
 SNAPSHOT = also(

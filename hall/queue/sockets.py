@@ -115,7 +115,8 @@ class StatusNamespace(HallNamespace):
                 session["hall_id"] = hall.id
                 join_room(f"hall:{hall.id}")
                 seq = current_seq(db, hall.id)
-                data = ticket_json(db, lookup.ticket(db, session["ticket_token"]))
+                # As REST answers a status-token read: no priority class, no status link.
+                data = ticket_json(db, lookup.ticket(db, session["ticket_token"]), private=False)
         except HallError as err:
             raise refuse(err) from None
         emit("ticket", {"seq": seq, "ticket": data})
@@ -126,7 +127,7 @@ class StatusNamespace(HallNamespace):
         with unit_of_work(readonly=True) as db:
             seq = current_seq(db, session["hall_id"])
             ticket = lookup.ticket(db, session["ticket_token"])
-            return {"seq": seq, "ticket": ticket_json(db, ticket)}
+            return {"seq": seq, "ticket": ticket_json(db, ticket, private=False)}
 
 
 class KioskNamespace(HallNamespace):

@@ -230,3 +230,86 @@ def test_status_page_without_notification_permission_says_so(hub, open_page):
     else:
         assert status.is_hidden("#enable-alerts")
         assert "提醒" in status.text_content("#alerts-state")
+
+
+NARROW = {"width": 360, "height": 780}
+
+
+def test_a_resident_books_a_later_day_views_and_cancels_it_on_a_360_px_phone(hub, open_page):
+    phone = open_page(f"{hub.url}/m/kuancheng", **NARROW)
+    phone.click("#book-link")
+    phone.wait_for_url("**/m/kuancheng/book")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= NARROW["width"]
+    assert serious(phone) == [], "booking form"
+    phone.select_option("#book-matter", "re-01")
+    slot = phone.locator(".slot:not(.full)").first
+    slot.wait_for()
+    assert not phone.locator("#book-day").is_disabled()
+    day = phone.locator("#book-day option:checked").text_content()
+    assert re.match(r"\d+月\d+日 周[一二三四五]", day), day  # working days only
+    heights = phone.eval_on_selector_all(".slot", "els => els.map(e => e.offsetHeight)")
+    assert min(heights) >= 48
+    assert "剩余 2 个" in slot.text_content() and "2 places left" in slot.text_content()
+    # Submitting without a time or with a wrong number says so and books nothing.
+    phone.click("#book-submit")
+    expect_text(phone, "#book-error", "请选择时段")
+    time_text = slot.locator(".slot-time").text_content()
+    slot.click()
+    phone.fill("#book-phone", "12345")
+    phone.click("#book-submit")
+    expect_text(phone, "#book-error", "请输入 11 位手机号码")
+    phone.fill("#book-phone", "138 0013 8000")
+    assert phone.is_hidden("#book-error")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= NARROW["width"]
+    assert serious(phone) == [], "slots shown"
+    phone.locator("#book-matter").scroll_into_view_if_needed()
+    phone.evaluate(
+        "window.scrollBy(0, document.querySelector('#book-matter').getBoundingClientRect().top - 90)"
+    )
+    shot(phone, "phone-booking")
+    phone.click("#book-submit")
+    phone.wait_for_url("**/b/**")
+    code = phone.text_content("#booking-code").strip()
+    assert re.fullmatch(r"[A-Z2-9]{8}", code)
+    assert phone.text_content("#booking-phone").strip() == "138****8000"
+    assert "13800138000" not in phone.content()
+    assert time_text in phone.text_content("#booking-time")
+    assert phone.evaluate("document.querySelector('#booking-qr').naturalWidth") > 0
+    assert phone.evaluate("document.documentElement.scrollWidth") <= NARROW["width"]
+    assert serious(phone) == [], "booking page"
+    shot(phone, "phone-booking-done")
+    token = phone.url.rsplit("/", 1)[1]
+    booking = requests.get(f"{hub.url}/api/v1/bookings/{token}", timeout=10).json()["booking"]
+    assert booking["code"] == code and booking["status"] == "booked"
+
+    # Back on the booking page, this phone offers its booking's link again.
+    phone.goto(f"{hub.url}/m/kuancheng/book")
+    phone.wait_for_selector("#my-bookings:not([hidden])")
+    assert time_text in phone.text_content("#my-bookings")
+    assert serious(phone) == [], "this phone's bookings"
+    phone.click(".mine-booking")
+    phone.wait_for_url(f"**/b/{token}")
+
+    phone.click("#cancel-booking")
+    phone.wait_for_selector("#cancel-booking-dialog[open]")
+    assert serious(phone) == [], "cancel dialog"
+    phone.click("#cancel-booking-dialog button[value=keep]")
+    assert (
+        requests.get(f"{hub.url}/api/v1/bookings/{token}", timeout=10).json()["booking"]["status"]
+        == "booked"
+    )
+    phone.click("#cancel-booking")
+    phone.click("#cancel-booking-confirm")
+    phone.wait_for_selector("#booking-app[data-status='cancelled']")
+    assert "此预约已取消" in phone.text_content("#booking-state")
+    assert phone.locator("#booking-qr").count() == 0
+    assert serious(phone) == [], "cancelled"
+    phone.goto(f"{hub.url}/m/kuancheng/book")
+    phone.wait_for_selector("#book-matter")
+    phone.wait_for_load_state("networkidle")
+    assert phone.is_hidden("#my-bookings")  # a cancelled booking is not offered
+
+
+def expect_text(page, selector: str, text: str) -> None:
+    page.wait_for_selector(f"{selector}:not([hidden])")
+    assert text in page.text_content(selector)

@@ -125,7 +125,13 @@ def test_retention_anonymises_old_cases_and_ratings_and_keeps_the_figures(app, c
         )
         entry = session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())).first()
         assert entry.action == "retention.run"
-        assert entry.after == {"cases": 2, "ratings": 1, "case_days": 365, "rating_days": 180}
+        assert entry.after == {
+            "cases": 2,
+            "ratings": 1,
+            "bookings": 0,
+            "case_days": 365,
+            "rating_days": 180,
+        }
         assert audit.verify(session)[1] == []
     assert trail == before[3] + 1
     # The figures count the same cases and ratings.

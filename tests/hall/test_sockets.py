@@ -141,3 +141,23 @@ def test_status_socket_follows_one_ticket(lite_app):
     assert not socketio.test_client(
         lite_app, namespace="/status", auth={"ticket": str(ticket["id"])}
     ).is_connected("/status")
+
+
+def test_status_socket_shows_the_ticket_as_rest_shows_it_to_its_resident(lite_app):
+    """The resident's socket gets what GET /tickets/<status token> answers: no priority class
+    (it may say why the resident was given one) and no status link."""
+    client = lite_app.test_client()
+    ticket = client.post(
+        "/api/v1/halls/kuancheng/tickets",
+        json={"matter": "samr-01", "priority": "elderly"},
+        headers=KIOSK,
+    ).json["ticket"]
+    assert ticket["priority"] == "elderly"  # the issuing kiosk sees it
+    status_token = ticket["status_url"].rsplit("/", 1)[1]
+    rest = client.get(f"/api/v1/tickets/{status_token}").json["ticket"]
+    phone = connect(lite_app, "/status", {"ticket": status_token})
+    first = received(phone, "ticket")[0]["ticket"]
+    again = phone.emit("snapshot", {}, namespace="/status", callback=True)["ticket"]
+    for seen in (first, again):
+        assert seen["priority"] is None and "status_url" not in seen
+        assert seen == rest

@@ -78,3 +78,38 @@ def test_the_browser_gets_each_languages_plural_forms(lite_client):
     assert strings["waiting_n"] == {
         "plural": [{"one": "%(n)s person waiting", "other": "%(n)s people waiting"}]
     }
+
+
+def test_booking_pages_answer_in_both_languages_and_show_the_number_masked(lite_client):
+    html = lite_client.get("/m/kuancheng").get_data(as_text=True)
+    assert 'href="/m/kuancheng/book"' in html and "改天再来" in html
+    form = lite_client.get("/m/kuancheng/book").get_data(as_text=True)
+    assert "预约办事" in form and "Book an appointment" in form
+    assert form.index("预约办事") < form.index("Book an appointment")
+    assert 'value="re-01"' in form and 'value="pickup-01"' not in form  # pickup lines: no
+    assert "book.js" in form and "<style" not in form and "style=" not in form
+    english = lite_client.get("/m/kuancheng/book?lang=en").get_data(as_text=True)
+    assert "Book an appointment" in english and "预约办事" not in english
+    assert "本大厅暂不支持手机预约" in lite_client.get("/m/xinfa/book").get_data(as_text=True)
+
+    slots = lite_client.get("/api/v1/halls/kuancheng/booking/slots?matter=re-01").json
+    first = next(s for d in slots["days"] for s in d["slots"] if s["free"])
+    made = lite_client.post(
+        "/api/v1/halls/kuancheng/bookings",
+        json={"matter": "re-01", "starts_at": first["starts_at"], "phone": "13800138000"},
+    ).json["booking"]
+    path = made["url"].split("://", 1)[1].split("/", 1)[1]
+    page = lite_client.get(f"/{path}")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
+    assert page.headers["Referrer-Policy"] == "no-referrer"
+    assert made["code"] in text and "138****8000" in text and "13800138000" not in text
+    assert "签到码" in text and "Check-in code" in text and "booking.js" in text
+    qr = lite_client.get(f"/{path}/qr.svg")
+    assert qr.status_code == 200 and qr.mimetype == "image/svg+xml" and b"<svg" in qr.data
+    for missing in (
+        "/b/not-a-real-booking-link-xxxx",
+        "/b/x",
+        "/b/not-a-real-booking-link-xx/qr.svg",
+    ):
+        assert lite_client.get(missing).status_code == 404

@@ -65,9 +65,11 @@ DEFAULTS: dict[str, Any] = {
     "DEFER_MAX": 2,
     # Booking from the phone: bookings made per client address (the number of open bookings
     # per phone number, the slots and the window are the hall's, in its configuration), and
-    # whether a phone number must be given (it is what that per-number limit counts).
+    # whether a phone number must be given (it is what that per-number limit counts). Off by
+    # default: a resident books without giving any personal data; a number, if given, is
+    # validated, kept sealed and masked, and counted against the hall's per-number limit.
     "BOOKING_LIMIT": "10 per minute;30 per hour",
-    "BOOKING_PHONE_REQUIRED": True,
+    "BOOKING_PHONE_REQUIRED": False,
     # Days after a booking's slot before `hall retention run` empties its phone number.
     "BOOKING_RETENTION_DAYS": 7,
 }

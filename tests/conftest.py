@@ -1,5 +1,6 @@
 """Fixtures: an app per test on a real database (SQLite file, and PostgreSQL where it runs)."""
 
+import hashlib
 import os
 import shutil
 import socket
@@ -23,18 +24,28 @@ POSTGRES_URL = os.environ.get(
 )
 
 
+def _worker_slot(slots: int) -> int | None:
+    """This pytest-xdist worker's slot among ``slots`` (None in a serial run): the workers of
+    one run differ, and another run at the same time most likely starts elsewhere."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker.startswith("gw"):
+        return None
+    run = hashlib.sha256(os.environ.get("PYTEST_XDIST_TESTRUNUID", "").encode()).digest()
+    return (run[0] + int(worker[2:])) % slots
+
+
 def _worker_redis(url: str) -> str:
-    """This pytest-xdist worker's own Redis database: gw0 the one after the given one, etc.
+    """This pytest-xdist worker's own Redis database (one of the 15 besides the given one).
 
     Hubs on different databases share no keys and hear none of each other's messages
     (hall.config.queue_channel), so tests in parallel workers see only their own calls.
     """
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
-    if not worker.startswith("gw"):
+    slot = _worker_slot(15)
+    if slot is None:
         return url
     parts = urlsplit(url)
     query = [(k, v) for k, v in parse_qsl(parts.query) if k != "db"]
-    db = (int(redis_parse_url(url).get("db") or 0) + 1 + int(worker[2:])) % 16
+    db = (int(redis_parse_url(url).get("db") or 0) + 1 + slot) % 16
     return urlunsplit(parts._replace(path=f"/{db}", query=urlencode(query)))
 
 
@@ -164,9 +175,8 @@ _port_next = 0
 def free_port() -> int:
     """An unused TCP port on loopback, from this worker's block."""
     global _port_next
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
-    block = int(worker[2:]) + 1 if worker.startswith("gw") else 0
-    base = 20000 + (block % 30) * _PORT_BLOCK
+    slot = _worker_slot(29)
+    base = 20000 + (0 if slot is None else slot + 1) * _PORT_BLOCK  # up to 31999
     for _ in range(_PORT_BLOCK):
         port = base + _port_next
         _port_next = (_port_next + 1) % _PORT_BLOCK

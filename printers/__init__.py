@@ -11,12 +11,46 @@ import tempfile
 from collections.abc import Callable
 from datetime import datetime
 
-# python-escpos parses its capabilities YAML at import and caches the result in a fresh
-# mkdtemp() folder each time (so never reuses it, and leaves a folder behind): ~1 s per
-# process. Point it at one stable folder so later imports load the pickle.
-_CACHE = os.path.join(tempfile.gettempdir(), "onewindow-escpos-capabilities")
-os.makedirs(_CACHE, exist_ok=True)
-os.environ.setdefault("ESCPOS_CAPABILITIES_PICKLE_DIR", _CACHE)
+
+def _capabilities_cache() -> str:
+    """A folder holding python-escpos's capabilities pickle, written whole before first use.
+
+    python-escpos parses its capabilities file at import and caches the result in a fresh
+    mkdtemp() folder each time (so never reuses it, and leaves a folder behind): ~1 s per
+    process. A stable folder alone is not enough: escpos writes the pickle in place, so a
+    process starting beside one that writes it (hub processes, the print worker, parallel
+    tests, another installation) reads half a file and fails to import. So the folder is
+    named after this installation's capabilities file, and the pickle is written to a
+    temporary name and renamed: a reader finds no file or a whole one.
+    """
+    import hashlib
+    import pickle
+    import platform
+    from importlib.util import find_spec
+    from pathlib import Path
+
+    spec = find_spec("escpos")
+    source = Path(spec.origin).parent / "capabilities.json" if spec and spec.origin else None
+    if source is None or not source.exists():
+        return tempfile.mkdtemp()  # escpos's own behaviour
+    stamp = f"{source}:{source.stat().st_mtime_ns}".encode()
+    folder = (
+        Path(tempfile.gettempdir()) / f"onewindow-escpos-{hashlib.sha256(stamp).hexdigest()[:16]}"
+    )
+    target = folder / f"{platform.python_version()}.capabilities.pickle"
+    if not target.exists():
+        import yaml
+
+        folder.mkdir(exist_ok=True)
+        data = yaml.safe_load(source.read_text(encoding="utf-8"))
+        part = folder / f".{os.getpid()}.part"
+        part.write_bytes(pickle.dumps(data, protocol=2))
+        os.replace(part, target)
+    return str(folder)
+
+
+if "ESCPOS_CAPABILITIES_PICKLE_DIR" not in os.environ:
+    os.environ["ESCPOS_CAPABILITIES_PICKLE_DIR"] = _capabilities_cache()
 
 from escpos.escpos import Escpos
 from escpos.printer import Dummy

@@ -228,8 +228,10 @@ class LiveServer:
             except requests.RequestException:
                 pass
             time.sleep(0.1)
+        self.log.seek(0)
+        message = self.log.read().decode(errors="replace")[-2000:]
         self.stop()
-        raise RuntimeError("hall serve did not come up in 60 s")
+        raise RuntimeError(f"hall serve did not come up in 60 s:\n{message}")
 
     def stop(self) -> None:
         """Stop the server (SIGTERM, then SIGKILL)."""

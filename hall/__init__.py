@@ -57,10 +57,12 @@ def create_app(config: dict[str, Any] | None = None) -> "APIFlask":
     db.init_app(app)
     limits.init_app(app)
     i18n.init_app(app)
+    queue = app.config["MESSAGE_QUEUE"]
     socketio.init_app(
         app,
         async_mode=settings.async_mode(),
-        message_queue=app.config["MESSAGE_QUEUE"],
+        message_queue=queue,
+        channel=settings.queue_channel(queue or "", "flask-socketio"),
         # Never [] (python-engineio reads it as "no origin check at all").
         cors_allowed_origins=security.origin_check(app.config["SOCKET_ORIGINS"]),
         max_http_buffer_size=64 * 1024,

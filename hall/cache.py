@@ -23,6 +23,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from hall import clock
+from hall.config import queue_channel
 from hall.errors import NotFound
 
 log = logging.getLogger(__name__)
@@ -541,13 +542,14 @@ class RedisBroadcaster:
         import redis
 
         self._redis = redis.Redis.from_url(url)
+        self._channel = queue_channel(url, CHANNEL)
         self._cache = cache
         self._thread: threading.Thread | None = None
 
     def send(self, what: bytes = b"1") -> None:
         """Publish a change (every subscriber, this process included, forgets its copy)."""
         try:
-            self._redis.publish(CHANNEL, what)
+            self._redis.publish(self._channel, what)
         except Exception:  # the broker is down: the time limits still bound staleness
             log.exception("could not announce a reference change")
 
@@ -562,7 +564,7 @@ class RedisBroadcaster:
         while True:
             try:
                 pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
-                pubsub.subscribe(CHANNEL)
+                pubsub.subscribe(self._channel)
                 # Anything may have changed while we were not subscribed.
                 self._cache.clear()
                 for message in pubsub.listen():

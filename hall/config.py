@@ -162,3 +162,18 @@ def async_mode() -> str:
 
     monkey = sys.modules.get("gevent.monkey")
     return "gevent" if monkey is not None and monkey.is_module_patched("socket") else "threading"
+
+
+def queue_channel(url: str, name: str) -> str:
+    """The Redis pub/sub channel ``name`` for the message queue at ``url``.
+
+    Redis pub/sub ignores database numbers: hubs given different databases of one Redis
+    (a training hall beside the real one, parallel test workers) would hear each other's
+    events. Database 0 keeps the plain name; another database's channels carry its number.
+    """
+    if not url.startswith(("redis://", "rediss://", "unix://")):
+        return name  # another kind of queue (Flask-SocketIO's Kombu, Kafka): as configured
+    from redis.connection import parse_url
+
+    db = int(parse_url(url).get("db") or 0)
+    return name if db == 0 else f"{name}:db{db}"

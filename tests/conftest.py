@@ -1,5 +1,6 @@
 """Fixtures: an app per test on a real database (SQLite file, and PostgreSQL where it runs)."""
 
+import hashlib
 import os
 import shutil
 import socket
@@ -8,9 +9,11 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import pytest
 import requests
+from redis.connection import parse_url as redis_parse_url
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -19,7 +22,34 @@ from hall import create_app, db, demo, migrate
 POSTGRES_URL = os.environ.get(
     "HALL_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
-REDIS_URL = os.environ.get("HALL_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def _worker_slot(slots: int) -> int | None:
+    """This pytest-xdist worker's slot among ``slots`` (None in a serial run): the workers of
+    one run differ, and another run at the same time most likely starts elsewhere."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker.startswith("gw"):
+        return None
+    run = hashlib.sha256(os.environ.get("PYTEST_XDIST_TESTRUNUID", "").encode()).digest()
+    return (run[0] + int(worker[2:])) % slots
+
+
+def _worker_redis(url: str) -> str:
+    """This pytest-xdist worker's own Redis database (one of the 15 besides the given one).
+
+    Hubs on different databases share no keys and hear none of each other's messages
+    (hall.config.queue_channel), so tests in parallel workers see only their own calls.
+    """
+    slot = _worker_slot(15)
+    if slot is None:
+        return url
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query) if k != "db"]
+    db = (int(redis_parse_url(url).get("db") or 0) + 1 + slot) % 16
+    return urlunsplit(parts._replace(path=f"/{db}", query=urlencode(query)))
+
+
+REDIS_URL = _worker_redis(os.environ.get("HALL_TEST_REDIS_URL", "redis://127.0.0.1:6379/0"))
 HALL_BIN = Path(sys.executable).parent / "hall"
 
 
@@ -135,11 +165,28 @@ def lite_client(lite_app):
     return lite_app.test_client()
 
 
+# Each pytest-xdist worker (and a serial run) takes ports from its own block below the
+# kernel's ephemeral range, so neither another worker nor an outgoing connection is handed a
+# port between free_port() and the server binding it.
+_PORT_BLOCK = 400
+_port_next = 0
+
+
 def free_port() -> int:
-    """An unused TCP port on loopback."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """An unused TCP port on loopback, from this worker's block."""
+    global _port_next
+    slot = _worker_slot(29)
+    base = 20000 + (0 if slot is None else slot + 1) * _PORT_BLOCK  # up to 31999
+    for _ in range(_PORT_BLOCK):
+        port = base + _port_next
+        _port_next = (_port_next + 1) % _PORT_BLOCK
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue  # taken (another run on this machine): the next one
+            return port
+    raise RuntimeError(f"no free port in {base}-{base + _PORT_BLOCK - 1}")
 
 
 class LiveServer:
@@ -150,6 +197,7 @@ class LiveServer:
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, "HALL_DATABASE_URL": database_url, **env}
         self.process: subprocess.Popen | None = None
+        self._tries = 0
 
     def start(self) -> "LiveServer":
         """Start and wait until the API answers."""
@@ -167,6 +215,12 @@ class LiveServer:
                 self.log.seek(0)
                 message = self.log.read().decode(errors="replace")[-2000:]
                 self.stop()
+                if "in use" in message and self._tries < 3:  # gunicorn: "Connection in use"
+                    # Someone else took the port since free_port(): another one.
+                    self._tries += 1
+                    self.port = free_port()
+                    self.url = f"http://127.0.0.1:{self.port}"
+                    return self.start()
                 raise RuntimeError(message)
             try:
                 if requests.get(f"{self.url}/api/v1/halls", timeout=5).ok:
@@ -174,8 +228,10 @@ class LiveServer:
             except requests.RequestException:
                 pass
             time.sleep(0.1)
+        self.log.seek(0)
+        message = self.log.read().decode(errors="replace")[-2000:]
         self.stop()
-        raise RuntimeError("hall serve did not come up in 60 s")
+        raise RuntimeError(f"hall serve did not come up in 60 s:\n{message}")
 
     def stop(self) -> None:
         """Stop the server (SIGTERM, then SIGKILL)."""
@@ -224,3 +280,84 @@ def login(client_or_url, username: str, password: str = demo.PASSWORD) -> dict[s
 
 
 KIOSK = {"Authorization": "Bearer demo-kiosk-kuancheng"}
+
+
+# Real headless Chromium (Debian's, `make system`) against a real `hall serve`: the fixtures
+# every browser test module shares. Each module gets its own browser and hub (module scope).
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+KIOSK_TOKEN = "demo-kiosk-kuancheng"
+CSP_WATCH = """
+window.__csp = [];
+document.addEventListener("securitypolicyviolation", (e) => {
+  window.__csp.push(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}`);
+});
+"""
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Chromium for the module."""
+    if not CHROMIUM.exists():
+        pytest.skip("Debian chromium missing at /usr/bin/chromium (make system)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def hub(tmp_path_factory):
+    """One `hall serve` on a fresh demo database for the module (its tests use their own
+    windows and tickets); ``hub.database_url`` is that database."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('hub') / 'hall.sqlite3'}"
+    _seed(url)
+    server = LiveServer(url).start()
+    server.database_url = url
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def open_page(browser):
+    """Pages in fresh Chinese-locale contexts, closed after the test; no CSP violation."""
+    contexts = []
+
+    def open_(url: str, *, kiosk_token: str | None = None, width=1366, height=900):
+        context = browser.new_context(locale="zh-CN", viewport={"width": width, "height": height})
+        if kiosk_token:
+            context.add_init_script(
+                f"localStorage.setItem('onewindow.kiosk.token', {kiosk_token!r})"
+            )
+        context.add_init_script(CSP_WATCH)
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(10000)
+        page.goto(url)
+        return page
+
+    yield open_
+    # Every page of every test ran under the hub's CSP (no inline script): nothing blocked.
+    violations = [(page.url, v) for c in contexts for page in c.pages for v in _csp(page)]
+    for context in contexts:
+        context.close()
+    assert not violations, violations
+
+
+def _csp(page) -> list[str]:
+    """The page's CSP violations; a page still navigating (a hub that came back) is asked
+    again once it has loaded."""
+    try:
+        return page.evaluate("window.__csp")
+    except Exception:  # "Execution context was destroyed": it navigated meanwhile
+        page.wait_for_load_state()
+        return page.evaluate("window.__csp || []")

@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable
 
 from flask import Flask
 
+from hall.config import queue_channel
 from hall.events import Event
 from hall.events import publish as route_and_publish
 
@@ -122,11 +123,12 @@ class Waker:
         import redis
 
         client = redis.Redis.from_url(self.redis_url, socket_timeout=5)
+        channel = queue_channel(self.redis_url, WAKE_CHANNEL)
         while True:
             self._due.wait()
             self._due.clear()
             try:
-                client.publish(WAKE_CHANNEL, b"w")
+                client.publish(channel, b"w")
             except redis.RedisError:
                 log.warning("could not publish a print wake-up; the worker polls", exc_info=True)
                 time.sleep(1)
@@ -169,7 +171,7 @@ def _subscribe(url: str, wake: Callable[[], None], stop: threading.Event) -> Non
             pubsub = redis.Redis.from_url(url, socket_timeout=None).pubsub(
                 ignore_subscribe_messages=True
             )
-            pubsub.subscribe(WAKE_CHANNEL)
+            pubsub.subscribe(queue_channel(url, WAKE_CHANNEL))
             wake()  # anything queued while unsubscribed
             for message in pubsub.listen():
                 if message and message.get("type") == "message":
@@ -217,7 +219,7 @@ def queue_publisher(url: str) -> Publish:
     """Publish the worker's events through the message queue (Flask-SocketIO write-only)."""
     from flask_socketio import SocketIO
 
-    emitter = SocketIO(message_queue=url)
+    emitter = SocketIO(message_queue=url, channel=queue_channel(url, "flask-socketio"))
 
     def publish(events: Iterable[Event]) -> None:
         route_and_publish(events, emit=emitter.emit)

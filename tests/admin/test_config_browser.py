@@ -4,67 +4,16 @@ import pytest
 import requests
 import yaml
 
-from hall import create_app, db, demo, migrate
+from hall import demo
 from tests.clients.test_a11y import serious
-from tests.clients.test_browser import ARGS, CHROMIUM, CSP_WATCH, KIOSK_TOKEN, pick
-from tests.conftest import LiveServer, login
+from tests.clients.test_browser import pick
+from tests.conftest import CHROMIUM, KIOSK_TOKEN, login
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium missing (make system)"),
 ]
 SHOTS = "/tmp/onewindow-shots"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """One headless Chromium for the module."""
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture(scope="module")
-def hub(tmp_path_factory):
-    """One `hall serve` on a demo database for the module."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('hub') / 'hall.sqlite3'}"
-    app = create_app({"DATABASE_URL": url, "PRINT_WORKER": False})
-    migrate.upgrade(db.engine(app))
-    with app.app_context(), db.unit_of_work() as session:
-        demo.create(session)
-    db.engine(app).dispose()
-    server = LiveServer(url).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def open_page(browser):
-    """Pages in fresh Chinese-locale contexts, checked for CSP violations at the end."""
-    contexts = []
-
-    def open_(url: str, *, kiosk_token: str | None = None, width=1366, height=900):
-        context = browser.new_context(locale="zh-CN", viewport={"width": width, "height": height})
-        if kiosk_token:
-            context.add_init_script(
-                f"localStorage.setItem('onewindow.kiosk.token', {kiosk_token!r})"
-            )
-        context.add_init_script(CSP_WATCH)
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(10000)
-        page.goto(url)
-        return page
-
-    yield open_
-    violations = [
-        (page.url, v) for c in contexts for page in c.pages for v in page.evaluate("window.__csp")
-    ]
-    for context in contexts:
-        context.close()
-    assert not violations, violations
 
 
 def sign_in(page, username: str) -> None:

@@ -1,21 +1,12 @@
 """axe-core (vendored) on every page and the states we can reach: no serious or critical issue."""
-# ruff: noqa: F811  (the live hub and browser fixtures are shared with test_browser.py)
 
 from pathlib import Path
 
 import pytest
 import requests
 
-from tests.clients.test_browser import (  # noqa: F401
-    KIOSK_TOKEN,
-    browser,
-    counter_at,
-    hub,
-    online,
-    open_page,
-    pick,
-    wait_until,
-)
+from tests.clients.test_browser import counter_at, online, pick, wait_until
+from tests.conftest import KIOSK_TOKEN
 
 pytestmark = pytest.mark.browser
 

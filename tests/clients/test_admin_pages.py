@@ -9,64 +9,15 @@ import requests
 from sqlalchemy import create_engine, update
 
 from admin import NAV
-from hall import clock, create_app, db, demo, migrate
+from hall import clock, demo
 from hall.admin.models import DevicePairing
-from tests.clients.test_browser import ARGS, CHROMIUM, CSP_WATCH, online, pick, wait_until
+from tests.clients.test_browser import online, pick, wait_until
+from tests.conftest import CHROMIUM
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium missing (make system)"),
 ]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """One headless Chromium for the module."""
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture(scope="module")
-def hub(tmp_path_factory):
-    """One `hall serve` on a fresh demo database, shared by the module."""
-    from tests.conftest import LiveServer
-
-    url = f"sqlite:///{tmp_path_factory.mktemp('admin') / 'hall.sqlite3'}"
-    app = create_app({"DATABASE_URL": url, "PRINT_WORKER": False})
-    migrate.upgrade(db.engine(app))
-    with app.app_context(), db.unit_of_work() as session:
-        demo.create(session)
-    db.engine(app).dispose()
-    server = LiveServer(url).start()
-    server.database_url = url
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def open_page(browser):
-    """Pages in fresh Chinese-locale contexts at the counter's desktop size; no CSP violation."""
-    contexts = []
-
-    def open_(url: str, *, width=1366, height=768):
-        context = browser.new_context(locale="zh-CN", viewport={"width": width, "height": height})
-        context.add_init_script(CSP_WATCH)
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(10000)
-        page.goto(url)
-        return page
-
-    yield open_
-    violations = [
-        (page.url, v) for c in contexts for page in c.pages for v in page.evaluate("window.__csp")
-    ]
-    for context in contexts:
-        context.close()
-    assert not violations, violations
 
 
 def sign_in(page, username: str) -> None:
@@ -77,7 +28,7 @@ def sign_in(page, username: str) -> None:
 
 
 def admin_page(open_page, url: str, path: str, username: str = "admin"):
-    page = open_page(f"{url}/admin/{path}")
+    page = open_page(f"{url}/admin/{path}", height=768)
     sign_in(page, username)
     page.wait_for_selector("#main:not([hidden])")
     page.wait_for_selector("#rows tr")
@@ -86,7 +37,7 @@ def admin_page(open_page, url: str, path: str, username: str = "admin"):
 
 @pytest.mark.parametrize("username", ["window1", "pickup", "bo-samr"])
 def test_every_admin_page_refuses_other_roles(hub, open_page, username):
-    page = open_page(f"{hub.url}/admin/")
+    page = open_page(f"{hub.url}/admin/", height=768)
     sign_in(page, username)
     for name in NAV:
         page.goto(f"{hub.url}/admin/{name}")
@@ -202,7 +153,7 @@ def test_device_pages_keep_a_token_from_the_address_and_drop_it(hub, open_page):
         ),
         ("/kiosk/#token=demo-kiosk-kuancheng", "onewindow.kiosk.token"),
     ):
-        page = open_page(f"{hub.url}{path}")
+        page = open_page(f"{hub.url}{path}", height=768)
         wait_until(page, "location.hash === ''")
         assert "token" not in page.url
         assert page.evaluate(f"localStorage.getItem('{key}')").startswith("demo-")

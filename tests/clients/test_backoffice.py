@@ -1,15 +1,13 @@
 """The back-office workbench in headless Chromium against a real `hall serve`."""
 
+import pytest
 import requests
 
 from tests.cases.conftest import APPLICANT
-from tests.clients import test_browser as chromium
 from tests.conftest import KIOSK, login
 
-# The same headless Chromium fixtures and markers as the other clients' browser tests.
-browser = chromium.browser
-open_page = chromium.open_page
-pytestmark = chromium.pytestmark
+# The headless Chromium fixtures (browser, open_page) are in tests/conftest.py.
+pytestmark = pytest.mark.browser
 
 
 def _take_case(url: str) -> dict:

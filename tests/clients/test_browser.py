@@ -1,85 +1,20 @@
 """The three clients in a real headless Chromium against a real `hall serve`."""
 
 import time
-from pathlib import Path
 
 import pytest
 import requests
 from sqlalchemy import select
 
-from hall import create_app, db, demo, migrate
+from hall import create_app, db
 from hall.admin.models import Hall, Staff
 from hall.queue import services
-from tests.conftest import KIOSK, LiveServer, login
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-KIOSK_TOKEN = "demo-kiosk-kuancheng"
+from tests.conftest import CHROMIUM, KIOSK, KIOSK_TOKEN, login
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium missing (make system)"),
 ]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """One headless Chromium for the module."""
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture(scope="module")
-def hub(tmp_path_factory):
-    """One `hall serve` shared by the tests that do not stop it (each uses its own windows)."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('hub') / 'hall.sqlite3'}"
-    app = create_app({"DATABASE_URL": url, "PRINT_WORKER": False})
-    migrate.upgrade(db.engine(app))
-    with app.app_context(), db.unit_of_work() as session:
-        demo.create(session)
-    db.engine(app).dispose()
-    server = LiveServer(url).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def open_page(browser):
-    """Open pages in fresh Chinese-locale contexts; closed after the test."""
-    contexts = []
-
-    def open_(url: str, *, kiosk_token: str | None = None, width=1366, height=900):
-        context = browser.new_context(locale="zh-CN", viewport={"width": width, "height": height})
-        if kiosk_token:
-            context.add_init_script(
-                f"localStorage.setItem('onewindow.kiosk.token', {kiosk_token!r})"
-            )
-        context.add_init_script(CSP_WATCH)
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(10000)
-        page.goto(url)
-        return page
-
-    yield open_
-    # Every page of every test ran under the hub's CSP (no inline script): nothing blocked.
-    violations = [
-        (page.url, v) for c in contexts for page in c.pages for v in page.evaluate("window.__csp")
-    ]
-    for context in contexts:
-        context.close()
-    assert not violations, violations
 
 
 def wait_until(page, expression: str, timeout: float = 10000) -> None:
@@ -90,14 +25,6 @@ def wait_until(page, expression: str, timeout: float = 10000) -> None:
         if time.monotonic() > deadline:
             raise AssertionError(f"not true within {timeout} ms: {expression}")
         time.sleep(0.05)
-
-
-CSP_WATCH = """
-window.__csp = [];
-document.addEventListener("securitypolicyviolation", (e) => {
-  window.__csp.push(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}`);
-});
-"""
 
 
 def pick(kiosk, code: str) -> None:

@@ -1,15 +1,13 @@
 """The resident's case page (/c/<code>) on a phone in headless Chromium: live over /case."""
 
+import pytest
 import requests
 
 from tests.cases.conftest import APPLICANT
-from tests.clients import test_browser as chromium
 from tests.clients.test_backoffice import _take_case
 from tests.conftest import login
 
-browser = chromium.browser
-open_page = chromium.open_page
-pytestmark = chromium.pytestmark
+pytestmark = pytest.mark.browser
 
 
 def _decide(url: str, case_id: int) -> None:

@@ -1,12 +1,10 @@
 """The kiosk's maintenance view: staff press and hold, log in, and see the device; residents
 never do. The REST answer behind it needs both a staff login of the hall and the device token."""
-# ruff: noqa: F811  (the live hub and browser fixtures are shared with test_browser.py)
 
 import pytest
 import requests
 
-from tests.clients.test_browser import KIOSK_TOKEN, browser, hub, open_page  # noqa: F401
-from tests.conftest import KIOSK, login
+from tests.conftest import KIOSK, KIOSK_TOKEN, login
 
 pytestmark = pytest.mark.browser
 

@@ -1,5 +1,4 @@
 """The phone queue, its poster and the resident's own actions, in Chromium at a phone's size."""
-# ruff: noqa: F811  (the live hub and browser fixtures are shared with test_browser.py)
 
 import os
 import re
@@ -9,8 +8,7 @@ import pytest
 import requests
 
 from tests.clients.test_a11y import serious
-from tests.clients.test_browser import KIOSK_TOKEN, browser, hub, open_page  # noqa: F401
-from tests.conftest import login
+from tests.conftest import KIOSK_TOKEN, login
 
 pytestmark = pytest.mark.browser
 

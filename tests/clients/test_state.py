@@ -4,17 +4,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import CHROMIUM
+
 STATE_JS = Path(__file__).parents[2] / "hall" / "static" / "clients" / "state.js"
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 ORIGIN = "http://state.test"
 
 pytestmark = [
@@ -154,25 +146,20 @@ def window_ev(seq, window_id, number, status, reason="", staff=STAFF):
 
 
 @pytest.fixture(scope="module")
-def page():
+def page(browser):
     """A blank page whose origin serves state.js, with the module loaded as `window.S`."""
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        page = browser.new_page()
-        page.route(
-            f"{ORIGIN}/state.js",
-            lambda route: route.fulfill(
-                body=STATE_JS.read_text(), content_type="text/javascript; charset=utf-8"
-            ),
-        )
-        page.route(
-            f"{ORIGIN}/", lambda route: route.fulfill(body="<!doctype html><title>t</title>")
-        )
-        page.goto(f"{ORIGIN}/")
-        page.evaluate("async () => { window.S = await import('/state.js'); }")
-        yield page
-        browser.close()
+    page = browser.new_page()
+    page.route(
+        f"{ORIGIN}/state.js",
+        lambda route: route.fulfill(
+            body=STATE_JS.read_text(), content_type="text/javascript; charset=utf-8"
+        ),
+    )
+    page.route(f"{ORIGIN}/", lambda route: route.fulfill(body="<!doctype html><title>t</title>"))
+    page.goto(f"{ORIGIN}/")
+    page.evaluate("async () => { window.S = await import('/state.js'); }")
+    yield page
+    page.close()
 
 
 def run(page, events, snapshot=SNAPSHOT):

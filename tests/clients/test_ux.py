@@ -1,5 +1,4 @@
 """What residents and clerks meet on the pages, in headless Chromium at the screens' real sizes."""
-# ruff: noqa: F811  (the live hub and browser fixtures are shared with test_browser.py)
 
 import os
 import re
@@ -8,16 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import requests
 
-from tests.clients.test_browser import (  # noqa: F401
-    KIOSK_TOKEN,
-    browser,
-    counter_at,
-    hub,
-    online,
-    open_page,
-    pick,
-)
-from tests.conftest import login
+from tests.clients.test_browser import counter_at, online, pick
+from tests.conftest import KIOSK_TOKEN, login
 
 pytestmark = pytest.mark.browser
 SHOTS = os.environ.get("HALL_TEST_SHOTS")  # a folder: save the screens to look at

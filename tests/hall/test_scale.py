@@ -63,3 +63,44 @@ def test_a_call_on_one_process_reaches_a_display_on_another(app):
         display.disconnect()
         first.stop()
         second.stop()
+
+
+def test_hubs_on_different_redis_databases_hear_only_their_own_messages():
+    """Redis pub/sub ignores database numbers: the channels carry it (hall.config.queue_channel),
+    so a hub group on another database of the same Redis hears none of this one's changes."""
+    from hall.cache import RedisBroadcaster
+    from hall.config import queue_channel
+
+    assert queue_channel("redis://h:6379/0", "c") == "c"  # database 0: the names as before
+    assert queue_channel("redis://h:6379/2", "c") == queue_channel("redis://h?db=2", "c")
+    assert queue_channel("redis://h:6379/2", "c") != queue_channel("redis://h:6379/3", "c")
+    assert queue_channel("amqp://h//", "c") == "c"
+    reason = _redis_missing()
+    if reason:
+        pytest.skip(reason)
+
+    class Cache:
+        def __init__(self) -> None:
+            self.cleared = 0
+            self.event = threading.Event()
+
+        def clear(self) -> None:
+            self.cleared += 1
+            self.event.set()
+
+        def tokens_died(self) -> None:
+            pass
+
+    base = REDIS_URL.rsplit("/", 1)[0]
+    ours, theirs = Cache(), Cache()
+    here = RedisBroadcaster(REDIS_URL, ours)
+    other_db = f"{base}/{(int(REDIS_URL.rsplit('/', 1)[1] or 0) + 8) % 16}"
+    there = RedisBroadcaster(other_db, theirs)
+    for broadcaster, cache in ((here, ours), (there, theirs)):
+        broadcaster.listen()
+        assert cache.event.wait(5)  # subscribed: it forgets its copy once
+        cache.event.clear()
+    here.send()
+    assert ours.event.wait(5)
+    assert not theirs.event.wait(0.5), "a hub on another Redis database heard the change"
+    assert theirs.cleared == 1

@@ -3,38 +3,12 @@
 import pytest
 import requests
 
-from hall import create_app, db, demo, migrate
-from tests.clients.test_browser import ARGS, CHROMIUM
-from tests.conftest import KIOSK, LiveServer, login
+from tests.conftest import CHROMIUM, KIOSK, login
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium missing (make system)"),
 ]
-
-
-@pytest.fixture(scope="module")
-def hub(tmp_path_factory):
-    """One `hall serve` on a fresh demo database."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('hub') / 'hall.sqlite3'}"
-    app = create_app({"DATABASE_URL": url, "PRINT_WORKER": False})
-    migrate.upgrade(db.engine(app))
-    with app.app_context(), db.unit_of_work() as session:
-        demo.create(session)
-    db.engine(app).dispose()
-    server = LiveServer(url).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """One headless Chromium for the module."""
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 def serve_one(url: str, window: str) -> dict:

@@ -1,23 +1,11 @@
 """The resident's status page: served by token, and followed live in a real browser."""
 
-from pathlib import Path
-
 import pytest
 import requests
 
 from tests.clients.test_browser import wait_until
 from tests.conftest import KIOSK, login
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 # Records vibration: headless Chromium has no vibration motor to ask.
 RECORD_VIBRATION = (
     "window.__vibrations = []; navigator.vibrate = (p) => (window.__vibrations.push(p), true);"
@@ -61,18 +49,6 @@ def test_unknown_or_guessed_tokens_are_not_found(lite_app, path):
 
     assert response.status_code == 404
     assert "未找到票号" in response.text
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """One headless Chromium for the module."""
-    if not CHROMIUM.exists():
-        pytest.skip("Debian chromium missing at /usr/bin/chromium (make system)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.mark.browser

@@ -2,7 +2,6 @@
 token, staff press and hold its name, log in and see the device, hall, connection, hub address
 and last event; they play a test announcement, forget the token or pair again; revoking the
 display cuts its socket and the page goes back to a pairing code."""
-# ruff: noqa: F811  (the live hub and browser fixtures are shared with test_browser.py)
 
 import re
 
@@ -10,7 +9,7 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from tests.clients.test_browser import browser, hub, online, open_page  # noqa: F401
+from tests.clients.test_browser import online
 from tests.clients.test_maintenance import hold
 from tests.conftest import login
 

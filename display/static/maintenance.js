@@ -62,6 +62,8 @@ function refuse() {
 
 async function logIn(event) {
   event.preventDefault();
+  // A new attempt: the last one's refusal goes until this one is answered.
+  $("maint-error").hidden = true;
   const deviceToken = localStorage.getItem(tokenKey("display")) || "";
   const login = await fetch(`${config.api}/auth/token`, {
     method: "POST",
@@ -74,7 +76,7 @@ async function logIn(event) {
   const answer = await fetch(`${config.api}/devices/maintenance`, {
     method: "POST",
     headers: { "Content-Type": "application/json", Authorization: `Bearer ${staffToken}` },
-    body: JSON.stringify({ device_token: deviceToken || "-" }),
+    body: JSON.stringify({ device_token: deviceToken || "-", hall: page.hall }),
   }).catch(() => null);
   const body = answer ? await answer.json().catch(() => ({})) : {};
   // Staff of another hall see nothing; a display without a (live) token still shows staff its

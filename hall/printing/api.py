@@ -57,6 +57,9 @@ def device_maintenance(body: dict) -> dict:
         staff = caller(session)
         if not access.is_staff(staff):
             raise Unauthorized("请工作人员登录 / staff login required", code="bad_token")
+        if body.get("hall"):
+            hall = lookup.hall_by_code(session, body["hall"])
+            access.require(staff, Permission.VIEW_QUEUE, hall=hall.id)
         device = services.device_by_token(session, body["device_token"])
         access.require(staff, Permission.VIEW_QUEUE, hall=device.hall_id)
         return {"device": services.device_state(session, device), "version": hub_version()}

@@ -113,6 +113,9 @@ class MaintenanceIn(Schema):
     """The device whose maintenance view a staff member opens: its own token."""
 
     device_token = String(required=True, validate=Length(1, 200))
+    # The hall a device page shows: staff of another hall are refused (403) even when the
+    # device has no token (an unpaired display shows staff its connection, not a device).
+    hall = String(load_default=None, validate=Length(1, 40))
 
 
 MAINTENANCE = obj(

@@ -18,6 +18,21 @@ def maintenance(url, headers, device_token=KIOSK_TOKEN):
     )
 
 
+def test_an_unpaired_display_refuses_staff_of_another_hall_before_saying_not_paired(hub):
+    url = hub.url
+    ask = lambda who, hall: requests.post(  # noqa: E731
+        f"{url}/api/v1/devices/maintenance",
+        json={"device_token": "-", "hall": hall},
+        headers=login(url, who),
+        timeout=10,
+    )
+    assert ask("manager-xinfa", "kuancheng").status_code == 403
+    mine = ask("window1", "kuancheng")
+    assert mine.status_code == 404 and mine.json()["error"]["code"] == "device_not_found"
+    assert ask("window1", "nowhere").status_code == 404
+    assert ask("window1", "x" * 41).status_code == 400
+
+
 def test_the_device_state_needs_a_staff_login_of_its_hall(hub):
     url = hub.url
     answer = maintenance(url, login(url, "manager"))

@@ -51,6 +51,9 @@ def _worker_redis(url: str) -> str:
 
 REDIS_URL = _worker_redis(os.environ.get("HALL_TEST_REDIS_URL", "redis://127.0.0.1:6379/0"))
 HALL_BIN = Path(sys.executable).parent / "hall"
+# How long a page may take to show what a test waits for. Generous: four workers share the
+# machine's cores with their hubs and browsers, and a wait that fails still fails, only later.
+PAGE_TIMEOUT_MS = 30000
 
 
 def _postgres_missing() -> str | None:
@@ -341,7 +344,7 @@ def open_page(browser):
         context.add_init_script(CSP_WATCH)
         contexts.append(context)
         page = context.new_page()
-        page.set_default_timeout(10000)
+        page.set_default_timeout(PAGE_TIMEOUT_MS)
         page.goto(url)
         return page
 

@@ -8,7 +8,7 @@ import pytest
 import requests
 
 from tests.clients.test_a11y import serious
-from tests.conftest import KIOSK_TOKEN, login
+from tests.conftest import KIOSK_TOKEN, PAGE_TIMEOUT_MS, login
 
 pytestmark = pytest.mark.browser
 
@@ -175,7 +175,7 @@ def test_status_page_notifies_through_its_service_worker(hub, browser):
     context.grant_permissions(["notifications"], origin=hub.url)
     try:
         status = context.new_page()
-        status.set_default_timeout(10000)
+        status.set_default_timeout(PAGE_TIMEOUT_MS)
         status.goto(mine["status_url"])
         status.wait_for_selector("html[data-hub='online']")
         seen = None

@@ -3,7 +3,7 @@
 import pytest
 import requests
 
-from tests.conftest import CHROMIUM, KIOSK, login
+from tests.conftest import CHROMIUM, KIOSK, PAGE_TIMEOUT_MS, login
 
 pytestmark = [
     pytest.mark.browser,
@@ -27,7 +27,7 @@ def serve_one(url: str, window: str) -> dict:
 def test_a_resident_rates_at_the_window(hub, browser):
     context = browser.new_context(locale="zh-CN", viewport={"width": 1024, "height": 600})
     page = context.new_page()
-    page.set_default_timeout(10000)
+    page.set_default_timeout(PAGE_TIMEOUT_MS)
     page.goto(f"{hub.url}/evaluator/?hall=kuancheng&window=1#token=demo-evaluator-kuancheng")
     page.wait_for_selector("html[data-hub='online']")
     assert "#token" not in page.url
@@ -69,7 +69,7 @@ def test_the_open_page_at_phone_size(hub, browser):
 def test_the_board_hears_a_bad_rating_live(hub, browser):
     context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 900})
     board = context.new_page()
-    board.set_default_timeout(10000)
+    board.set_default_timeout(PAGE_TIMEOUT_MS)
     board.goto(f"{hub.url}/board/?hall=kuancheng")
     board.fill("input[name=username]", "manager")
     board.fill("input[name=password]", "demo123")
@@ -108,7 +108,7 @@ def test_a_resident_adds_a_rating_on_the_phone(hub, browser):
     ticket = serve_one(hub.url, "1")
     context = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844})
     page = context.new_page()
-    page.set_default_timeout(10000)
+    page.set_default_timeout(PAGE_TIMEOUT_MS)
     page.goto(f"{hub.url}/s/{ticket['status_url'].rsplit('/', 1)[1]}")
     page.wait_for_selector("#rate:not([hidden])")
     page.click(".rate-level[data-score='2']")

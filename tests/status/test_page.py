@@ -4,7 +4,7 @@ import pytest
 import requests
 
 from tests.clients.test_browser import wait_until
-from tests.conftest import KIOSK, login
+from tests.conftest import KIOSK, PAGE_TIMEOUT_MS, login
 
 # Records vibration: headless Chromium has no vibration motor to ask.
 RECORD_VIBRATION = (
@@ -69,7 +69,7 @@ def test_status_page_follows_the_ticket_until_called(browser, lite_server):
     context = browser.new_context(locale="zh-CN", viewport={"width": 360, "height": 740})
     context.add_init_script(RECORD_VIBRATION)
     page = context.new_page()
-    page.set_default_timeout(10000)
+    page.set_default_timeout(PAGE_TIMEOUT_MS)
     try:
         page.goto(ticket["status_url"])
         # hub.js's connection: the ticket first (data-seq is its place in the hall's events).

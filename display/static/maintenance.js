@@ -6,88 +6,15 @@
 // token is logged out when the view closes (or after 2 minutes).
 import { label } from "hub";
 import { tokenKey } from "device";
+import { fill, maintenanceView } from "maintenance";
 
-const HOLD_MS = 3000;
-const CLOSE_AFTER_MS = 120000;
 // A number the hub never issues (numbers start at 1): nobody in the hall takes it for a call.
 const TEST_NUMBER = "A000";
 const $ = (id) => document.getElementById(id);
 const root = document.documentElement;
-const dialog = $("maintenance");
 const config = $("display-device").dataset;
 const page = document.querySelector("[data-hall]").dataset;
-let staffToken = null;
-let holdTimer = null;
-let closeTimer = null;
 let testAudio = null;
-
-function open() {
-  $("maint-login").hidden = false;
-  $("maint-panel").hidden = true;
-  $("maint-error").hidden = true;
-  dialog.showModal();
-  $("maint-user").focus();
-  clearTimeout(closeTimer);
-  closeTimer = setTimeout(close, CLOSE_AFTER_MS);
-}
-
-async function close() {
-  clearTimeout(closeTimer);
-  $("maint-user").value = "";
-  $("maint-password").value = "";
-  if (dialog.open) dialog.close();
-  const token = staffToken;
-  staffToken = null;
-  if (token) {
-    await fetch(`${config.api}/auth/logout`, {
-      method: "POST",
-      headers: { Authorization: `Bearer ${token}` },
-    }).catch(() => {});
-  }
-}
-
-function fill(id, ...parts) {
-  const cell = $(id);
-  cell.replaceChildren();
-  parts.forEach((part, i) => {
-    if (i) cell.append(" · ");
-    cell.append(part);
-  });
-}
-
-function refuse() {
-  $("maint-error").replaceChildren(label("maint_refused"));
-  $("maint-error").hidden = false;
-}
-
-async function logIn(event) {
-  event.preventDefault();
-  // A new attempt: the last one's refusal goes until this one is answered.
-  $("maint-error").hidden = true;
-  const deviceToken = localStorage.getItem(tokenKey("display")) || "";
-  const login = await fetch(`${config.api}/auth/token`, {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ username: $("maint-user").value, password: $("maint-password").value }),
-  }).catch(() => null);
-  $("maint-password").value = "";
-  if (!login || !login.ok) return refuse();
-  staffToken = (await login.json()).token;
-  const answer = await fetch(`${config.api}/devices/maintenance`, {
-    method: "POST",
-    headers: { "Content-Type": "application/json", Authorization: `Bearer ${staffToken}` },
-    body: JSON.stringify({ device_token: deviceToken || "-", hall: page.hall }),
-  }).catch(() => null);
-  const body = answer ? await answer.json().catch(() => ({})) : {};
-  // Staff of another hall see nothing; a display without a (live) token still shows staff its
-  // connection and lets them pair it.
-  if (!answer || answer.status === 401 || answer.status === 403) {
-    await close();
-    dialog.showModal();
-    return refuse();
-  }
-  show(answer.ok ? body : null);
-}
 
 function lastEvent() {
   const at = root.dataset.lastEvent;
@@ -112,8 +39,6 @@ function show(state) {
   fill("maint-last-event", lastEvent());
   fill("maint-version", state ? state.version : "—");
   $("maint-test-state").hidden = true;
-  $("maint-login").hidden = true;
-  $("maint-panel").hidden = false;
 }
 
 function testState(key) {
@@ -135,22 +60,12 @@ function testAnnouncement() {
   audio.play().catch(() => testState("failed"));
 }
 
-const handle = document.querySelector("[data-maint-hold]");
-handle.addEventListener("pointerdown", () => {
-  clearTimeout(holdTimer);
-  holdTimer = setTimeout(open, HOLD_MS);
-});
-for (const type of ["pointerup", "pointerleave", "pointercancel"]) {
-  handle.addEventListener(type, () => clearTimeout(holdTimer));
-}
-handle.addEventListener("contextmenu", (event) => event.preventDefault());
-$("maint-login").addEventListener("submit", logIn);
-for (const button of dialog.querySelectorAll("[data-maint-close]")) {
-  button.addEventListener("click", close);
-}
-dialog.addEventListener("cancel", (event) => {
-  event.preventDefault();
-  close();
+const close = maintenanceView({
+  handle: document.querySelector("[data-maint-hold]"),
+  api: config.api,
+  deviceToken: () => localStorage.getItem(tokenKey("display")),
+  hall: page.hall,
+  show,
 });
 $("maint-test").addEventListener("click", testAnnouncement);
 $("maint-reload").addEventListener("click", async () => {

@@ -1,6 +1,7 @@
 """Engine, sessions and the unit of work: one transaction per request or socket event."""
 
 import contextlib
+import sqlite3
 import threading
 import time
 from collections.abc import Iterator
@@ -11,7 +12,6 @@ from typing import Any
 
 from flask import Flask, current_app
 from sqlalchemy import JSON, Connection, DateTime, Engine, create_engine, event
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -92,6 +92,8 @@ def make_engine(url: str) -> Engine:
         **({} if ":memory:" in url else {"pool_size": 10, "max_overflow": 40}),
     )
 
+    cooperative = async_mode() == "gevent"
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record) -> None:
         # Let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite's own BEGIN is deferred).
@@ -100,48 +102,53 @@ def make_engine(url: str) -> Engine:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
+        # Under gevent no statement may wait in SQLite's busy handler, which sleeps in C with
+        # every socket of the process stalled: writers wait in _begin_yielding instead. Readers
+        # of a WAL database never wait for a writer.
+        busy_ms = 0 if cooperative else int(BUSY_TIMEOUT_S * 1000)
+        cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
         cursor.close()
-
-    cooperative = async_mode() == "gevent"
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn) -> None:
         # One writer at a time: two windows calling at once queue here instead of racing.
-        if conn.get_execution_options().get("readonly"):
-            conn.exec_driver_sql("BEGIN")
-        elif cooperative:
-            _begin_yielding(conn)
-        else:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # BEGIN goes straight to the driver: through SQLAlchemy's execute path it cost a tenth
+        # of an issue (py-spy, docs/performance.md).
+        raw = conn.connection.dbapi_connection
+        try:
+            if conn.get_execution_options().get("readonly"):
+                raw.execute("BEGIN")
+            elif cooperative:
+                _begin_yielding(raw)
+            else:
+                raw.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as err:
+            # Raised as SQLAlchemy's error (an OperationalError is the clients' 503).
+            conn._handle_dbapi_exception(err, "BEGIN", (), None, None)
+            raise
 
     return engine
 
 
-def _begin_yielding(conn) -> None:
+def _begin_yielding(raw) -> None:
     """BEGIN IMMEDIATE that waits for another process's writer without holding the loop.
 
     Under gevent one process serves every socket on one thread: SQLite's busy handler would
     sleep in C (steps of up to 100 ms) with every socket stalled while the print worker or the
-    command line holds the write lock. Instead try without waiting, and sleep cooperatively
-    (``time.sleep`` is gevent's once patched) between tries, up to the usual 30 s.
+    command line holds the write lock. So the connection has no busy timeout: try, and sleep
+    cooperatively (``time.sleep`` is gevent's once patched) between tries, up to the usual 30 s.
     """
-    raw = conn.connection.dbapi_connection
-    raw.execute("PRAGMA busy_timeout=0")
-    try:
-        deadline = time.monotonic() + BUSY_TIMEOUT_S
-        delay = 0.0002
-        while True:
-            try:
-                conn.exec_driver_sql("BEGIN IMMEDIATE")
-                return
-            except OperationalError as err:
-                if "locked" not in str(err.orig) or time.monotonic() > deadline:
-                    raise
-            time.sleep(delay)
-            delay = min(delay * 2, 0.002)
-    finally:
-        raw.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    delay = 0.0002
+    while True:
+        try:
+            raw.execute("BEGIN IMMEDIATE")
+            return
+        except sqlite3.OperationalError as err:
+            if "locked" not in str(err) or time.monotonic() > deadline:
+                raise
+        time.sleep(delay)
+        delay = min(delay * 2, 0.002)
 
 
 def default_url(app: Flask) -> str:
@@ -196,24 +203,73 @@ def _after_commit_hooks(factory: sessionmaker) -> None:
 
     @event.listens_for(factory, "after_commit")
     def _committed(session: Session) -> None:
-        session.info.pop("hall.transaction", None)
-        session.info.pop("hall.connection", None)
-        events = session.info.pop("hall.events", None)
-        if events:
-            session.info["hall.figures"].apply(events)
-        revoked = session.info.pop("hall.tokens_revoked", False)
-        if session.info.pop("hall.reference_changed", False) and not revoked:
-            session.info["hall.cache"].changed()
-        if revoked:
-            session.info["hall.cache"].revoked()
+        _settle(session.info)
 
     @event.listens_for(factory, "after_soft_rollback")
     def _rolled_back(session: Session, _previous) -> None:
-        session.info.pop("hall.transaction", None)
-        session.info.pop("hall.connection", None)
-        session.info.pop("hall.events", None)
-        session.info.pop("hall.reference_changed", None)
-        session.info.pop("hall.tokens_revoked", None)
+        _forget(session.info)
+
+
+def _settle(info: dict) -> None:
+    """What a committed transaction leaves to the process: figures moved, references dropped."""
+    info.pop("hall.transaction", None)
+    info.pop("hall.connection", None)
+    events = info.pop("hall.events", None)
+    if events:
+        info["hall.figures"].apply(events)
+    revoked = info.pop("hall.tokens_revoked", False)
+    if info.pop("hall.reference_changed", False) and not revoked:
+        info["hall.cache"].changed()
+    if revoked:
+        info["hall.cache"].revoked()
+
+
+def _forget(info: dict) -> None:
+    """A rolled-back transaction leaves nothing behind."""
+    for key in (
+        "hall.transaction",
+        "hall.connection",
+        "hall.events",
+        "hall.reference_changed",
+        "hall.tokens_revoked",
+    ):
+        info.pop(key, None)
+
+
+class Unit:
+    """One write transaction on a pooled connection, with no ORM session until one is needed.
+
+    The hot path (issue, call-next, start, finish) runs prepared Core statements on the
+    connection (``hall/prepared.py``); what a :class:`Session` adds around them (its
+    transaction state, autobegin, the flush and the commit walk) cost a fifth of an issue
+    (py-spy, docs/performance.md). Anything else asked of a unit (``get``, ``execute``, ``add``,
+    ``expire``: the refusals' precise reasons, a priority ticket's count) goes to an ORM session
+    joined to the same transaction, made the first time. It shares the unit's ``info``.
+    """
+
+    __slots__ = ("info", "bound", "_orm")
+
+    def __init__(self, connection: Connection, info: dict) -> None:
+        self.bound = connection
+        self.info = info
+        self._orm: Session | None = None
+
+    def connection(self, **_options: Any) -> Connection:
+        return self.bound
+
+    @property
+    def orm(self) -> Session:
+        """The ORM session on this unit's transaction (flushed before the commit)."""
+        if self._orm is None:
+            orm = Session(
+                bind=self.bound, join_transaction_mode="rollback_only", expire_on_commit=False
+            )
+            orm.info = self.info  # one dict: events and reference changes land in the unit's
+            self._orm = orm
+        return self._orm
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.orm, name)
 
 
 def connection_of(session: Session) -> Connection:
@@ -222,6 +278,8 @@ def connection_of(session: Session) -> Connection:
     The hot path asks for it for every statement; ``Session.connection()`` walks the
     session's transaction state each time (~0.03 ms a call, four or five calls a request).
     """
+    if type(session) is Unit:
+        return session.bound
     info = session.info
     transaction = session.get_transaction()
     if transaction is not None and info.get("hall.transaction") is transaction:
@@ -255,4 +313,33 @@ def unit_of_work(readonly: bool = False, app: Flask | None = None) -> Iterator[S
             session.rollback()
             raise
     # Staff tokens used in this unit: their last use is written down at most once a minute.
+    extensions["hall.cache"].flush_touches(extensions["hall.write_lock"])
+
+
+@contextmanager
+def write_unit(app: Flask | None = None) -> Iterator[Unit]:
+    """The hot path's unit of work: one write transaction without an ORM session (:class:`Unit`).
+
+    Commits on success and rolls back on any error, with the same after-commit effects as
+    :func:`unit_of_work`.
+    """
+    extensions = (app or current_app).extensions
+    engine_: Engine = extensions["hall.engine"]
+    info = {"hall.cache": extensions["hall.cache"], "hall.figures": extensions["hall.figures"]}
+    with extensions["hall.write_lock"], engine_.connect() as connection:
+        connection.begin()
+        unit = Unit(connection, info)
+        try:
+            yield unit
+            if unit._orm is not None:
+                unit._orm.flush()
+            connection.commit()
+        except BaseException:
+            connection.rollback()
+            _forget(info)
+            raise
+        finally:
+            if unit._orm is not None:
+                unit._orm.close()
+    _settle(info)
     extensions["hall.cache"].flush_touches(extensions["hall.write_lock"])

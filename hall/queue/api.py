@@ -12,7 +12,7 @@ from hall.admin import services as admin_services
 from hall.admin.api import authenticated, caller, require
 from hall.admin.models import Hall
 from hall.api import bp
-from hall.db import unit_of_work
+from hall.db import unit_of_work, write_unit
 from hall.errors import BadRequest, Forbidden, NotFound, Unauthorized
 from hall.events import publish
 from hall.queue import appointments, lookup, presenters, search, services
@@ -200,7 +200,7 @@ def set_notice(code: str, body: dict) -> dict:
 )
 def take_ticket(code: str, body: dict) -> tuple[dict, int]:
     """Issue a ticket for a matter of the hall."""
-    with unit_of_work() as session:
+    with write_unit() as session:
         hall = cache.of(session).hall(code)
         who = caller(session)
         device = None
@@ -313,7 +313,7 @@ def requeue(ticket_id: int) -> dict:
 
 
 def _run(window_id: int, action: str, body: dict[str, Any]) -> dict[str, Any]:
-    with unit_of_work() as session:
+    with write_unit() as session:
         staff = access.require(caller(session), Permission.WORK_WINDOW)
         result, events = ACTIONS[action](session, window_id, staff, body)
         window = cache.of(session).window(window_id)

@@ -11,7 +11,7 @@ from hall.access import Permission
 from hall.admin import services as admin_services
 from hall.admin import services as auth
 from hall.admin.models import Device, Hall, Staff
-from hall.db import unit_of_work
+from hall.db import unit_of_work, write_unit
 from hall.errors import Forbidden, HallError, Unauthorized
 from hall.events import current_seq, publish
 from hall.printing import services as print_jobs
@@ -173,7 +173,7 @@ class KioskNamespace(HallNamespace):
     def on_take_ticket(self, data: dict) -> dict[str, Any]:
         """Issue a ticket for a matter."""
         body = TicketIn().load(data)
-        with unit_of_work() as db:
+        with write_unit() as db:
             device = self._device(db)
             hall = cache.of(db).hall_by_id(device.hall_id)
             issued = services.issue(
@@ -203,7 +203,7 @@ class CounterNamespace(StaffNamespace):
         window_id = WindowRef().load({"window": data.get("window")})["window"]
         rest = {k: v for k, v in data.items() if k != "window"}
         body = schema().load(rest) if schema else {}
-        with unit_of_work() as db:
+        with write_unit() as db:
             staff = current_staff(db)
             result, events = ACTIONS[action](db, window_id, staff, body)
             window = cache.of(db).window(window_id)

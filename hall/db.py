@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import Flask, current_app
 from sqlalchemy import JSON, Connection, DateTime, Engine, create_engine, event
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -62,6 +63,7 @@ BUSY_TIMEOUT_S = 30.0  # how long a writer waits for another process's writer
 CONNECT_TIMEOUT_S = 3  # PostgreSQL: give up connecting after this long
 STATEMENT_TIMEOUT_MS = 4000  # PostgreSQL: no statement or lock wait runs longer
 POOL_TIMEOUT_S = 4.0  # waiting for a pooled connection
+PING_IDLE_S = 2.0  # PostgreSQL: a pooled connection rested this long is tested before use
 
 
 def make_engine(url: str) -> Engine:
@@ -76,14 +78,15 @@ def make_engine(url: str) -> Engine:
                 "options": f"-c statement_timeout={STATEMENT_TIMEOUT_MS}"
                 f" -c lock_timeout={STATEMENT_TIMEOUT_MS}",
             }
-        return create_engine(
+        engine = create_engine(
             url,
-            pool_pre_ping=True,
             pool_size=10,
             max_overflow=20,
             pool_timeout=POOL_TIMEOUT_S,
             connect_args=connect_args,
         )
+        _ping_after_idle(engine)
+        return engine
     # Pooled connections: a new SQLite connection per request costs the PRAGMAs, a schema
     # read, and a WAL checkpoint when the last one closes (measured: ~8 ms per request).
     engine = create_engine(
@@ -128,6 +131,39 @@ def make_engine(url: str) -> Engine:
             raise
 
     return engine
+
+
+def _ping_after_idle(engine: Engine) -> None:
+    """Test a pooled connection before use only when it has rested ``PING_IDLE_S``.
+
+    A connection the server dropped (a restart, an idle timeout) would fail the request that
+    takes it. SQLAlchemy's ``pool_pre_ping`` tests every checkout: one more round trip per
+    request, a sixth of an issue's CPU on PostgreSQL under load (py-spy, docs/performance.md).
+    A connection in steady use has just proved itself; one that rested is pinged, and a dead
+    one is replaced before the request sees it (``DisconnectionError``: the pool reconnects).
+    A connection that dies between two busy requests fails that one request (503), and the
+    pool drops it.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _rested_from(_dbapi_connection, record) -> None:
+        if record is not None:
+            record.info["hall.checked_in"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping(dbapi_connection, record, _proxy) -> None:
+        since = record.info.get("hall.checked_in")
+        if since is None or time.monotonic() - since < PING_IDLE_S:
+            return
+        try:
+            cursor = dbapi_connection.cursor()
+            try:
+                cursor.execute("SELECT 1")
+            finally:
+                cursor.close()
+            dbapi_connection.rollback()
+        except Exception as err:  # noqa: BLE001 - any failure: this connection is gone
+            raise DisconnectionError(f"pooled connection dead after rest: {err}") from err
 
 
 def _begin_yielding(raw) -> None:

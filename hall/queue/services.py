@@ -194,22 +194,12 @@ def issue(
     scopes = [(f"queue:{queue.id}", day), (events_scope(hall.id), FOREVER)]
     if capped:
         scopes.insert(1, (f"matter:{matter.id}", day))
-    # One statement: the ticket's number, the cap (rolled back with a refusal, so a refused
-    # resident uses up nothing) and the hall's event number.
-    connection = connection_of(session)
-    counts = bump(session, scopes)
-    if capped and counts[f"matter:{matter.id}"] > matter.daily_cap:
-        raise Conflict(
-            f"今日号源已满 ({matter.daily_cap}) / today's tickets are all taken",
-            code="matter_full",
-        )
-    seq = counts[f"queue:{queue.id}"]
     ticket = TicketRow(
         id=0,
         hall_id=hall.id,
         queue_id=queue.id,
         matter_id=matter.id,
-        number=f"{queue.prefix}{seq:03d}",
+        number="",
         priority=priority,
         source=source,
         status=TicketStatus.WAITING,
@@ -218,31 +208,10 @@ def issue(
         queued_at=at,
     )
     ticket.estimated_wait_s = _estimate_at_issue(session, hall, ticket)
-    ticket.id = sql.INSERT_TICKET.run(
-        connection,
-        {
-            "hall_id": hall.id,
-            "queue_id": queue.id,
-            "queue_prefix_scope": queue.id,
-            "matter_id": matter.id,
-            "service_date": day,
-            "seq": seq,
-            "number": ticket.number,
-            "priority": priority,
-            "source": source,
-            "status": TicketStatus.WAITING,
-            "token": ticket.token,
-            "device_id": device.id if device is not None else None,
-            "issued_at": at,
-            "queued_at": at,
-            "calls": 0,
-            "estimated_wait_s": ticket.estimated_wait_s,
-        },
-    ).scalar_one()
-    add_step(session, ticket, "issued", at, detail=source)
-    job = None
-    if device is not None and getattr(device, "printer_url", None):
-        job = _queue_print(session, ticket, device, at)
+    # The ticket's number, the cap (rolled back with a refusal, so a refused resident uses up
+    # nothing), the hall's event number, the ticket, its step and its print job.
+    write = _write_at_once if connection_of(session).dialect.name == "postgresql" else _write
+    counts, job = write(session, ticket, queue, matter, day, scopes, capped, device)
     event = make(
         session,
         hall,
@@ -262,6 +231,86 @@ def issue(
         {"waiting": {queue.id: +1}, "report": {"waiting": queue.id}},
     )
     return Issued(ticket, job, [event])
+
+
+def _refuse_over_cap(matter: Any, counts: dict[str, int], capped: bool) -> None:
+    if capped and counts[f"matter:{matter.id}"] > matter.daily_cap:
+        raise Conflict(
+            f"今日号源已满 ({matter.daily_cap}) / today's tickets are all taken",
+            code="matter_full",
+        )
+
+
+def _prints(device: Any) -> bool:
+    return device is not None and bool(getattr(device, "printer_url", None))
+
+
+def _write(
+    session: Session, ticket: TicketRow, queue, matter, day, scopes, capped: bool, device: Any
+) -> tuple[dict[str, int], dict[str, Any] | None]:
+    """The issue's writes as four statements (SQLite: no round trips to save)."""
+    counts = bump(session, scopes)
+    _refuse_over_cap(matter, counts, capped)
+    seq = counts[f"queue:{queue.id}"]
+    ticket.number = f"{queue.prefix}{seq:03d}"
+    ticket.id = sql.INSERT_TICKET.run(
+        connection_of(session),
+        {
+            "hall_id": ticket.hall_id,
+            "queue_id": queue.id,
+            "queue_prefix_scope": queue.id,
+            "matter_id": matter.id,
+            "service_date": day,
+            "seq": seq,
+            "number": ticket.number,
+            "priority": ticket.priority,
+            "source": ticket.source,
+            "status": TicketStatus.WAITING,
+            "token": ticket.token,
+            "device_id": device.id if device is not None else None,
+            "issued_at": ticket.issued_at,
+            "queued_at": ticket.queued_at,
+            "calls": 0,
+            "estimated_wait_s": ticket.estimated_wait_s,
+        },
+    ).scalar_one()
+    add_step(session, ticket, "issued", ticket.issued_at, detail=ticket.source)
+    job = _queue_print(session, ticket, device, ticket.issued_at) if _prints(device) else None
+    return counts, job
+
+
+def _write_at_once(
+    session: Session, ticket: TicketRow, queue, matter, day, scopes, capped: bool, device: Any
+) -> tuple[dict[str, int], dict[str, Any] | None]:
+    """PostgreSQL: the same writes in one statement (``statements.issue_at_once``)."""
+    printed = _prints(device)
+    params: dict[str, Any] = {}
+    for i, (scope, period) in enumerate(scopes):
+        params[f"scope{i}"] = scope
+        params[f"day{i}"] = period
+    params.update(
+        queue_scope=f"queue:{queue.id}",
+        hall_id=ticket.hall_id,
+        queue_id=queue.id,
+        matter_id=matter.id,
+        service_date=day,
+        prefix=queue.prefix,
+        priority=ticket.priority,
+        source=ticket.source,
+        token=ticket.token,
+        device_id=device.id if device is not None else None,
+        at=ticket.issued_at,
+        estimated_wait_s=ticket.estimated_wait_s,
+    )
+    if capped:
+        params.update(cap_scope=f"matter:{matter.id}", cap=matter.daily_cap)
+    if printed:
+        params.update(printer_url=device.printer_url, status_url=status_url(ticket.token))
+    rows = sql.issue_at_once(len(scopes), capped, printed).run(connection_of(session), params)
+    counts = {scope: value for scope, value, *_ in rows.all()}
+    _refuse_over_cap(matter, counts, capped)
+    _, _, ticket.id, ticket.number, job_id = rows.first()
+    return counts, _new_job(job_id) if printed else None
 
 
 def _estimate_at_issue(session: Session, hall: Any, ticket: TicketRow) -> int:
@@ -301,6 +350,11 @@ def _queue_print(session: Session, ticket: TicketRow, device: Any, at: datetime)
             "finished_at": None,
         },
     ).scalar_one()
+    return _new_job(job_id)
+
+
+def _new_job(job_id: int) -> dict[str, Any]:
+    """A print job just queued, as the answer to an issue shows it."""
     return {
         "job_id": job_id,
         "state": PrintState.PENDING,

@@ -1,0 +1,94 @@
+"""The hot path's unit of work (``hall.db.write_unit``) and the PostgreSQL pool's ping."""
+
+import pytest
+from sqlalchemy import func, select, text
+
+from hall import db
+from hall.errors import Conflict
+from hall.queue import services
+from hall.queue.models import DailyCounter, Ticket, Window
+from tests import factories as f
+
+T0 = f.utc("2026-11-30T02:00:00+00:00")
+
+
+def _count(app, model) -> int:
+    with app.app_context(), db.unit_of_work(readonly=True) as s:
+        return s.scalar(select(func.count()).select_from(model))
+
+
+def test_a_write_unit_commits_and_moves_the_figures(app):
+    with app.app_context(), db.unit_of_work() as s:
+        hall = f.hall(s)
+        queue_id = services.issue(s, hall, "samr-01", at=T0).ticket.queue_id
+    figures = app.extensions["hall.figures"]
+    before = figures.waiting(hall.id, queue_id)
+    with app.app_context(), db.write_unit() as unit:
+        issued = services.issue(unit, hall, "samr-01", at=T0)
+    assert issued.ticket.number == "A002"
+    assert figures.waiting(hall.id, queue_id) == before + 1  # the after-commit effects ran
+    with app.app_context(), db.unit_of_work(readonly=True) as s:
+        assert s.get(Ticket, issued.ticket.id).number == "A002"
+
+
+def test_a_failed_write_unit_leaves_nothing(app):
+    with app.app_context(), db.unit_of_work() as s:
+        hall = f.hall(s)
+    tickets, counters = _count(app, Ticket), _count(app, DailyCounter)
+    with pytest.raises(Conflict), app.app_context(), db.write_unit() as unit:
+        services.issue(unit, hall, "samr-01", at=T0)
+        raise Conflict("stop")
+    assert (_count(app, Ticket), _count(app, DailyCounter)) == (tickets, counters)
+
+
+def test_orm_work_in_a_write_unit_joins_its_transaction(app):
+    """What the unit cannot do itself goes to an ORM session on the same transaction: its
+    changes commit with the unit's statements, and roll back with them."""
+    with app.app_context(), db.unit_of_work() as s:
+        hall = f.hall(s)
+        window_id = s.scalar(select(Window.id).where(Window.hall_id == hall.id).limit(1))
+    with app.app_context(), db.write_unit() as unit:
+        services.issue(unit, hall, "samr-01", at=T0)
+        unit.get(Window, window_id).name = "综合窗口 / renamed"
+    with app.app_context(), db.unit_of_work(readonly=True) as s:
+        assert s.get(Window, window_id).name == "综合窗口 / renamed"
+        assert s.scalar(select(func.count()).select_from(Ticket)) == 1
+    with pytest.raises(RuntimeError), app.app_context(), db.write_unit() as unit:
+        services.issue(unit, hall, "samr-01", at=T0)
+        unit.get(Window, window_id).name = "never"
+        raise RuntimeError("stop")
+    with app.app_context(), db.unit_of_work(readonly=True) as s:
+        assert s.get(Window, window_id).name == "综合窗口 / renamed"
+        assert s.scalar(select(func.count()).select_from(Ticket)) == 1
+
+
+def _backend_pid(engine) -> int:
+    with engine.connect() as conn:
+        return conn.scalar(text("SELECT pg_backend_pid()"))
+
+
+def _kill(engine, pid: int) -> None:
+    with engine.connect() as conn:
+        conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        conn.commit()
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_rested_connection_the_server_dropped_is_replaced(database_url, monkeypatch):
+    """PostgreSQL: a pooled connection that rested is pinged before use; a dead one is
+    replaced and the request never sees it. Without the ping (a connection in steady use is
+    not tested) the same request fails, so the ping is what saves it."""
+    engine = db.make_engine(database_url)
+    other = db.make_engine(database_url)
+    try:
+        monkeypatch.setattr(db, "PING_IDLE_S", 0.0)
+        _kill(other, _backend_pid(engine))
+        assert _backend_pid(engine) > 0  # a fresh connection answered
+
+        monkeypatch.setattr(db, "PING_IDLE_S", 3600.0)
+        _kill(other, _backend_pid(engine))
+        with pytest.raises(Exception, match="terminat|closed|connection"):
+            _backend_pid(engine)
+    finally:
+        engine.dispose()
+        other.dispose()

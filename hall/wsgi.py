@@ -5,9 +5,26 @@ Under the gevent worker, gunicorn has patched the process before this import, so
 (and psycopg, which picks its wait method at import) comes up patched.
 """
 
-from hall import create_app, printing
-from hall.cases import sweeper
-from hall.stats import alerts
+import os
+import sys
+
+# python-socketio imports its clients at import, with what they run on (aiohttp, requests,
+# websocket-client) and redis for its Redis manager, each guarded by ``try: import …
+# except ImportError``. A serving worker runs no client, and needs redis only when it is
+# configured: a None in sys.modules makes their import fail at once, and the worker keeps the
+# 20 MiB they would take (docs/performance.md).
+_REDIS_SETTINGS = ("HALL_MESSAGE_QUEUE", "HALL_RATELIMIT_STORAGE_URI")
+_UNUSED = ["aiohttp", "requests", "websocket"]
+if not any(
+    _name in os.environ.get(key, "") for key in _REDIS_SETTINGS for _name in ("redis", "unix")
+):
+    _UNUSED.append("redis")
+for _module in _UNUSED:
+    sys.modules.setdefault(_module, None)
+
+from hall import create_app, printing  # noqa: E402 - after the modules kept out above
+from hall.cases import sweeper  # noqa: E402
+from hall.stats import alerts  # noqa: E402
 
 application = create_app()
 # Printing runs in its own process; without a message queue its events reach the screens

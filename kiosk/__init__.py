@@ -1,12 +1,10 @@
 """Kiosk: the touch screen where residents pick a matter and take a ticket."""
 
-import io
 import re
 
-import qrcode
-import qrcode.image.svg
 from flask import Blueprint, Response, render_template
 
+from hall import qr as qr_code
 from hall.errors import NotFound
 from hall.urls import status_url
 
@@ -29,11 +27,6 @@ def qr(token: str) -> Response:
     """The QR code of a ticket's status page, drawn by the hub (the kiosk may be offline)."""
     if not TOKEN.match(token):
         raise NotFound("未找到 / not found")
-    image = qrcode.make(
-        status_url(token), image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2
-    )
-    out = io.BytesIO()
-    image.save(out)
-    response = Response(out.getvalue(), mimetype="image/svg+xml")
+    response = Response(qr_code.svg(status_url(token), border=2), mimetype="image/svg+xml")
     response.headers["Cache-Control"] = "private, max-age=3600"
     return response

@@ -1,10 +1,7 @@
 """The resident's status page: a ticket's place in line, live on the phone (no login)."""
 
-import io
 import re
 
-import qrcode
-import qrcode.image.svg
 from flask import (
     Blueprint,
     Response,
@@ -15,6 +12,7 @@ from flask import (
 )
 
 from hall import clock
+from hall import qr as qr_code
 from hall.db import unit_of_work
 from hall.errors import NotFound
 from hall.queue import appointments, lookup, presenters
@@ -137,18 +135,7 @@ def phone_qr(code: str) -> Response | tuple[str, int]:
 
 
 def _qr_svg(text: str) -> Response:
-    """A QR code drawn by the hub as SVG (sharp on paper and on any screen)."""
-    # Level M: a poster at an entrance gets scuffed; M still reads with 15 % of it gone.
-    image = qrcode.make(
-        text,
-        image_factory=qrcode.image.svg.SvgPathImage,
-        error_correction=qrcode.constants.ERROR_CORRECT_M,
-        box_size=10,
-        border=4,
-    )
-    out = io.BytesIO()
-    image.save(out)
-    return Response(out.getvalue(), mimetype="image/svg+xml")
+    return Response(qr_code.svg(text), mimetype="image/svg+xml")
 
 
 @bp.get("/m/<code>/book")

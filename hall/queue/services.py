@@ -481,35 +481,34 @@ def _ticket_event(
     at: datetime,
     window: Any = None,
     effects: dict[str, Any] | None = None,
+    seq: int | None = None,
     **extra: Any,
 ) -> Event:
-    """A ticket event; its ``waiting`` count is filled in from the queue figures at commit."""
+    """A ticket event; its ``waiting`` count is filled in from the queue figures at commit.
+    ``seq``: its number in the hall's sequence, when the caller's statement took it."""
     refs = cache.of(session)
     hall = refs.hall_by_id(ticket.hall_id)
     matter = refs.matter_by_id(hall.id, ticket.matter_id)
     effects = dict(effects or {})
     effects.setdefault("report", {})["waiting"] = ticket.queue_id
-    return record(
-        session,
-        hall,
-        name,
-        {
-            "ticket_id": ticket.id,
-            "number": ticket.number,
-            "queue": refs.queue(hall.id, ticket.queue_id).code,
-            "window": window.number if window else None,
-            "window_name": window.name if window else None,
-            "status": ticket.status,
-            "calls": ticket.calls,
-            "priority": ticket.priority,
-            "matter_name": matter.name if matter else None,
-            "queued_at": clock.iso_local(ticket.queued_at, hall.timezone),
-            "waiting": None,
-            "at": clock.iso_local(at, hall.timezone),
-            **extra,
-        },
-        effects,
-    )
+    payload = {
+        "ticket_id": ticket.id,
+        "number": ticket.number,
+        "queue": refs.queue(hall.id, ticket.queue_id).code,
+        "window": window.number if window else None,
+        "window_name": window.name if window else None,
+        "status": ticket.status,
+        "calls": ticket.calls,
+        "priority": ticket.priority,
+        "matter_name": matter.name if matter else None,
+        "queued_at": clock.iso_local(ticket.queued_at, hall.timezone),
+        "waiting": None,
+        "at": clock.iso_local(at, hall.timezone),
+        **extra,
+    }
+    if seq is None:
+        return record(session, hall, name, payload, effects)
+    return make(session, hall, name, seq, payload, effects)
 
 
 def open_window(
@@ -561,12 +560,10 @@ def call_next(
     connection = connection_of(session)
     dialect = connection.dialect.name
     params = {"p_hall": hall.id, "p_at": at, "p_staff": staff.id}
+    if dialect == "postgresql":
+        return _call_at_once(session, window, hall, staff, params)
     claim = sql.claim(window.id, window.queue_ids, hall.priority_streak_max, dialect)
     row = claim.run(connection, params).first()
-    if row is None and dialect != "sqlite":
-        # Every head the probes offered may be locked by windows calling at this moment.
-        claim = sql.claim_by_sort(window.id, window.queue_ids, hall.priority_streak_max)
-        row = claim.run(connection, params).first()
     if row is None:
         _open_for_calls(session, window_id, staff)  # raises when the window cannot call
         return None, []
@@ -592,29 +589,76 @@ def call_next(
     ]
 
 
+def _call_at_once(
+    session: Session, window: WindowRef, hall: HallRef, staff: Any, params: dict[str, Any]
+) -> tuple[TicketRow | None, list[Event]]:
+    """PostgreSQL: call-next in one statement (``statements.call_at_once``)."""
+    connection = connection_of(session)
+    params = {**params, "p_scope": events_scope(hall.id), "p_forever": FOREVER}
+    shape = (window.id, window.queue_ids, hall.priority_streak_max)
+    row = sql.call_at_once(*shape, False).run(connection, params).first()
+    if row is None:
+        # Every head the probes offered may be locked by windows calling at this moment.
+        row = sql.call_at_once(*shape, True).run(connection, params).first()
+    if row is None:
+        _open_for_calls(session, window.id, staff)  # raises when the window cannot call
+        return None, []
+    *columns, seq, taken = row
+    if taken != 1:
+        # Rolled back with the claim: say exactly why the window cannot call.
+        _open_for_calls(session, window.id, staff)
+        raise Conflict("窗口状态已变化,请重试 / the window changed; try again", code="window_busy")
+    ticket = TicketRow(*columns)
+    effects = {"waiting": {ticket.queue_id: -1}}
+    event = _ticket_event(
+        session, ticket, "ticket.called", params["p_at"], window, effects, seq=seq, recall=False
+    )
+    return ticket, [event]
+
+
 def _advance(
     session: Session,
     window_id: int,
     staff: Any,
     action: TicketAction,
     at: datetime,
-) -> tuple[TicketRow, WindowRef, HallRef]:
-    """Move the window's current ticket by the state machine in one guarded UPDATE."""
+) -> tuple[TicketRow, WindowRef, int | None]:
+    """Move the window's current ticket by the state machine in one guarded UPDATE, log the
+    step and, after a finish, free the window. On PostgreSQL all of it and the event's number
+    are one statement (``statements.advance_at_once``): the number comes back, else None."""
     refs = cache.of(session)
     window = refs.window(window_id)
     hall = refs.hall_by_id(window.hall_id)
     access.require(staff, Permission.WORK_WINDOW, hall=hall.id)
-    stamp = {TicketAction.START: "started_at", TicketAction.FINISH: "finished_at"}[action]
-    row = (
-        sql.advance(action, stamp)
-        .run(connection_of(session), {"p_window": window.id, "p_staff": staff.id, "p_at": at})
-        .first()
-    )
+    stamp, step = ADVANCES[action]
+    frees = action == TicketAction.FINISH
+    connection = connection_of(session)
+    params = {"p_window": window.id, "p_staff": staff.id, "p_at": at}
+    seq = None
+    if connection.dialect.name == "postgresql":
+        params.update(p_scope=events_scope(hall.id), p_forever=FOREVER)
+        row = sql.advance_at_once(action, stamp, step, frees).run(connection, params).first()
+        if row is not None:
+            *row, seq = row
+    else:
+        row = sql.advance(action, stamp).run(connection, params).first()
     if row is None:
         window_row = _held(session, window_id, staff)
         _current(session, window_row, action)  # raises the precise refusal
         raise Conflict("窗口状态已变化,请重试 / the window changed; try again", code="window_busy")
-    return TicketRow(*row), window, hall
+    ticket = TicketRow(*row)
+    if seq is None:
+        if frees:
+            sql.FREE_WINDOW.run(connection, {"p_window": window.id})
+        add_step(session, ticket, step, at, staff_id=staff.id, window_id=window.id)
+    return ticket, window, seq
+
+
+# What start and finish stamp on the ticket, and the step they log.
+ADVANCES = {
+    TicketAction.START: ("started_at", "started"),
+    TicketAction.FINISH: ("finished_at", "finished"),
+}
 
 
 def start(
@@ -622,9 +666,8 @@ def start(
 ) -> tuple[TicketRow, list[Event]]:
     """The resident arrived at the window: service starts."""
     at = at or clock.now()
-    ticket, window, _ = _advance(session, window_id, staff, TicketAction.START, at)
-    add_step(session, ticket, "started", at, staff_id=staff.id, window_id=window.id)
-    return ticket, [_ticket_event(session, ticket, "ticket.started", at, window)]
+    ticket, window, seq = _advance(session, window_id, staff, TicketAction.START, at)
+    return ticket, [_ticket_event(session, ticket, "ticket.started", at, window, seq=seq)]
 
 
 def finish(
@@ -632,12 +675,11 @@ def finish(
 ) -> tuple[TicketRow, list[Event]]:
     """Service is done; the window is free to call again."""
     at = at or clock.now()
-    ticket, window, _ = _advance(session, window_id, staff, TicketAction.FINISH, at)
-    sql.FREE_WINDOW.run(connection_of(session), {"p_window": window.id})
-    add_step(session, ticket, "finished", at, staff_id=staff.id, window_id=window.id)
+    ticket, window, seq = _advance(session, window_id, staff, TicketAction.FINISH, at)
     served = (at - ticket.started_at).total_seconds() if ticket.started_at else None
     effects = {"service": (ticket.queue_id, served)} if served is not None else {}
-    return ticket, [_ticket_event(session, ticket, "ticket.finished", at, window, effects)]
+    event = _ticket_event(session, ticket, "ticket.finished", at, window, effects, seq=seq)
+    return ticket, [event]
 
 
 # -- the other window actions: the slow path ---------------------------------------------------

@@ -14,18 +14,22 @@ from sqlalchemy import (
     and_,
     bindparam,
     case,
+    exists,
     func,
     insert,
+    literal,
     or_,
     select,
     text,
     union_all,
     update,
 )
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from hall.db import UTCDateTime
 from hall.prepared import Prepared
 from hall.queue.models import (
+    DailyCounter,
     PrintJob,
     PrintKind,
     PrintState,
@@ -43,6 +47,7 @@ TICKETS = Ticket.__table__
 STEPS = TicketStep.__table__
 WINDOWS = Window.__table__
 JOBS = PrintJob.__table__
+COUNTERS = DailyCounter.__table__
 
 # What the hot path's statements hand back of a ticket, enough to answer without reading it.
 TICKET_COLUMNS = (
@@ -321,3 +326,105 @@ def advance(action: TicketAction, stamp: str):
         .values({"status": ticket_target(action), stamp: bindparam("p_at", type_=UTCDateTime())})
         .returning(*TICKET_COLUMNS)
     )
+
+
+# -- PostgreSQL: a window action's writes in one statement -----------------------------------
+#
+# Each statement costs PostgreSQL a round trip and psycopg its own work under gevent (py-spy,
+# docs/performance.md), so on PostgreSQL the hot window actions run as one statement of
+# data-modifying CTEs: the ticket's move (the same guarded UPDATE as on SQLite), then from its
+# row the window's update, the ticket's step and the hall's event number. Every part is
+# guarded by the move: when no ticket moved, nothing is written and no row comes back. The
+# answer is the ticket's row, then the event number (and for a call, whether the window took
+# the ticket: 0 means it changed meanwhile, and the caller rolls everything back).
+
+
+def _step_from(moved, action: str, window):
+    return insert(STEPS).from_select(
+        ["ticket_id", "hall_id", "action", "at", "staff_id", "window_id", "queue_id", "detail"],
+        select(
+            moved.c.id,
+            moved.c.hall_id,
+            literal(action),
+            bindparam("p_at", type_=UTCDateTime()),
+            bindparam("p_staff"),
+            window,
+            moved.c.queue_id,
+            literal(""),
+        ),
+    )
+
+
+def _event_number_if(moved):
+    """The hall's next event number (``p_scope``), taken only when a ticket moved."""
+    bumped = pg_insert(COUNTERS).from_select(
+        ["scope", "day", "value"],
+        select(bindparam("p_scope"), bindparam("p_forever", type_=Date()), literal(1)).where(
+            exists(select(moved.c.id))
+        ),
+    )
+    return bumped.on_conflict_do_update(
+        index_elements=[COUNTERS.c.scope, COUNTERS.c.day],
+        set_={"value": COUNTERS.c.value + 1},
+    ).returning(COUNTERS.c.value)
+
+
+@lru_cache(maxsize=4096)
+def call_at_once(window_id: int, queue_ids: tuple[int, ...], streak_max: int, by_sort: bool):
+    """PostgreSQL: call-next in one statement (the claim of :func:`claim`, or of
+    :func:`claim_by_sort` when every probed head was locked)."""
+    candidate = (
+        _next_by_sort(window_id, queue_ids, streak_max)
+        if by_sort
+        else _next_by_probes(window_id, queue_ids, streak_max, HEADS_LOCKED)
+    )
+    claimed = _claim(window_id, candidate).cte("claimed")
+    w = WINDOWS.c
+    taken = (
+        update(WINDOWS)
+        .where(
+            w.id == window_id,
+            w.status == WindowStatus.OPEN,
+            w.staff_id == bindparam("p_staff"),
+            w.current_ticket_id.is_(None),
+            exists(select(claimed.c.id)),
+        )
+        .values(
+            current_ticket_id=select(claimed.c.id).scalar_subquery(),
+            priority_streak=case(
+                (
+                    exists(select(claimed.c.id).where(claimed.c.priority.is_not(None))),
+                    w.priority_streak + 1,
+                ),
+                else_=0,
+            ),
+        )
+        .returning(w.id)
+        .cte("taken")
+    )
+    stepped = _step_from(claimed, "called", literal(window_id)).cte("stepped")
+    numbered = _event_number_if(claimed).cte("numbered")
+    return Prepared(
+        select(
+            *claimed.c,
+            select(numbered.c.value).scalar_subquery(),
+            select(func.count()).select_from(taken).scalar_subquery(),
+        ).add_cte(stepped)
+    )
+
+
+@lru_cache(maxsize=8)
+def advance_at_once(action: TicketAction, stamp: str, step: str, frees_window: bool):
+    """PostgreSQL: start or finish in one statement (the move of :func:`advance`)."""
+    moved = advance(action, stamp).statement.cte("moved")
+    w = WINDOWS.c
+    parts = [_step_from(moved, step, bindparam("p_window")).cte("stepped")]
+    if frees_window:
+        parts.append(
+            update(WINDOWS)
+            .where(w.id == bindparam("p_window"), exists(select(moved.c.id)))
+            .values(current_ticket_id=None)
+            .cte("freed")
+        )
+    numbered = _event_number_if(moved).cte("numbered")
+    return Prepared(select(*moved.c, select(numbered.c.value).scalar_subquery()).add_cte(*parts))

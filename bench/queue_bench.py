@@ -861,22 +861,75 @@ def rate(port: int, clients: int, duration: float, work) -> dict[str, Any]:
     }
 
 
+def paired(bare_run, hub_run, duration: float, rounds: int) -> dict[str, Any]:
+    """Bare and hub in turns: ``rounds`` pairs of ``duration / rounds`` seconds each.
+
+    This machine's speed drifts by half within minutes (two shared cores: the same request
+    measured 1.2 ms of CPU at one moment and 2.3 ms a quarter of an hour later). Five seconds
+    of bare then five of hub compared two different machines; short turns compare the same
+    one, and the ratio is the median of the turns' ratios. Each run(seconds) answers
+    (requests, seconds, errors)."""
+    slice_s = duration / rounds
+    turns = []
+    totals = {"bare": [0, 0.0], "hub": [0, 0.0]}
+    errors: list = []
+    for _ in range(rounds):
+        turn = {}
+        for side, run in (("bare", bare_run), ("hub", hub_run)):
+            done, seconds, errs = run(slice_s)
+            errors += errs
+            totals[side][0] += done
+            totals[side][1] += seconds
+            turn[side] = done / seconds if seconds else 0.0
+        turns.append(turn)
+    ratios = sorted(t["hub"] / t["bare"] for t in turns if t["bare"])
+    return {
+        "bare_per_s": round(totals["bare"][0] / totals["bare"][1], 1),
+        "hub_per_s": round(totals["hub"][0] / totals["hub"][1], 1),
+        "bare_requests": totals["bare"][0],
+        "hub_requests": totals["hub"][0],
+        "seconds": round(totals["hub"][1], 2),
+        "ratio": round(statistics.median(ratios), 3) if ratios else None,
+        "turn_ratios": [round(r, 3) for r in ratios],
+        "errors": errors[:5],
+    }
+
+
 def issue_rates(run: Run, bare: Server) -> None:
-    """Tickets per second, 1 and 8 clients, each right after the bare endpoint."""
+    """Tickets per second, 1 and 8 clients, in turns with the bare endpoint (``paired``)."""
     work = run.issue_work()
     for port, n in ((bare.port, 100), (run.port, 20)):  # warm up: imports, pages, pools
         c = Client(port)
         for _ in range(n):
             work(c, 0)
         c.close()
+
+    def side(port: int, clients: int):
+        def run_for(seconds: float):
+            results, errors, elapsed = run_clients(port, clients, work, duration=seconds)
+            return sum(len(r) for r in results), elapsed, errors
+
+        return run_for
+
     rates: dict[str, Any] = {}
     for clients in (1, 8):
-        rates[f"bare_{clients}"] = rate(bare.port, clients, run.args.duration, work)
-        rates[f"issue_{clients}"] = rate(run.port, clients, run.args.duration, work)
-        bare_rate = rates[f"bare_{clients}"]["per_s"]
-        rates[f"ratio_{clients}"] = (
-            round(rates[f"issue_{clients}"]["per_s"] / bare_rate, 3) if bare_rate else None
+        pair = paired(
+            side(bare.port, clients), side(run.port, clients), run.args.duration, run.args.rounds
         )
+        rates[f"bare_{clients}"] = {
+            "clients": clients,
+            "requests": pair["bare_requests"],
+            "per_s": pair["bare_per_s"],
+        }
+        rates[f"issue_{clients}"] = {
+            "clients": clients,
+            "requests": pair["hub_requests"],
+            "seconds": pair["seconds"],
+            "per_s": pair["hub_per_s"],
+            "errors": pair["errors"],
+        }
+        rates[f"ratio_{clients}"] = pair["ratio"]
+        rates[f"turn_ratios_{clients}"] = pair["turn_ratios"]
     run.report["issue"] = rates
 
 
@@ -994,20 +1047,22 @@ def window_actions(run: Run, bare: Server, windows) -> bool:
     args = run.args
     ensure_waiting(run, 300)
     waiting = run.count_rows(WAITING_SQL)
-    bare_requests = [0] * 4
-    _, bare_errors, bare_s = run_clients(
-        bare.port, 4, bare_window_work(bare_requests), duration=args.duration
-    )
     display = Displays(run, 1, deadline=15)
     seen = display.connected()
     busy: list = []
-    hub_requests = [0] * 4
-    _, errors, hub_s = run_clients(
-        run.port,
-        4,
-        cycle(("start", "finish"), windows, busy, hub_requests),
-        duration=args.duration,
-    )
+
+    def bare_for(seconds: float):
+        requests = [0] * 4
+        _, errs, elapsed = run_clients(bare.port, 4, bare_window_work(requests), duration=seconds)
+        return sum(requests), elapsed, errs
+
+    def hub_for(seconds: float):
+        requests = [0] * 4
+        work = cycle(("start", "finish"), windows, busy, requests)
+        _, errs, elapsed = run_clients(run.port, 4, work, duration=seconds)
+        return sum(requests), elapsed, errs
+
+    pair = paired(bare_for, hub_for, args.duration, args.rounds)
     # A quiet hall: one window calls one ticket at a time (call-next -> no-show), with pauses.
     quiet: list = []
     _, q_errors, _ = run_clients(
@@ -1019,23 +1074,22 @@ def window_actions(run: Run, bare: Server, windows) -> bool:
     )
     called, info = display.events()
     display.close()
-    bare_rate = sum(bare_requests) / bare_s
-    hub_rate = sum(hub_requests) / hub_s
     ids = Counter(i for _, i, _, _ in busy + quiet)
     run.report["window_actions"] = {
         "waiting_at_start": waiting,
         "windows": 4,
-        "requests": sum(hub_requests),
+        "requests": pair["hub_requests"],
         "call_next": len(busy),
-        "seconds": round(hub_s, 2),
-        "per_s": round(hub_rate, 1),
-        "call_next_per_s": round(len(busy) / hub_s, 1),
-        "bare_requests": sum(bare_requests),
-        "bare_per_s": round(bare_rate, 1),
-        "ratio": round(hub_rate / bare_rate, 3) if bare_rate else None,
+        "seconds": pair["seconds"],
+        "per_s": pair["hub_per_s"],
+        "call_next_per_s": round(len(busy) / pair["seconds"], 1) if pair["seconds"] else 0,
+        "bare_requests": pair["bare_requests"],
+        "bare_per_s": pair["bare_per_s"],
+        "ratio": pair["ratio"],
+        "turn_ratios": pair["turn_ratios"],
         "ran_dry": run.count_rows(WAITING_SQL) == 0,
         "called_twice": sum(c - 1 for c in ids.values() if c > 1),
-        "errors": (bare_errors + errors + q_errors)[:5],
+        "errors": (pair["errors"] + q_errors)[:5],
         "display": {**seen, **info},
     }
     run.report["display_busy"] = display_latency(busy, called)
@@ -1568,7 +1622,15 @@ def main() -> int:
         default=None,
         help="pass --threads N to `hall serve` if it has that option (default: its own)",
     )
-    parser.add_argument("--duration", type=float, default=5.0, help="seconds per rate run")
+    parser.add_argument(
+        "--duration", type=float, default=5.0, help="seconds of the hub per rate (and of bare)"
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=5,
+        help="turns per rate: bare and hub alternate, the ratio is the median turn's",
+    )
     parser.add_argument("--concurrent-tickets", type=int, default=2000)
     parser.add_argument("--quiet-calls", type=int, default=50, help="calls on a quiet hall")
     parser.add_argument(

@@ -3,7 +3,7 @@
 from collections.abc import Callable
 from typing import Any
 
-from flask import session
+from flask import current_app, session
 from flask_socketio import emit, join_room
 
 from hall import access, cache, printing
@@ -87,13 +87,11 @@ class DisplayNamespace(HallNamespace):
     @acked
     def on_snapshot(self, data: dict) -> dict[str, Any]:
         """The hall's state again; a paired display's token must still be alive."""
-        with unit_of_work(readonly=True) as db:
-            if "token_hash" in session and not access.is_device(
-                cache.of(db).who(session["token_hash"])
-            ):
-                raise Unauthorized(DISPLAY_TOKEN, code="bad_token")
-            hall = db.get(Hall, session["hall_id"])
-            return {"snapshot": self.snapshot(db, hall)}
+        if "token_hash" in session and not access.is_device(
+            current_app.extensions["hall.cache"].who(session["token_hash"])
+        ):
+            raise Unauthorized(DISPLAY_TOKEN, code="bad_token")
+        return {"snapshot": self.shared_snapshot(session["hall_id"])}
 
 
 class StatusNamespace(HallNamespace):

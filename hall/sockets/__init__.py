@@ -1,12 +1,13 @@
 """Socket.IO: the base of every namespace (auth, snapshot first, acks); rooms are scopes."""
 
 import functools
+import itertools
 import logging
 import threading
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, request, session
+from flask import Flask, current_app, request, session
 from flask_socketio import ConnectionRefusedError, Namespace, emit, join_room
 from marshmallow import ValidationError
 
@@ -130,7 +131,7 @@ class HallNamespace(Namespace):
                 join_room(f"hall:{hall.id}")
                 for room in self.rooms():
                     join_room(room)
-                snap = self.snapshot(db, hall)
+            snap = self.shared_snapshot(session["hall_id"])
         except HallError as err:
             raise refuse(err) from None
         emit("snapshot", snap)
@@ -142,13 +143,85 @@ class HallNamespace(Namespace):
     @acked
     def on_snapshot(self, data: dict) -> dict[str, Any]:
         """A client that noticed a gap in seq asks for the state again."""
-        with unit_of_work(readonly=True) as db:
-            hall = db.get(Hall, session["hall_id"])
-            return {"snapshot": self.snapshot(db, hall)}
+        return {"snapshot": self.shared_snapshot(session["hall_id"])}
 
     def snapshot(self, db, hall: Hall) -> dict[str, Any]:
         """What this kind of client gets first and after a gap."""
         return presenters.hall_snapshot(db, hall, staff_view=self.staff_view)
+
+    def shared_snapshot(self, hall_id: int) -> dict[str, Any]:
+        """This namespace's snapshot of the hall, read once for the sockets asking together
+        (:class:`SharedReads`), in a unit of its own: no socket holds a pooled connection
+        while it waits."""
+
+        def read() -> dict[str, Any]:
+            with unit_of_work(readonly=True) as db:
+                return self.snapshot(db, db.get(Hall, hall_id))
+
+        reads = current_app.extensions.setdefault("hall.shared_reads", SharedReads())
+        return reads.read((self.namespace, hall_id), read)
+
+
+class _Read:
+    __slots__ = ("started", "done", "result", "error")
+
+    def __init__(self, started: int) -> None:
+        self.started = started
+        self.done = threading.Event()
+        self.result: Any = None
+        self.error: BaseException | None = None
+
+
+class SharedReads:
+    """Reads that the callers asking at the same time share: a hall's snapshot for a burst of
+    sockets.
+
+    A hub restart or a network blip reconnects every screen and phone of a hall at once. Each
+    connection read the snapshot on its own (five queries), holding a pooled connection; on
+    PostgreSQL a burst of 1,000 sockets queued for the pool's 30 connections until some gave
+    up (503, ``bench/queue_bench.py``). Now a caller shares a read that *started after it
+    asked*, so after it joined its rooms: every event it could miss is in that read. A read
+    already under way when it asked may be older than its join, so it waits for that one to
+    end, then starts or shares the next. A burst costs two reads, not a thousand. (gevent
+    patches ``threading``: a waiting greenlet yields.)
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._ticks = itertools.count()
+        self._reads: dict[Any, _Read] = {}
+
+    def read(self, key: Any, build: Callable[[], Any]) -> Any:
+        asked = next(self._ticks)
+        while True:
+            with self._lock:
+                current = self._reads.get(key)
+                if current is None:
+                    current = self._reads[key] = _Read(next(self._ticks))
+                    leading = True
+                else:
+                    leading = False
+            if leading:
+                return self._lead(key, current, build)
+            current.done.wait()
+            if current.started > asked:
+                if current.error is not None:
+                    raise current.error
+                return current.result
+            # That read began before this caller asked: take the next one.
+
+    def _lead(self, key: Any, current: _Read, build: Callable[[], Any]) -> Any:
+        try:
+            current.result = build()
+            return current.result
+        except BaseException as err:
+            current.error = err
+            raise
+        finally:
+            with self._lock:
+                if self._reads.get(key) is current:
+                    del self._reads[key]
+            current.done.set()
 
 
 class StaffNamespace(HallNamespace):

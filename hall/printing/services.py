@@ -132,24 +132,16 @@ def enqueue(
     """Store a job to print the ticket on the device's printer; None when it has none."""
     if device is None or not device.printer_url:
         return None
-    at = at or clock.now()
-    job = PrintJob(
+    return _enqueue(
+        session,
+        device,
+        status_url,
+        reprint,
+        staff_id,
+        at,
         ticket_id=ticket.id,
         hall_id=ticket.hall_id,
-        device_id=device.id,
-        printer_url=device.printer_url,
-        status_url=status_url,
-        reprint=reprint,
-        requested_by=staff_id,
-        state=PrintState.PENDING,
-        attempts=0,
-        next_attempt_at=at,
-        last_error="",
-        created_at=at,
     )
-    session.add(job)
-    session.flush()
-    return job
 
 
 def enqueue_receipt(
@@ -163,12 +155,32 @@ def enqueue_receipt(
     at: datetime | None = None,
 ) -> PrintJob:
     """Store a job to print the case's receipt on the device's printer (a window's printer)."""
-    at = at or clock.now()
-    job = PrintJob(
+    return _enqueue(
+        session,
+        device,
+        status_url,
+        reprint,
+        staff_id,
+        at,
         kind=PrintKind.RECEIPT,
         ticket_id=None,
         case_id=case.id,
         hall_id=case.hall_id,
+    )
+
+
+def _enqueue(
+    session: Session,
+    device: Device,
+    status_url: str,
+    reprint: bool,
+    staff_id: int | None,
+    at: datetime | None,
+    **what: Any,
+) -> PrintJob:
+    """Store a pending job for the device's printer; ``what``: the ticket or case it prints."""
+    at = at or clock.now()
+    job = PrintJob(
         device_id=device.id,
         printer_url=device.printer_url,
         status_url=status_url,
@@ -179,6 +191,7 @@ def enqueue_receipt(
         next_attempt_at=at,
         last_error="",
         created_at=at,
+        **what,
     )
     session.add(job)
     session.flush()

@@ -42,16 +42,53 @@ def rate_ticket(
         raise Conflict(
             "此服务已评价 / this service has already been rated here", code="already_rated"
         )
-    refs = cache.of(session)
-    hall = refs.hall_by_id(ticket.hall_id)
-    matter = refs.matter_by_id(hall.id, ticket.matter_id)
+    hall = cache.of(session).hall_by_id(ticket.hall_id)
+    return _record(
+        session,
+        hall,
+        channel,
+        body,
+        (score, reasons, text),
+        earlier=earlier,
+        device_id=device_id,
+        at=at,
+        fix_days=fix_days,
+        columns={
+            "subject": "ticket",
+            "ticket_id": ticket.id,
+            "matter_id": ticket.matter_id,
+            "window_id": ticket.window_id,
+            "staff_id": ticket.staff_id,
+        },
+        told={
+            "ticket_id": ticket.id,
+            "number": ticket.number,
+            "window": ticket.window.number if ticket.window else None,
+        },
+    )
+
+
+def _record(
+    session: Session,
+    hall: Any,
+    channel: Channel,
+    body: dict[str, Any],
+    said: tuple[int, list[str], str],
+    *,
+    earlier: list,
+    device_id: int | None,
+    at: datetime,
+    fix_days: int,
+    columns: dict[str, Any],
+    told: dict[str, Any],
+) -> tuple[Rating, list[Event]]:
+    """Store a rating of a ticket or a case (``columns``: what it rates) and tell the staff
+    clients (``told``: how they name it); a 差评 is due to be fixed in ``fix_days`` working
+    days."""
+    score, reasons, text = said
+    matter = cache.of(session).matter_by_id(hall.id, columns["matter_id"])
     rating = Rating(
-        hall_id=ticket.hall_id,
-        subject="ticket",
-        ticket_id=ticket.id,
-        matter_id=ticket.matter_id,
-        window_id=ticket.window_id,
-        staff_id=ticket.staff_id,
+        hall_id=hall.id,
         department_id=getattr(matter, "department_id", None),
         channel=channel,
         device_id=device_id,
@@ -64,6 +101,7 @@ def rate_ticket(
         callback_note="",
         outcome_note="",
         appeal_note="",
+        **columns,
     )
     if rating.bad:
         rating.due_on = calendar.add_workdays(clock.service_date(at, hall.timezone), fix_days)
@@ -71,12 +109,10 @@ def rate_ticket(
     session.flush()
     payload = {
         "rating_id": rating.id,
-        "ticket_id": ticket.id,
-        "number": ticket.number,
+        **told,
         "score": score,
         "bad": rating.bad,
         "channel": str(channel),
-        "window": ticket.window.number if ticket.window else None,
         "at": clock.iso_local(at, hall.timezone),
     }
     if rating.bad:
@@ -125,9 +161,7 @@ def rate_case(
             "此环节已评价 / this stage of the case has already been rated here",
             code="already_rated",
         )
-    refs = cache.of(session)
-    hall = refs.hall_by_id(case.hall_id)
-    matter = refs.matter_by_id(hall.id, case.matter_id)
+    hall = cache.of(session).hall_by_id(case.hall_id)
     window_id, staff_id = case.window_id, case.staff_id
     if stage == Stage.HANDOVER:
         staff_id = case.handed_over_by
@@ -137,45 +171,26 @@ def rate_case(
             .order_by(CaseStep.id.desc())
             .limit(1)
         )
-    rating = Rating(
-        hall_id=case.hall_id,
-        subject="case",
-        case_id=case.id,
-        stage=stage,
-        matter_id=case.matter_id,
-        window_id=window_id,
-        staff_id=staff_id,
-        department_id=getattr(matter, "department_id", None),
-        channel=channel,
+    return _record(
+        session,
+        hall,
+        channel,
+        body,
+        (score, reasons, text),
+        earlier=earlier,
         device_id=device_id,
         at=at,
-        added=bool(earlier),
-        score=score,
-        reasons=list(dict.fromkeys(reasons)),
-        text=text[:500],
-        resident_name=(body.get("name") or "").strip()[:40] or None,
-        callback_note="",
-        outcome_note="",
-        appeal_note="",
+        fix_days=fix_days,
+        columns={
+            "subject": "case",
+            "case_id": case.id,
+            "stage": stage,
+            "matter_id": case.matter_id,
+            "window_id": window_id,
+            "staff_id": staff_id,
+        },
+        told={"case_id": case.id, "number": case.number, "stage": str(stage)},
     )
-    if rating.bad:
-        rating.due_on = calendar.add_workdays(clock.service_date(at, hall.timezone), fix_days)
-    session.add(rating)
-    session.flush()
-    payload = {
-        "rating_id": rating.id,
-        "case_id": case.id,
-        "number": case.number,
-        "stage": str(stage),
-        "score": score,
-        "bad": rating.bad,
-        "channel": str(channel),
-        "at": clock.iso_local(at, hall.timezone),
-    }
-    if rating.bad:
-        payload["due_on"] = rating.due_on.isoformat()
-        payload["overdue"] = False
-    return rating, [notify(hall, "rating.bad" if rating.bad else "rating.given", payload)]
 
 
 def _said(body: dict[str, Any]) -> tuple[int, list[str], str]:

@@ -90,7 +90,11 @@ def test_book_list_and_check_in_over_rest(lite_client):
     )
     assert booked.status_code == 201
     code = booked.json["appointment"]["code"]
-    day = lite_client.get("/api/v1/halls/kuancheng/appointments", headers=staff).json
+    # The slot's own day: twenty minutes from now is tomorrow after 23:40 in Shanghai.
+    slot_day = clock.service_date(soon, "Asia/Shanghai").isoformat()
+    day = lite_client.get(
+        f"/api/v1/halls/kuancheng/appointments?date={slot_day}", headers=staff
+    ).json
     assert [a["code"] for a in day["appointments"]] == [code]
     refused = lite_client.post(
         "/api/v1/halls/kuancheng/appointments/check-in",

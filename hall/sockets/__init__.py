@@ -196,21 +196,21 @@ class SharedReads:
         while True:
             with self._lock:
                 current = self._reads.get(key)
-                if current is None:
+                leading = current is None or (current.done.is_set() and current.started < asked)
+                if leading:
                     current = self._reads[key] = _Read(next(self._ticks))
-                    leading = True
-                else:
-                    leading = False
             if leading:
-                return self._lead(key, current, build)
+                return self._lead(current, build)
             current.done.wait()
             if current.started > asked:
                 if current.error is not None:
                     raise current.error
                 return current.result
-            # That read began before this caller asked: take the next one.
+            # That read began before this caller asked: take the next one (the last read of
+            # each key stays, so a caller that wakes late still finds the one after).
 
-    def _lead(self, key: Any, current: _Read, build: Callable[[], Any]) -> Any:
+    @staticmethod
+    def _lead(current: _Read, build: Callable[[], Any]) -> Any:
         try:
             current.result = build()
             return current.result
@@ -218,9 +218,6 @@ class SharedReads:
             current.error = err
             raise
         finally:
-            with self._lock:
-                if self._reads.get(key) is current:
-                    del self._reads[key]
             current.done.set()
 
 

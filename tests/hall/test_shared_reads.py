@@ -27,24 +27,44 @@ def _call(reads, build, out, name):
     out[name] = reads.read("hall:1", build)
 
 
+class _Ticks:
+    """SharedReads' clock, counted: the test knows when every caller has asked."""
+
+    def __init__(self) -> None:
+        self.taken = 0
+        self._lock = threading.Lock()
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> int:
+        with self._lock:
+            self.taken += 1
+            return self.taken
+
+
+def _until(condition, what: str) -> None:
+    deadline = time.monotonic() + 10
+    while not condition():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.001)
+
+
 def test_callers_during_a_read_take_the_next_one_and_share_it():
     reads = SharedReads()
+    reads._ticks = ticks = _Ticks()
     builds, gates, build = _reader()
     out: dict[str, int] = {}
     first = threading.Thread(target=_call, args=(reads, build, out, "first"))
     first.start()
-    while not gates:  # the first read is under way
-        time.sleep(0.001)
+    _until(lambda: gates, "the first read began")  # asked, then started: two ticks
     late = [threading.Thread(target=_call, args=(reads, build, out, f"late{i}")) for i in range(5)]
     for t in late:
         t.start()
-    time.sleep(0.2)  # they asked while read 1 ran (if not yet, they start read 2 themselves)
+    _until(lambda: ticks.taken >= 2 + 5, "the late callers asked while read 1 ran")
     gates[0].set()
     first.join(10)
-    deadline = time.monotonic() + 5
-    while len(gates) < 2 and time.monotonic() < deadline:
-        time.sleep(0.001)
-    assert len(gates) == 2, "the late callers took the read that began before they asked"
+    _until(lambda: len(gates) == 2, "one of the late callers began read 2")
     gates[1].set()
     for t in late:
         t.join(10)

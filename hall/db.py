@@ -138,7 +138,7 @@ def _ping_after_idle(engine: Engine) -> None:
 
     A connection the server dropped (a restart, an idle timeout) would fail the request that
     takes it. SQLAlchemy's ``pool_pre_ping`` tests every checkout: one more round trip per
-    request, a sixth of an issue's CPU on PostgreSQL under load (py-spy, docs/performance.md).
+    request (6 % of the worker's samples on a PostgreSQL issue, py-spy, docs/performance.md).
     A connection in steady use has just proved itself; one that rested is pinged, and a dead
     one is replaced before the request sees it (``DisconnectionError``: the pool reconnects).
     A connection that dies between two busy requests fails that one request (503), and the
@@ -276,9 +276,9 @@ class Unit:
     """One write transaction on a pooled connection, with no ORM session until one is needed.
 
     The hot path (issue, call-next, start, finish) runs prepared Core statements on the
-    connection (``hall/prepared.py``); what a :class:`Session` adds around them (its
-    transaction state, autobegin, the flush and the commit walk) cost a fifth of an issue
-    (py-spy, docs/performance.md). Anything else asked of a unit (``get``, ``execute``, ``add``,
+    connection (``hall/prepared.py``); a :class:`Session` around them adds its transaction
+    state, autobegin, the flush and the commit walk (with BEGIN, 21 % of an issue's samples
+    through the session, 15 % through the unit: py-spy, docs/performance.md). Anything else asked of a unit (``get``, ``execute``, ``add``,
     ``expire``: the refusals' precise reasons, a priority ticket's count) goes to an ORM session
     joined to the same transaction, made the first time. It shares the unit's ``info``.
     """

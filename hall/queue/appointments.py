@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
 from hall import access, calendar, clock
 from hall.access import Permission
@@ -208,12 +208,7 @@ def bookable(hall: Hall) -> bool:
 
 def bookable_matters(session: Session, hall: Hall) -> list[dict[str, Any]]:
     """The matters booked in advance, by category (pickup lines left out, as on /m/<hall>)."""
-    matters = session.scalars(
-        select(Matter)
-        .options(joinedload(Matter.queue))
-        .where(Matter.hall_id == hall.id, Matter.active.is_(True))
-        .order_by(Matter.category, Matter.id)
-    ).all()
+    matters = lookup.active_matters(session, hall)
     categories: dict[str, dict[str, Any]] = {}
     for matter in matters:
         if not slot_capacity(hall, matter):

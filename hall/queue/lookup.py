@@ -9,6 +9,18 @@ from hall.ids import as_id
 from hall.queue.models import Matter, Queue, Ticket, Window
 
 
+def active_matters(session: Session, hall: Hall) -> list[Matter]:
+    """The hall's active matters with their queues, by category (the phone's lists)."""
+    return list(
+        session.scalars(
+            select(Matter)
+            .options(joinedload(Matter.queue))
+            .where(Matter.hall_id == hall.id, Matter.active.is_(True))
+            .order_by(Matter.category, Matter.id)
+        ).all()
+    )
+
+
 def _is_id(ref: int | str) -> bool:
     """Clients name things by id (ASCII digits) or by code or token (text)."""
     return as_id(ref) is not None

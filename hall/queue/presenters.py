@@ -14,9 +14,9 @@ from hall import cache, clock
 from hall.admin.models import Device, Hall
 from hall.db import UTCDateTime
 from hall.events import current_seq, publish
+from hall.queue import lookup
 from hall.queue.models import (
     ACTIVE,
-    Matter,
     Queue,
     Ticket,
     TicketStatus,
@@ -438,12 +438,7 @@ def phone_catalogue(session: Session, hall: Hall) -> list[dict[str, Any]]:
     """
     at = clock.now()
     queues = {q["code"]: q for q in queue_summaries(session, hall)}
-    matters = session.scalars(
-        select(Matter)
-        .options(joinedload(Matter.queue))
-        .where(Matter.hall_id == hall.id, Matter.active.is_(True))
-        .order_by(Matter.category, Matter.id)
-    ).all()
+    matters = lookup.active_matters(session, hall)
     categories: dict[str, dict[str, Any]] = {}
     for matter in matters:
         if matter.queue.kind == "pickup":

@@ -18,6 +18,10 @@ class FakePrinter:
     `status` maps the DLE EOT function (1, 2, 4) to the byte to answer; None never
     answers. `reading=False` accepts connections but never reads from them, like a
     printer whose buffer is full. `port` picks the port (0: any free one).
+
+    Each connection's bytes are kept apart and `received` joins them in the order the
+    connections were accepted: a raw port-9100 printer prints one job stream after another,
+    never two interleaved (two workers printing at once would otherwise garble the record).
     """
 
     def __init__(
@@ -30,9 +34,9 @@ class FakePrinter:
     ) -> None:
         self.status = status
         self.reading = reading
-        self.received = bytearray()
         self.connections = 0
-        self._idle = True
+        self._streams: list[bytearray] = []
+        self._open = 0
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -50,6 +54,12 @@ class FakePrinter:
     def url(self) -> str:
         """The printer URL that reaches this listener."""
         return f"network://127.0.0.1:{self._listener.getsockname()[1]}"
+
+    @property
+    def received(self) -> bytes:
+        """Everything received so far, one connection's stream after another."""
+        with self._lock:
+            return b"".join(self._streams)
 
     def start(self) -> FakePrinter:
         """Start accepting in a background thread."""
@@ -69,11 +79,10 @@ class FakePrinter:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             with self._lock:
-                if len(self.received) >= size and self._idle:
+                if sum(map(len, self._streams)) >= size and not self._open:
                     break
             time.sleep(0.01)
-        with self._lock:
-            return bytes(self.received)
+        return self.received
 
     def __enter__(self) -> FakePrinter:
         return self.start()
@@ -102,10 +111,12 @@ class FakePrinter:
             self._sockets.append(conn)
             with self._lock:
                 self.connections += 1
-                self._idle = False
-            self._spawn(self._serve, conn)
+                self._open += 1
+                stream = bytearray()
+                self._streams.append(stream)
+            self._spawn(self._serve, conn, stream)
 
-    def _serve(self, conn: socket.socket) -> None:
+    def _serve(self, conn: socket.socket, stream: bytearray) -> None:
         conn.settimeout(0.05)
         pending = b""
         while not self._stop.is_set():
@@ -121,11 +132,11 @@ class FakePrinter:
             if not chunk:
                 break
             with self._lock:
-                self.received += chunk
+                stream += chunk
             if self.status is not None:
                 pending = self._answer(conn, pending + chunk)
         with self._lock:
-            self._idle = True
+            self._open -= 1
 
     def _answer(self, conn: socket.socket, data: bytes) -> bytes:
         """Answer each complete DLE EOT n in data; return an incomplete tail to keep."""

@@ -39,6 +39,7 @@ HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cross-Origin-Opener-Policy": "same-origin",
 }
+_HEADERS_LOWERED = [(name.lower(), name, value) for name, value in HEADERS.items()]
 MAX_URI = 2048  # characters of path and query
 MAX_HEADER = 8000  # characters of any one header
 MAX_HEADERS = 16000  # characters of all headers together
@@ -246,8 +247,12 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def _headers(response):
-        for name, value in HEADERS.items():
-            response.headers.setdefault(name, value)
+        # Not Headers.setdefault: it raises and catches an HTTPException per missing name
+        # (20 -> 10 us for these five on every answer, timeit).
+        present = {name.lower() for name in response.headers.keys()}
+        for lowered, name, value in _HEADERS_LOWERED:
+            if lowered not in present:
+                response.headers.add(name, value)
         if response.mimetype == "text/html" and not response.direct_passthrough:
             response.headers["Content-Security-Policy"] = page_csp(response.get_data(as_text=True))
         return response

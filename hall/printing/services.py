@@ -68,7 +68,7 @@ STALE_REASON = (
 
 @dataclass(frozen=True)
 class PrintOrder:
-    """Everything the worker needs to send one claimed job, read inside the claim."""
+    """Everything the worker needs to send one claimed job, read after the claim."""
 
     job_id: int
     printer_url: str
@@ -607,13 +607,15 @@ def _order_layout(session: Session, row: Any) -> TicketLayout | CaseReceipt:
 
 def claim_due(
     session: Session, at: datetime, *, limit: int = 20, skip: Collection[str] = ()
-) -> list[PrintOrder]:
+) -> list[Any]:
     """Claim due jobs of waiting tickets (and case receipts) for this worker; each is claimed
     by one worker only. Jobs of the printers in ``skip`` (busy with earlier jobs) are left for
-    a later pass.
+    a later pass. The claimed jobs' rows, for :func:`orders_for` once this unit committed.
 
     Three statements whatever the batch: pick the candidates, claim them with one guarded
-    UPDATE (only rows still pending move, so two workers never share a job), read them.
+    UPDATE (only rows still pending move, so two workers never share a job), read them. The
+    layouts (people ahead, the estimate, a case's details) are not made here: on SQLite this
+    transaction holds the one write lock every request of the hub waits for.
     """
     connection = session.connection()
     params: dict[str, Any] = {"at": at, "limit": limit}
@@ -625,8 +627,13 @@ def claim_due(
     claimed = connection.execute(CLAIM, {"ids": list(candidates), "at": at}).scalars().all()
     if not claimed:
         return []
+    return list(connection.execute(CLAIMED, {"ids": list(claimed)}))
+
+
+def orders_for(session: Session, rows: list[Any]) -> list[PrintOrder]:
+    """What the worker sends for claimed jobs (:func:`claim_due`): read in a read-only unit."""
     orders = []
-    for row in connection.execute(CLAIMED, {"ids": list(claimed)}):
+    for row in rows:
         options = row.printer_options or {}
         orders.append(
             PrintOrder(

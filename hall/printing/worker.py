@@ -14,6 +14,7 @@ import signal
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Collection
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
@@ -124,6 +125,21 @@ def _send_to_printer(app: Flask, orders: list[PrintOrder], publish: Publish) -> 
         _settle_printed(app, printed, publish)
 
 
+def _claim(app: Flask, at: datetime, limit: int, skip: Collection[str] = ()) -> list[PrintOrder]:
+    """Claim due jobs in a short write transaction, then lay them out in a read-only one.
+
+    Laying out counts the people ahead of each ticket: inside the claim it held SQLite's
+    write lock long enough to stall the hub's requests (docs/performance.md). Should laying
+    out fail, the claimed jobs are settled by the sweep as a dead worker's would be.
+    """
+    with unit_of_work(app=app) as session:
+        rows = printing.claim_due(session, at, limit=limit, skip=skip)
+    if not rows:
+        return []
+    with unit_of_work(readonly=True, app=app) as session:
+        return printing.orders_for(session, rows)
+
+
 def run_due(
     app: Flask,
     at: datetime | None = None,
@@ -146,8 +162,7 @@ def run_due(
                 stale_s=app.config["PRINT_STALE_S"],
             )
         publish(events)
-    with unit_of_work(app=app) as session:
-        orders = printing.claim_due(session, at, limit=app.config["PRINT_BATCH"])
+    orders = _claim(app, at, app.config["PRINT_BATCH"])
     by_printer: dict[str, list[PrintOrder]] = defaultdict(list)
     for order in orders:
         by_printer[order.printer_url].append(order)
@@ -211,8 +226,7 @@ class PrintWorker:
         limit = self.app.config["PRINT_BATCH"]
         if len(busy) >= self.app.config["PRINT_THREADS"]:
             return 0  # every lane is taken: the jobs wait for one to end
-        with unit_of_work(app=self.app) as session:
-            orders = printing.claim_due(session, at, limit=limit, skip=busy)
+        orders = _claim(self.app, at, limit, busy)
         for url, group in _by_printer(orders).items():
             self._start_lane(url, group)
         return len(orders)

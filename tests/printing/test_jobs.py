@@ -4,6 +4,8 @@ import threading
 import time
 from datetime import timedelta
 
+from sqlalchemy import event
+
 from hall import clock, db
 from hall.printing import services as printing
 from hall.printing.services import STALE_REASON
@@ -252,3 +254,33 @@ def test_a_burst_is_claimed_and_recorded_together(app, printer):
     # Nothing is left to claim, and a second pass prints nothing twice.
     assert run_due(app, sweep=False) == 0
     assert len(qr_payloads(fake.wait_for(1, timeout=0.1))) == 5
+
+
+def test_the_claim_is_three_statements_and_tickets_are_laid_out_after_it(lite_app, printer):
+    """The claim holds SQLite's one write lock: counting each ticket's people ahead (one query
+    a ticket) happens after it commits, in a read-only unit."""
+    fake = printer()
+    _, token = add_kiosk(lite_app, fake.url)
+    client = lite_app.test_client()
+    numbers = [take(client, token)["ticket"]["number"] for _ in range(4)]
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    engine = db.engine(lite_app)
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        with lite_app.app_context(), db.unit_of_work() as session:
+            rows = printing.claim_due(session, clock.now())
+        claim = len(statements)
+        with lite_app.app_context(), db.unit_of_work(readonly=True) as session:
+            orders = printing.orders_for(session, rows)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+    assert claim == 3
+    assert [order.layout.number for order in orders] == numbers
+    assert [order.layout.ahead for order in orders] == [0, 1, 2, 3]
+    assert len(statements) - claim == 4  # people ahead, one count a ticket
+    assert {job.state for job in jobs(lite_app)} == {"printing"}

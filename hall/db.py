@@ -85,6 +85,8 @@ def make_engine(url: str) -> Engine:
             pool_timeout=POOL_TIMEOUT_S,
             connect_args=connect_args,
         )
+        if engine.dialect.driver == "psycopg":
+            _psycopg_caches_long_statements()
         _ping_after_idle(engine)
         return engine
     # Pooled connections: a new SQLite connection per request costs the PRAGMAs, a schema
@@ -131,6 +133,24 @@ def make_engine(url: str) -> Engine:
             raise
 
     return engine
+
+
+PSYCOPG_CACHED_STATEMENT_LENGTH = 16384
+
+
+def _psycopg_caches_long_statements() -> None:
+    """Let psycopg keep its parse of the hot path's long statements.
+
+    psycopg parses a statement's placeholders on every execution unless the text is at most
+    ``MAX_CACHED_STATEMENT_LENGTH`` (4,096) characters: call-next's one statement is ~6,000
+    (``hall/queue/statements.py: call_at_once``), and parsing it cost 0.13 ms a call (timeit,
+    docs/performance.md). Raised, never lowered; ``tests/hall/test_units.py`` checks it works.
+    """
+    from psycopg import _queries
+
+    limit = getattr(_queries, "MAX_CACHED_STATEMENT_LENGTH", None)
+    if limit is not None and limit < PSYCOPG_CACHED_STATEMENT_LENGTH:
+        _queries.MAX_CACHED_STATEMENT_LENGTH = PSYCOPG_CACHED_STATEMENT_LENGTH
 
 
 def _ping_after_idle(engine: Engine) -> None:

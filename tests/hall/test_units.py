@@ -92,3 +92,25 @@ def test_a_rested_connection_the_server_dropped_is_replaced(database_url, monkey
     finally:
         engine.dispose()
         other.dispose()
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_psycopg_keeps_its_parse_of_the_long_call_next_statement(app):
+    """call-next is one statement of ~6,000 characters on PostgreSQL; psycopg re-parsed any
+    statement over 4,096 on every execution (0.13 ms a call) until ``hall.db`` raised the
+    limit. A warm call-next is served from psycopg's cache of parsed statements."""
+    from psycopg import _queries
+
+    with app.app_context(), db.unit_of_work() as s:
+        hall = f.hall(s)
+        for _ in range(3):
+            services.issue(s, hall, "samr-01", at=T0)
+        window, clerk = f.window(s, "1"), f.staff(s, "window1")
+        services.open_window(s, window.id, clerk, at=T0)
+    for action in (services.call_next, services.start, services.finish, services.call_next):
+        with app.app_context(), db.write_unit() as unit:
+            before = _queries._query2pg.cache_info()
+            ticket, _ = action(unit, window.id, clerk, at=T0)
+            after = _queries._query2pg.cache_info()
+    assert ticket is not None and ticket.number == "A002"
+    assert after.hits > before.hits and after.misses == before.misses

@@ -135,22 +135,28 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
-PSYCOPG_CACHED_STATEMENT_LENGTH = 16384
+PSYCOPG_CACHED_STATEMENT_LENGTH = 16384  # characters
+PSYCOPG_CACHED_STATEMENT_PARAMS = 200
 
 
 def _psycopg_caches_long_statements() -> None:
     """Let psycopg keep its parse of the hot path's long statements.
 
     psycopg parses a statement's placeholders on every execution unless the text is at most
-    ``MAX_CACHED_STATEMENT_LENGTH`` (4,096) characters: call-next's one statement is ~6,000
-    (``hall/queue/statements.py: call_at_once``), and parsing it cost 0.13 ms a call (timeit,
-    docs/performance.md). Raised, never lowered; ``tests/hall/test_units.py`` checks it works.
+    4,096 characters with at most 50 parameters: call-next's one statement is ~6,000 (and 55
+    parameters for a window of three queues; ``hall/queue/statements.py: call_at_once``), and
+    parsing it cost 0.13 ms a call (timeit, docs/performance.md). Raised, never lowered;
+    ``tests/hall/test_units.py`` checks it works.
     """
     from psycopg import _queries
 
-    limit = getattr(_queries, "MAX_CACHED_STATEMENT_LENGTH", None)
-    if limit is not None and limit < PSYCOPG_CACHED_STATEMENT_LENGTH:
-        _queries.MAX_CACHED_STATEMENT_LENGTH = PSYCOPG_CACHED_STATEMENT_LENGTH
+    for name, value in (
+        ("MAX_CACHED_STATEMENT_LENGTH", PSYCOPG_CACHED_STATEMENT_LENGTH),
+        ("MAX_CACHED_STATEMENT_PARAMS", PSYCOPG_CACHED_STATEMENT_PARAMS),
+    ):
+        limit = getattr(_queries, name, None)
+        if limit is not None and limit < value:
+            setattr(_queries, name, value)
 
 
 def _ping_after_idle(engine: Engine) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Flask, current_app
 from sqlalchemy import JSON, Connection, DateTime, Engine, create_engine, event
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -309,11 +309,12 @@ class Unit:
     joined to the same transaction, made the first time. It shares the unit's ``info``.
     """
 
-    __slots__ = ("info", "bound", "_orm")
+    __slots__ = ("info", "bound", "alone", "_orm")
 
-    def __init__(self, connection: Connection, info: dict) -> None:
+    def __init__(self, connection: Connection, info: dict, alone: bool = False) -> None:
         self.bound = connection
         self.info = info
+        self.alone = alone  # its write is one statement by itself (:func:`alone`)
         self._orm: Session | None = None
 
     def connection(self, **_options: Any) -> Connection:
@@ -352,6 +353,64 @@ def connection_of(session: Session) -> Connection:
     return connection
 
 
+class Refused(Exception):
+    """A hot statement refused itself (PostgreSQL's ``hall_refuse``) and wrote nothing."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+REFUSAL = "hall_refuse:"
+
+
+def alone(session: Session, statement: Any, params: dict[str, Any]) -> Any:
+    """Run a hot statement that is a whole write by itself; :class:`Refused` if it refused.
+
+    On PostgreSQL the statements of issue, call-next, start and finish each hold a row lock
+    every other write of the hall waits for (the hall's event number). Inside a transaction
+    the lock lasted until COMMIT: one more round trip, after this greenlet's turn came round
+    again under gevent. Windows calling at once queued on it (PostgreSQL window actions
+    708-758 -> 891-948/s, 8 issuing clients 554-566 -> 778-829/s, docs/performance.md). So
+    when nothing else of the unit has run yet, the statement runs in autocommit: it commits
+    as it ends, and a refusal it finds inside (``hall_refuse``, migration 0018) voids it
+    whole. That needs the unit to say so (``write_unit(alone=True)``: the request writes
+    nothing else, so nothing after the statement can need it undone) and nothing of it to
+    have run yet. Otherwise (an ORM session of the same request, a read that began the
+    transaction) it runs in the unit's transaction, under a savepoint a refusal rolls back.
+    SQLite: one writer at a time anyway; the statement runs in the unit's transaction.
+    """
+    connection = connection_of(session)
+    if connection.dialect.name != "postgresql":
+        return statement.run(connection, params)
+    raw = connection.connection.dbapi_connection
+    solo = (
+        type(session) is Unit
+        and session.alone
+        and session._orm is None
+        and raw.info.transaction_status.name == "IDLE"
+    )
+    if solo:
+        raw.autocommit = True
+    else:
+        connection.exec_driver_sql("SAVEPOINT hall_alone")
+    try:
+        rows = statement.run(connection, params)
+    except DBAPIError as err:
+        message = str(err.orig) if err.orig is not None else ""
+        if REFUSAL not in message:
+            raise
+        if not solo:
+            connection.exec_driver_sql("ROLLBACK TO SAVEPOINT hall_alone")
+        raise Refused(message.split(REFUSAL, 1)[1].split()[0]) from None
+    finally:
+        if solo:
+            raw.autocommit = False
+    if not solo:
+        connection.exec_driver_sql("RELEASE SAVEPOINT hall_alone")
+    return rows
+
+
 def engine(app: Flask | None = None) -> Engine:
     """The app's engine."""
     return (app or current_app).extensions["hall.engine"]
@@ -379,18 +438,20 @@ def unit_of_work(readonly: bool = False, app: Flask | None = None) -> Iterator[S
 
 
 @contextmanager
-def write_unit(app: Flask | None = None) -> Iterator[Unit]:
+def write_unit(app: Flask | None = None, *, alone: bool = False) -> Iterator[Unit]:
     """The hot path's unit of work: one write transaction without an ORM session (:class:`Unit`).
 
     Commits on success and rolls back on any error, with the same after-commit effects as
-    :func:`unit_of_work`.
+    :func:`unit_of_work`. ``alone``: the request's one write is a hot statement that stands
+    alone (:func:`alone`): on PostgreSQL it commits as it ends, and an error after it no
+    longer undoes it. Checks and reads belong before it.
     """
     extensions = (app or current_app).extensions
     engine_: Engine = extensions["hall.engine"]
     info = {"hall.cache": extensions["hall.cache"], "hall.figures": extensions["hall.figures"]}
     with extensions["hall.write_lock"], engine_.connect() as connection:
         connection.begin()
-        unit = Unit(connection, info)
+        unit = Unit(connection, info, alone)
         try:
             yield unit
             if unit._orm is not None:

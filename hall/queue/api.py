@@ -200,7 +200,7 @@ def set_notice(code: str, body: dict) -> dict:
 )
 def take_ticket(code: str, body: dict) -> tuple[dict, int]:
     """Issue a ticket for a matter of the hall."""
-    with write_unit() as session:
+    with write_unit(alone=True) as session:
         hall = cache.of(session).hall(code)
         who = caller(session)
         device = None
@@ -313,7 +313,7 @@ def requeue(ticket_id: int) -> dict:
 
 
 def _run(window_id: int, action: str, body: dict[str, Any]) -> dict[str, Any]:
-    with write_unit() as session:
+    with write_unit(alone=True) as session:
         staff = access.require(caller(session), Permission.WORK_WINDOW)
         result, events = ACTIONS[action](session, window_id, staff, body)
         window = cache.of(session).window(window_id)

@@ -18,7 +18,7 @@ from hall import access, audit, cache, clock
 from hall.access import Permission
 from hall.cache import HallRef, WindowRef
 from hall.calendar import is_workday
-from hall.db import connection_of
+from hall.db import Refused, alone, connection_of
 from hall.errors import BadRequest, Conflict, Forbidden
 from hall.events import FOREVER, Event, bump, events_scope, make, record
 from hall.queue import lookup
@@ -235,10 +235,13 @@ def issue(
 
 def _refuse_over_cap(matter: Any, counts: dict[str, int], capped: bool) -> None:
     if capped and counts[f"matter:{matter.id}"] > matter.daily_cap:
-        raise Conflict(
-            f"今日号源已满 ({matter.daily_cap}) / today's tickets are all taken",
-            code="matter_full",
-        )
+        raise _matter_full(matter)
+
+
+def _matter_full(matter: Any) -> Conflict:
+    return Conflict(
+        f"今日号源已满 ({matter.daily_cap}) / today's tickets are all taken", code="matter_full"
+    )
 
 
 def _prints(device: Any) -> bool:
@@ -306,9 +309,11 @@ def _write_at_once(
         params.update(cap_scope=f"matter:{matter.id}", cap=matter.daily_cap)
     if printed:
         params.update(printer_url=device.printer_url, status_url=status_url(ticket.token))
-    rows = sql.issue_at_once(len(scopes), capped, printed).run(connection_of(session), params)
+    try:
+        rows = alone(session, sql.issue_at_once(len(scopes), capped, printed), params)
+    except Refused:  # over the cap: the statement wrote nothing, not even the counters
+        raise _matter_full(matter) from None
     counts = {scope: value for scope, value, *_ in rows.all()}
-    _refuse_over_cap(matter, counts, capped)
     _, _, ticket.id, ticket.number, job_id = rows.first()
     return counts, _new_job(job_id) if printed else None
 
@@ -593,21 +598,24 @@ def _call_at_once(
     session: Session, window: WindowRef, hall: HallRef, staff: Any, params: dict[str, Any]
 ) -> tuple[TicketRow | None, list[Event]]:
     """PostgreSQL: call-next in one statement (``statements.call_at_once``)."""
-    connection = connection_of(session)
     params = {**params, "p_scope": events_scope(hall.id), "p_forever": FOREVER}
     shape = (window.id, window.queue_ids, hall.priority_streak_max)
-    row = sql.call_at_once(*shape, False).run(connection, params).first()
-    if row is None:
-        # Every head the probes offered may be locked by windows calling at this moment.
-        row = sql.call_at_once(*shape, True).run(connection, params).first()
+    try:
+        row = alone(session, sql.call_at_once(*shape, False), params).first()
+        if row is None:
+            # Every head the probes offered may be locked by windows calling at this moment.
+            row = alone(session, sql.call_at_once(*shape, True), params).first()
+    except Refused:
+        # The window could not take the ticket it claimed, and the statement wrote nothing:
+        # say exactly why the window cannot call.
+        _open_for_calls(session, window.id, staff)
+        raise Conflict(
+            "窗口状态已变化,请重试 / the window changed; try again", code="window_busy"
+        ) from None
     if row is None:
         _open_for_calls(session, window.id, staff)  # raises when the window cannot call
         return None, []
-    *columns, seq, taken = row
-    if taken != 1:
-        # Rolled back with the claim: say exactly why the window cannot call.
-        _open_for_calls(session, window.id, staff)
-        raise Conflict("窗口状态已变化,请重试 / the window changed; try again", code="window_busy")
+    *columns, seq, _taken = row
     ticket = TicketRow(*columns)
     effects = {"waiting": {ticket.queue_id: -1}}
     event = _ticket_event(
@@ -637,7 +645,7 @@ def _advance(
     seq = None
     if connection.dialect.name == "postgresql":
         params.update(p_scope=events_scope(hall.id), p_forever=FOREVER)
-        row = sql.advance_at_once(action, stamp, step, frees).run(connection, params).first()
+        row = alone(session, sql.advance_at_once(action, stamp, step, frees), params).first()
         if row is not None:
             *row, seq = row
     else:

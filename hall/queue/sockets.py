@@ -171,7 +171,7 @@ class KioskNamespace(HallNamespace):
     def on_take_ticket(self, data: dict) -> dict[str, Any]:
         """Issue a ticket for a matter."""
         body = TicketIn().load(data)
-        with write_unit() as db:
+        with write_unit(alone=True) as db:
             device = self._device(db)
             hall = cache.of(db).hall_by_id(device.hall_id)
             issued = services.issue(
@@ -201,7 +201,7 @@ class CounterNamespace(StaffNamespace):
         window_id = WindowRef().load({"window": data.get("window")})["window"]
         rest = {k: v for k, v in data.items() if k != "window"}
         body = schema().load(rest) if schema else {}
-        with write_unit() as db:
+        with write_unit(alone=True) as db:
             staff = current_staff(db)
             result, events = ACTIONS[action](db, window_id, staff, body)
             window = cache.of(db).window(window_id)

@@ -18,9 +18,11 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    literal_column,
     or_,
     select,
     text,
+    true,
     union_all,
     update,
 )
@@ -83,15 +85,17 @@ def issue_at_once(scopes: int, capped: bool, printed: bool) -> Prepared:
     bump, the ticket, its step and its print job took two thirds of an issue's time in the
     hub (py-spy, docs/performance.md). Here the counters (``scope0``… as in
     ``hall.events.bump``) are bumped first; the ticket is inserted from the queue's new
-    value (``queue_scope``) unless ``capped`` and the matter's counter (``cap_scope``) passed
-    ``cap`` (then nothing more is written, and the caller's refusal rolls the counters back);
-    its ``issued`` step and, when ``printed``, its print job are inserted from its id.
+    value (``queue_scope``); its ``issued`` step and, when ``printed``, its print job are
+    inserted from its id. When ``capped`` and the matter's counter (``cap_scope``) passed
+    ``cap``, the statement refuses itself (``hall_refuse('matter_full')``) and writes nothing:
+    it runs in autocommit (``hall.db.alone``), with no transaction to roll back.
     Answers one row per counter: scope, new value, the ticket's id and number, the job's id.
     SQLite runs the same writes as four statements (no round trips to save there).
     """
     values = ", ".join(f"(:scope{i}, :day{i}, 1)" for i in range(scopes))
-    over_cap = (
-        " AND NOT EXISTS (SELECT 1 FROM counts WHERE scope = :cap_scope AND value > :cap)"
+    refuse = (
+        "\nWHERE CASE WHEN EXISTS (SELECT 1 FROM counts WHERE scope = :cap_scope AND value > :cap)"
+        " THEN hall_refuse('matter_full') ELSE true END"
         if capped
         else ""
     )
@@ -114,7 +118,7 @@ def issue_at_once(scopes: int, capped: bool, printed: bool) -> Prepared:
     ON CONFLICT (scope, day) DO UPDATE SET value = daily_counters.value + 1
     RETURNING scope, value
 ), seq AS (
-    SELECT value FROM counts WHERE scope = :queue_scope{over_cap}
+    SELECT value FROM counts WHERE scope = :queue_scope
 ), ticket AS (
     INSERT INTO tickets (hall_id, queue_id, queue_prefix_scope, matter_id, service_date, seq,
         number, priority, source, status, token, device_id, issued_at, queued_at, calls,
@@ -134,7 +138,7 @@ def issue_at_once(scopes: int, capped: bool, printed: bool) -> Prepared:
 ){job}
 SELECT counts.scope, counts.value, (SELECT id FROM ticket), (SELECT number FROM ticket),
     {"(SELECT id FROM job)" if printed else "CAST(NULL AS INTEGER)"}
-FROM counts"""
+FROM counts{refuse}"""
     ).bindparams(
         *[bindparam(f"day{i}", type_=Date()) for i in range(scopes)],
         bindparam("service_date", type_=Date()),
@@ -404,12 +408,16 @@ def call_at_once(window_id: int, queue_ids: tuple[int, ...], streak_max: int, by
     )
     stepped = _step_from(claimed, "called", literal(window_id)).cte("stepped")
     numbered = _event_number_if(claimed).cte("numbered")
+    count_taken = select(func.count()).select_from(taken).scalar_subquery()
+    # A window that cannot take the ticket just claimed (closed, another clerk's, busy)
+    # voids the whole statement: it runs in autocommit (hall.db.alone), no rollback follows.
+    refuse = case(
+        (count_taken != 1, func.hall_refuse(literal_column("'window_busy'"))), else_=true()
+    )
     return Prepared(
-        select(
-            *claimed.c,
-            select(numbered.c.value).scalar_subquery(),
-            select(func.count()).select_from(taken).scalar_subquery(),
-        ).add_cte(stepped)
+        select(*claimed.c, select(numbered.c.value).scalar_subquery(), count_taken)
+        .where(refuse)
+        .add_cte(stepped)
     )
 
 

@@ -2,9 +2,11 @@
 
 import pytest
 from sqlalchemy import func, select, text
+from sqlalchemy.exc import OperationalError
 
 from hall import db
 from hall.errors import Conflict
+from hall.events import events_scope
 from hall.queue import services
 from hall.queue.models import DailyCounter, Ticket, Window
 from tests import factories as f
@@ -114,3 +116,77 @@ def test_psycopg_keeps_its_parse_of_the_long_call_next_statement(app):
             after = _queries._query2pg.cache_info()
     assert ticket is not None and ticket.number == "A002"
     assert after.hits > before.hits and after.misses == before.misses
+
+
+def _hall_counter_is_free(database_url, hall_id: int) -> bool:
+    """Whether another connection may take the hall's event-number row at once."""
+    other = db.make_engine(database_url)
+    try:
+        with other.connect() as conn:
+            conn.execute(text("SET lock_timeout = '200ms'"))
+            conn.execute(
+                text("UPDATE daily_counters SET value = value WHERE scope = :scope"),
+                {"scope": events_scope(hall_id)},
+            )
+            conn.rollback()
+        return True
+    except OperationalError:
+        return False
+    finally:
+        other.dispose()
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_hot_statement_alone_commits_as_it_ends(app, database_url):
+    """PostgreSQL: in a unit that stands alone, issue's statement commits as it ends, so the
+    hall's event-number row is free again before the request is over. In a plain unit the
+    row stays locked until the unit commits."""
+    with app.app_context(), db.unit_of_work() as s:
+        hall = f.hall(s)
+        services.issue(s, hall, "samr-01", at=T0)
+    with app.app_context(), db.write_unit(alone=True) as unit:
+        services.issue(unit, hall, "samr-01", at=T0)
+        assert _hall_counter_is_free(database_url, hall.id)
+        assert _count(app, Ticket) == 2  # already committed
+    with app.app_context(), db.write_unit() as unit:
+        services.issue(unit, hall, "samr-01", at=T0)
+        assert not _hall_counter_is_free(database_url, hall.id)
+    assert _count(app, Ticket) == 3
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+@pytest.mark.parametrize("alone", [True, False])
+def test_refusals_inside_a_hot_statement_write_nothing(app, alone):
+    """The statement refuses itself (over the day's cap; a window that cannot take the ticket
+    it claimed): nothing it wrote stays, whether it ran alone (autocommit) or inside the
+    unit's transaction (a savepoint)."""
+    with app.app_context(), db.unit_of_work() as s:
+        f.matter(s, "samr-01").daily_cap = 2  # before the reference cache first loads it
+    with app.app_context(), db.unit_of_work() as s:
+        hall = f.hall(s)
+        window, clerk = f.window(s, "1"), f.staff(s, "window1")
+        services.open_window(s, window.id, clerk, at=T0)
+    for _ in range(2):
+        with app.app_context(), db.write_unit(alone=alone) as unit:
+            services.issue(unit, hall, "samr-01", at=T0)
+    counters = _count(app, DailyCounter), _counter_total(app)
+    with pytest.raises(Conflict) as refused, app.app_context(), db.write_unit(alone=alone) as unit:
+        services.issue(unit, hall, "samr-01", at=T0)
+    assert refused.value.code == "matter_full"
+    assert (_count(app, Ticket), _count(app, DailyCounter), _counter_total(app)) == (2, *counters)
+
+    with app.app_context(), db.write_unit(alone=alone) as unit:
+        first, _ = services.call_next(unit, window.id, clerk, at=T0)
+    # The window holds A001: calling again claims A002 inside the statement, which the
+    # window cannot take; the statement is void and A002 still waits.
+    with pytest.raises(Conflict), app.app_context(), db.write_unit(alone=alone) as unit:
+        services.call_next(unit, window.id, clerk, at=T0)
+    with app.app_context(), db.unit_of_work(readonly=True) as s:
+        states = {t.number: t.status for t in s.scalars(select(Ticket))}
+        assert s.get(Window, window.id).current_ticket_id == first.id
+    assert states == {"A001": "called", "A002": "waiting"}
+
+
+def _counter_total(app) -> int:
+    with app.app_context(), db.unit_of_work(readonly=True) as s:
+        return s.scalar(select(func.sum(DailyCounter.value)))

@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
     true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -276,6 +277,18 @@ class Ticket(Base):
         # The next ticket of a queue by class (priority or not) without a sort, and the
         # tickets transferred to a window (hall/queue/statements.py: claim).
         Index("ix_tickets_next", "queue_id", "status", "priority", "queued_at", "id"),
+        # A queue's priority tickets in line order (call-next's priority probe), holding only
+        # priority tickets: PostgreSQL took ix_tickets_line for that probe before its first
+        # ANALYZE and read every waiting ticket (3.3 ms a call with 11,000 waiting).
+        Index(
+            "ix_tickets_priority_line",
+            "queue_id",
+            "status",
+            "queued_at",
+            "id",
+            postgresql_where=text("priority IS NOT NULL"),
+            sqlite_where=text("priority IS NOT NULL"),
+        ),
         Index("ix_tickets_target", "target_window_id", "status"),
         # Recent service times of a queue, newest first.
         Index("ix_tickets_served", "queue_id", "status", "finished_at"),

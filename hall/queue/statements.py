@@ -244,8 +244,9 @@ def _next_by_probes(window_id: int, queue_ids: tuple[int, ...], streak_max: int,
 
     Places, each read off an index in arrival order with no sort: tickets transferred to
     this window (``ix_tickets_target``; few, so sorted by class), then for each of the
-    window's queues in order its first priority tickets and its first normal ones
-    (``ix_tickets_next``: queue, status, priority, arrival). A place's rank is
+    window's queues in order its first priority tickets (``ix_tickets_priority_line``, which
+    holds only them) and its first normal ones (``ix_tickets_next``: queue, status, priority,
+    arrival). A place's rank is
     ``2 + 2 * position + class``, where ``class`` puts priority or normal first by the
     fairness rule; the lowest rank, then arrival, wins: the order of :func:`_next_by_sort`.
     Each place offers ``heads`` tickets; the first unlocked one is taken.

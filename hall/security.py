@@ -220,22 +220,26 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def _early_checks() -> None:
-        uri = request.full_path if request.query_string else request.path
+        # Every request passes here: the request object once, and the headers' values read
+        # off the WSGI environ (request.headers builds each name back from its HTTP_ key).
+        req = request._get_current_object()
+        uri = req.full_path if req.query_string else req.path
         if len(uri) > MAX_URI:
             raise UriTooLong(f"地址过长 / URI longer than {MAX_URI} characters")
         total = 0
-        for _name, value in request.headers.items():
-            total += len(value)
-            if len(value) > MAX_HEADER or total > MAX_HEADERS:
-                raise HeadersTooLarge("请求头过大 / request headers too large")
-        if request.endpoint in BODY_LIMITS:
-            request.max_content_length = BODY_LIMITS[request.endpoint]
-        if request.method in ("POST", "PUT", "PATCH") and request.content_length:
-            body = request.get_data(cache=True)
+        for key, value in req.environ.items():
+            if key.startswith("HTTP_") or key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+                total += len(value)
+                if len(value) > MAX_HEADER or total > MAX_HEADERS:
+                    raise HeadersTooLarge("请求头过大 / request headers too large")
+        if BODY_LIMITS and req.endpoint in BODY_LIMITS:
+            req.max_content_length = BODY_LIMITS[req.endpoint]
+        if req.method in ("POST", "PUT", "PATCH") and req.content_length:
+            body = req.get_data(cache=True)
             # Only a body with more than MAX_DEPTH brackets can nest that deep, and only an
             # escape can hold a lone surrogate (raw UTF-8 cannot): most bodies need no parse.
             suspect = body.count(b"[") + body.count(b"{") > MAX_DEPTH or b"\\u" in body
-            if suspect and request.mimetype == "application/json":
+            if suspect and req.mimetype == "application/json":
                 try:
                     data = json.loads(body or b"null")
                 except RecursionError:

@@ -91,10 +91,14 @@ def make_engine(url: str) -> Engine:
         return engine
     # Pooled connections: a new SQLite connection per request costs the PRAGMAs, a schema
     # read, and a WAL checkpoint when the last one closes (measured: ~8 ms per request).
+    # Last in, first out: each connection has its own page cache, and the one just returned
+    # has the pages the next write needs (8 issuing clients 775 -> 812 tickets/s, 4 windows
+    # 925 -> 975 actions/s, docs/performance.md); the ones below stay idle.
+    pooled = {"pool_size": 10, "max_overflow": 40, "pool_use_lifo": True}
     engine = create_engine(
         url,
         connect_args={"check_same_thread": False, "timeout": 30},
-        **({} if ":memory:" in url else {"pool_size": 10, "max_overflow": 40}),
+        **({} if ":memory:" in url else pooled),
     )
 
     cooperative = async_mode() == "gevent"

@@ -3,7 +3,7 @@ retried through a printer fault, read back from a TCP printer; the masked name o
 
 from datetime import timedelta
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from hall import db
 from hall.admin.models import Device
@@ -11,6 +11,7 @@ from hall.printing import services as printing
 from hall.printing.worker import run_due
 from hall.queue.models import PrintJob
 from tests.cases.conftest import APPLICANT
+from tests.conftest import statements_run
 from tests.printers.escpos_decode import chinese_runs, contains_cut, qr_payloads, text_lines
 from tests.printers.fake_printer import FakePrinter
 from tests.printing.conftest import offline_url
@@ -153,14 +154,7 @@ def test_claiming_receipts_takes_the_same_statements_whatever_the_batch(desk, ap
     point_desk_printer(app, "dummy://")
     ticket = desk.serve("samr-02")
     first = desk.take("samr-02", ticket=ticket["id"]).json["case"]
-    statements: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args) -> None:
-        statements.append(statement)
-
-    engine = db.engine(app)
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with statements_run(db.engine(app)) as statements:
         with app.app_context(), db.unit_of_work() as s:
             assert len(printing.claim_due(s, desk.now)) == 1
         one = len(statements)
@@ -170,8 +164,6 @@ def test_claiming_receipts_takes_the_same_statements_whatever_the_batch(desk, ap
         with app.app_context(), db.unit_of_work() as s:
             assert len(printing.claim_due(s, desk.now)) == 5
         assert len(statements) == one
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 def test_a_receipt_whose_printer_never_comes_back_is_failed_and_told(desk, app):

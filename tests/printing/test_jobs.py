@@ -4,13 +4,11 @@ import threading
 import time
 from datetime import timedelta
 
-from sqlalchemy import event
-
 from hall import clock, db
 from hall.printing import services as printing
 from hall.printing.services import STALE_REASON
 from hall.printing.worker import PrintWorker, run_due
-from tests.conftest import build_app, login
+from tests.conftest import build_app, login, statements_run
 from tests.printers.escpos_decode import chinese_runs, contains_cut, qr_payloads, text_lines
 
 from .conftest import (
@@ -263,21 +261,12 @@ def test_the_claim_is_three_statements_and_tickets_are_laid_out_after_it(lite_ap
     _, token = add_kiosk(lite_app, fake.url)
     client = lite_app.test_client()
     numbers = [take(client, token)["ticket"]["number"] for _ in range(4)]
-    statements: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args) -> None:
-        statements.append(statement)
-
-    engine = db.engine(lite_app)
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with statements_run(db.engine(lite_app)) as statements:
         with lite_app.app_context(), db.unit_of_work() as session:
             rows = printing.claim_due(session, clock.now())
         claim = len(statements)
         with lite_app.app_context(), db.unit_of_work(readonly=True) as session:
             orders = printing.orders_for(session, rows)
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
     assert claim == 3
     assert [order.layout.number for order in orders] == numbers

@@ -163,9 +163,7 @@ def run_due(
             )
         publish(events)
     orders = _claim(app, at, app.config["PRINT_BATCH"])
-    by_printer: dict[str, list[PrintOrder]] = defaultdict(list)
-    for order in orders:
-        by_printer[order.printer_url].append(order)
+    by_printer = _by_printer(orders)
     if len(by_printer) <= 1:
         for group in by_printer.values():
             _send_to_printer(app, group, publish)

@@ -39,6 +39,8 @@ def admin_page(open_page, url: str, path: str, username: str = "admin"):
 def test_every_admin_page_refuses_other_roles(hub, open_page, username):
     page = open_page(f"{hub.url}/admin/", height=768)
     sign_in(page, username)
+    # The sign-in is kept only once its answer arrives: wait for it before leaving the page.
+    page.wait_for_selector("#refused:not([hidden])")
     for name in NAV:
         page.goto(f"{hub.url}/admin/{name}")
         page.wait_for_selector("#refused:not([hidden])")

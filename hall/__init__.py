@@ -48,7 +48,7 @@ def create_app(config: dict[str, Any] | None = None) -> "APIFlask":
     app.security_schemes = {"BearerAuth": {"type": "http", "scheme": "bearer"}}
     app.session_interface = _NoCookieSessions()
 
-    from hall import api, db, i18n, limits, pages, printing, security, sockets
+    from hall import api, db, hot, i18n, limits, pages, printing, security, sockets
     from hall.extensions import socketio
 
     # The extension outlives an app: forget a message queue a previous app configured.
@@ -72,6 +72,7 @@ def create_app(config: dict[str, Any] | None = None) -> "APIFlask":
     pages.init_app(app)
     printing.init_app(app)
     _register_errors(app)
+    hot.install(app)
     return app
 
 

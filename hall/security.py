@@ -226,20 +226,13 @@ def init_app(app: Flask) -> None:
         uri = req.full_path if req.query_string else req.path
         if len(uri) > MAX_URI:
             raise UriTooLong(f"地址过长 / URI longer than {MAX_URI} characters")
-        total = 0
-        for key, value in req.environ.items():
-            if key.startswith("HTTP_") or key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
-                total += len(value)
-                if len(value) > MAX_HEADER or total > MAX_HEADERS:
-                    raise HeadersTooLarge("请求头过大 / request headers too large")
+        if headers_too_large(req.environ):
+            raise HeadersTooLarge("请求头过大 / request headers too large")
         if BODY_LIMITS and req.endpoint in BODY_LIMITS:
             req.max_content_length = BODY_LIMITS[req.endpoint]
         if req.method in ("POST", "PUT", "PATCH") and req.content_length:
             body = req.get_data(cache=True)
-            # Only a body with more than MAX_DEPTH brackets can nest that deep, and only an
-            # escape can hold a lone surrogate (raw UTF-8 cannot): most bodies need no parse.
-            suspect = body.count(b"[") + body.count(b"{") > MAX_DEPTH or b"\\u" in body
-            if suspect and req.mimetype == "application/json":
+            if suspect_body(body) and req.mimetype == "application/json":
                 try:
                     data = json.loads(body or b"null")
                 except RecursionError:
@@ -265,16 +258,42 @@ def init_app(app: Flask) -> None:
     def _unexpected(err: Exception):
         if isinstance(err, HTTPException | HallError):
             raise err  # handled by their own handlers
-        if _is_db_failure(err):
+        if _is_db_failure(err) and not request.path.startswith("/api/"):
             log.warning("database unavailable: %s", type(err).__name__)
-            if not request.path.startswith("/api/"):  # a page: a calm one that retries
-                return MAINTENANCE_PAGE, 503, {"Retry-After": "5", "Content-Type": PAGE_TYPE}
-            return ServiceUnavailable(MAINTENANCE).to_dict(), 503, {"Retry-After": "5"}
-        if isinstance(err, RecursionError):
-            return _deep().to_dict(), 400
-        log.exception("unexpected error in %s %s", request.method, request.path)
-        body = {"error": {"code": "internal_error", "message": "服务器内部错误 / internal error"}}
-        return body, 500
+            # A page: a calm one that retries.
+            return MAINTENANCE_PAGE, 503, {"Retry-After": "5", "Content-Type": PAGE_TYPE}
+        return api_failure(err, request.method, request.path)
+
+
+def api_failure(err: Exception, method: str, path: str) -> tuple[dict, int, dict[str, str]]:
+    """The JSON answer to an error no handler expected: 503 (retry shortly) when the database
+    is unavailable, 400 for JSON nested too deep, else a logged 500."""
+    if _is_db_failure(err):
+        log.warning("database unavailable: %s", type(err).__name__)
+        return ServiceUnavailable(MAINTENANCE).to_dict(), 503, {"Retry-After": "5"}
+    if isinstance(err, RecursionError):
+        return _deep().to_dict(), 400, {}
+    log.exception("unexpected error in %s %s", method, path)
+    body = {"error": {"code": "internal_error", "message": "服务器内部错误 / internal error"}}
+    return body, 500, {}
+
+
+def headers_too_large(environ: dict) -> bool:
+    """Whether one header, or all of them together, is longer than the hub takes."""
+    total = 0
+    for key, value in environ.items():
+        if key.startswith("HTTP_") or key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+            total += len(value)
+            if len(value) > MAX_HEADER or total > MAX_HEADERS:
+                return True
+    return False
+
+
+def suspect_body(body: bytes) -> bool:
+    """Whether a JSON body needs the full payload check: only one with more than MAX_DEPTH
+    brackets can nest that deep, and only an escape can hold a lone surrogate (raw UTF-8
+    cannot), so most bodies need no parse."""
+    return body.count(b"[") + body.count(b"{") > MAX_DEPTH or b"\\u" in body
 
 
 def _deep():

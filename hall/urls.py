@@ -8,13 +8,14 @@ def base_url() -> str:
     configured = current_app.config.get("PUBLIC_URL")
     if configured:
         return configured.rstrip("/")
-    if has_request_context():
-        # Worked out once per request: werkzeug rebuilds the host URL on every access.
-        if "hall_base_url" not in g:
-            # (scheme and host as the client sent them, without werkzeug's IRI round trip).
-            g.hall_base_url = f"{request.scheme}://{request.host}"
-        return g.hall_base_url
-    return "http://127.0.0.1:5000"
+    # Worked out once per request (werkzeug rebuilds the host URL on every access), or set
+    # from the WSGI environ by the hot routes (hall/hot.py), which have no request context.
+    if "hall_base_url" not in g:
+        if not has_request_context():
+            return "http://127.0.0.1:5000"
+        # (scheme and host as the client sent them, without werkzeug's IRI round trip).
+        g.hall_base_url = f"{request.scheme}://{request.host}"
+    return g.hall_base_url
 
 
 def status_url(token: str) -> str:

@@ -18,7 +18,11 @@ from hall.schemas import answers
 
 def bearer() -> str | None:
     """The bearer token of the request, if any."""
-    header = request.headers.get("Authorization", "")
+    return bearer_of(request.headers.get("Authorization", ""))
+
+
+def bearer_of(header: str) -> str | None:
+    """The token of an Authorization header's value, if it is a bearer one."""
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return None
@@ -27,7 +31,11 @@ def bearer() -> str | None:
 
 def caller(session: Session) -> StaffRef | DeviceRef | None:
     """The staff member or device behind the bearer token, or None when there is none."""
-    token = bearer()
+    return holder(session, bearer())
+
+
+def holder(session: Session, token: str | None) -> StaffRef | DeviceRef | None:
+    """The staff member or device a bearer token belongs to (None for no token)."""
     if token is None:
         return None
     who = cache.of(session).who(auth.token_hash(token))

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from hall import access, cache, clock, limits
 from hall.access import Permission
 from hall.admin import services as admin_services
-from hall.admin.api import authenticated, caller, require
+from hall.admin.api import authenticated, bearer, caller, holder, require
 from hall.admin.models import Hall
 from hall.api import bp
 from hall.db import unit_of_work, write_unit
@@ -200,9 +200,16 @@ def set_notice(code: str, body: dict) -> dict:
 )
 def take_ticket(code: str, body: dict) -> tuple[dict, int]:
     """Issue a ticket for a matter of the hall."""
+    return issue_ticket(code, body, bearer()), 201
+
+
+def issue_ticket(code: str, body: dict, token: str | None) -> dict:
+    """The route's work, shared with its hot route (hall/hot.py), which has the token from
+    the WSGI environ and no request context, so never None (a phone's limit reads the
+    request)."""
     with write_unit(alone=True) as session:
         hall = cache.of(session).hall(code)
-        who = caller(session)
+        who = holder(session, token)
         device = None
         if access.is_device(who):
             device = access.require_device(who, "kiosk", hall=hall.id)
@@ -219,7 +226,7 @@ def take_ticket(code: str, body: dict) -> tuple[dict, int]:
             session, hall, body["matter"], priority=body["priority"], source=source, device=device
         )
     # Presenting runs after the commit, outside the writer lock.
-    return announce_new_ticket(session, issued), 201
+    return announce_new_ticket(session, issued)
 
 
 @bp.get("/tickets/<ref>")
@@ -312,9 +319,10 @@ def requeue(ticket_id: int) -> dict:
     return answer
 
 
-def _run(window_id: int, action: str, body: dict[str, Any]) -> dict[str, Any]:
+def act(window_id: int, action: str, body: dict[str, Any], token: str | None) -> dict[str, Any]:
+    """A window action by the holder of ``token``; shared with the hot routes (hall/hot.py)."""
     with write_unit(alone=True) as session:
-        staff = access.require(caller(session), Permission.WORK_WINDOW)
+        staff = access.require(holder(session, token), Permission.WORK_WINDOW)
         result, events = ACTIONS[action](session, window_id, staff, body)
         window = cache.of(session).window(window_id)
         hot = isinstance(result, services.TicketRow)
@@ -336,7 +344,7 @@ def get_window(window_id: int) -> dict:
 
 def _register(action: str, schema, summary: str) -> None:
     def view(window_id: int, body: dict[str, Any] | None = None) -> dict:
-        return _run(window_id, action, body or {})
+        return act(window_id, action, body or {}, bearer())
 
     view.__name__ = f"window_{action.replace('-', '_')}"
     view.__doc__ = summary

@@ -429,18 +429,24 @@ def _layout(
     waiting: bool,
     status_url: str,
     reprint: bool,
+    told: int | None = None,
 ) -> TicketLayout:
+    """A ticket's layout; ``told``: the people ahead its answer gave (a new ticket's first
+    attempt), printed as they are instead of counting the line (O(people ahead) a ticket)."""
     refs = cache.of(session)
     hall = refs.hall_by_id(hall_id)
     queue = refs.queue(hall_id, queue_id)
     matter = refs.matter_by_id(hall_id, matter_id)
-    ahead = (
-        session.connection()
-        .execute(AHEAD, {"queue_id": queue_id, "queued_at": queued_at, "ticket_id": ticket_id})
-        .scalar_one()
-        if waiting
-        else 0
-    )
+    if not waiting:
+        ahead = 0
+    elif told is not None:
+        ahead = told
+    else:
+        ahead = (
+            session.connection()
+            .execute(AHEAD, {"queue_id": queue_id, "queued_at": queued_at, "ticket_id": ticket_id})
+            .scalar_one()
+        )
     return TicketLayout(
         hall=hall.name,
         number=number,
@@ -502,6 +508,7 @@ CLAIMED = (
         JOBS.c.status_url,
         JOBS.c.reprint,
         JOBS.c.attempts,
+        JOBS.c.ahead,
         TICKETS.c.id.label("ticket_id"),
         TICKETS.c.number,
         TICKETS.c.queue_id,
@@ -602,6 +609,8 @@ def _order_layout(session: Session, row: Any) -> TicketLayout | CaseReceipt:
         waiting=row.status == TicketStatus.WAITING,
         status_url=row.status_url,
         reprint=row.reprint,
+        # A retried job counts afresh: the line has moved since the resident was told.
+        told=row.ahead if row.attempts == 0 and not row.reprint else None,
     )
 
 

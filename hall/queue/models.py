@@ -460,6 +460,9 @@ class PrintJob(Base):
     # Built in the request: the worker has no request to learn the hub's public address from.
     status_url: Mapped[str] = mapped_column(String(300))
     reprint: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A new ticket's people ahead as its answer told them (the queue figures at the issue):
+    # its first attempt prints them instead of counting the line. None: count when printing.
+    ahead: Mapped[int | None] = mapped_column(Integer, nullable=True)
     requested_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     state: Mapped[PrintState] = mapped_column(
         enum_column(PrintState, 10), default=PrintState.PENDING

@@ -207,11 +207,14 @@ def issue(
         issued_at=at,
         queued_at=at,
     )
-    ticket.estimated_wait_s = _estimate_at_issue(session, hall, ticket)
+    ahead = _ahead_at_issue(session, hall, ticket)
+    ticket.estimated_wait_s = session.info["hall.figures"].estimate_s(
+        hall.id, ticket.queue_id, ahead, hall.default_service_s
+    )
     # The ticket's number, the cap (rolled back with a refusal, so a refused resident uses up
     # nothing), the hall's event number, the ticket, its step and its print job.
     write = _write_at_once if connection_of(session).dialect.name == "postgresql" else _write
-    counts, job = write(session, ticket, queue, matter, day, scopes, capped, device)
+    counts, job = write(session, ticket, queue, matter, day, scopes, capped, device, ahead)
     event = make(
         session,
         hall,
@@ -249,7 +252,15 @@ def _prints(device: Any) -> bool:
 
 
 def _write(
-    session: Session, ticket: TicketRow, queue, matter, day, scopes, capped: bool, device: Any
+    session: Session,
+    ticket: TicketRow,
+    queue,
+    matter,
+    day,
+    scopes,
+    capped: bool,
+    device: Any,
+    ahead: int,
 ) -> tuple[dict[str, int], dict[str, Any] | None]:
     """The issue's writes as four statements (SQLite: no round trips to save)."""
     counts = bump(session, scopes)
@@ -278,12 +289,20 @@ def _write(
         },
     ).scalar_one()
     add_step(session, ticket, "issued", ticket.issued_at, detail=ticket.source)
-    job = _queue_print(session, ticket, device, ticket.issued_at) if _prints(device) else None
+    job = _queue_print(session, ticket, device, ahead) if _prints(device) else None
     return counts, job
 
 
 def _write_at_once(
-    session: Session, ticket: TicketRow, queue, matter, day, scopes, capped: bool, device: Any
+    session: Session,
+    ticket: TicketRow,
+    queue,
+    matter,
+    day,
+    scopes,
+    capped: bool,
+    device: Any,
+    ahead: int,
 ) -> tuple[dict[str, int], dict[str, Any] | None]:
     """PostgreSQL: the same writes in one statement (``statements.issue_at_once``)."""
     printed = _prints(device)
@@ -308,7 +327,9 @@ def _write_at_once(
     if capped:
         params.update(cap_scope=f"matter:{matter.id}", cap=matter.daily_cap)
     if printed:
-        params.update(printer_url=device.printer_url, status_url=status_url(ticket.token))
+        params.update(
+            printer_url=device.printer_url, status_url=status_url(ticket.token), ahead=ahead
+        )
     try:
         rows = alone(session, sql.issue_at_once(len(scopes), capped, printed), params)
     except Refused:  # over the cap: the statement wrote nothing, not even the counters
@@ -318,22 +339,19 @@ def _write_at_once(
     return counts, _new_job(job_id) if printed else None
 
 
-def _estimate_at_issue(session: Session, hall: Any, ticket: TicketRow) -> int:
-    """The wait the new ticket is told, kept on it so the estimate's error can be measured:
-    the people the calling rules put before it (the queue's waiting count from the process's
-    figures; for a priority ticket, the priority tickets before it, read now) times the recent
-    service time, over the open windows (hall/queue/figures.py)."""
-    figures = session.info["hall.figures"]
+def _ahead_at_issue(session: Session, hall: Any, ticket: TicketRow) -> int:
+    """The people the calling rules put before a new ticket: the queue's waiting count from
+    the process's figures; for a priority ticket, read now (``presenters.ahead_of``). Its
+    estimated wait (kept on it, so the estimate's error can be measured) and its print job
+    (the paper says what the kiosk's screen said) are made from it."""
     if ticket.priority is not None:
         from hall.queue.presenters import ahead_of
 
-        ahead = ahead_of(session, ticket)
-    else:
-        ahead = figures.waiting(hall.id, ticket.queue_id)
-    return figures.estimate_s(hall.id, ticket.queue_id, ahead, hall.default_service_s)
+        return ahead_of(session, ticket)
+    return session.info["hall.figures"].waiting(hall.id, ticket.queue_id)
 
 
-def _queue_print(session: Session, ticket: TicketRow, device: Any, at: datetime) -> dict[str, Any]:
+def _queue_print(session: Session, ticket: TicketRow, device: Any, ahead: int) -> dict[str, Any]:
     """Store the new ticket's print job in the issuing transaction: a committed ticket always
     has its job, and the issue costs one write instead of two."""
     job_id = sql.INSERT_JOB.run(
@@ -347,10 +365,11 @@ def _queue_print(session: Session, ticket: TicketRow, device: Any, at: datetime)
             "reprint": False,
             "state": PrintState.PENDING,
             "attempts": 0,
-            "next_attempt_at": at,
+            "next_attempt_at": ticket.issued_at,
             "last_error": "",
-            "created_at": at,
+            "created_at": ticket.issued_at,
             "requested_by": None,
+            "ahead": ahead,
             "claimed_at": None,
             "finished_at": None,
         },

@@ -102,10 +102,11 @@ def issue_at_once(scopes: int, capped: bool, printed: bool) -> Prepared:
     job = (
         f""", job AS (
     INSERT INTO print_jobs (kind, ticket_id, hall_id, device_id, printer_url, status_url,
-        reprint, requested_by, state, attempts, next_attempt_at, last_error, created_at,
+        reprint, ahead, requested_by, state, attempts, next_attempt_at, last_error, created_at,
         claimed_at, finished_at)
     SELECT '{PrintKind.TICKET.value}', id, CAST(:hall_id AS INTEGER), CAST(:device_id AS INTEGER),
-        :printer_url, :status_url, false, CAST(NULL AS INTEGER), '{PrintState.PENDING.value}', 0, :at, '', :at,
+        :printer_url, :status_url, false, CAST(:ahead AS INTEGER), CAST(NULL AS INTEGER),
+        '{PrintState.PENDING.value}', 0, :at, '', :at,
         CAST(NULL AS TIMESTAMPTZ), CAST(NULL AS TIMESTAMPTZ)
     FROM ticket RETURNING id
 )"""

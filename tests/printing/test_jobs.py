@@ -4,10 +4,13 @@ import threading
 import time
 from datetime import timedelta
 
+from sqlalchemy import update
+
 from hall import clock, db
 from hall.printing import services as printing
 from hall.printing.services import STALE_REASON
 from hall.printing.worker import PrintWorker, run_due
+from hall.queue.models import PrintJob, Ticket
 from tests.conftest import build_app, login, statements_run
 from tests.printers.escpos_decode import chinese_runs, contains_cut, qr_payloads, text_lines
 
@@ -255,12 +258,19 @@ def test_a_burst_is_claimed_and_recorded_together(app, printer):
 
 
 def test_the_claim_is_three_statements_and_tickets_are_laid_out_after_it(lite_app, printer):
-    """The claim holds SQLite's one write lock: counting each ticket's people ahead (one query
-    a ticket) happens after it commits, in a read-only unit."""
+    """The claim holds SQLite's one write lock: the layouts are made after it commits, in a
+    read-only unit. A new ticket's first attempt prints the people ahead its answer gave; a
+    retried job counts the line afresh (one query), since the line has moved."""
     fake = printer()
     _, token = add_kiosk(lite_app, fake.url)
     client = lite_app.test_client()
-    numbers = [take(client, token)["ticket"]["number"] for _ in range(4)]
+    answers = [take(client, token)["ticket"] for _ in range(4)]
+    with lite_app.app_context(), db.unit_of_work() as session:
+        # A001 was served meanwhile, and A004's first attempt failed.
+        session.execute(update(Ticket).where(Ticket.id == answers[0]["id"]).values(status="done"))
+        session.execute(
+            update(PrintJob).where(PrintJob.ticket_id == answers[3]["id"]).values(attempts=1)
+        )
     with statements_run(db.engine(lite_app)) as statements:
         with lite_app.app_context(), db.unit_of_work() as session:
             rows = printing.claim_due(session, clock.now())
@@ -269,7 +279,11 @@ def test_the_claim_is_three_statements_and_tickets_are_laid_out_after_it(lite_ap
             orders = printing.orders_for(session, rows)
 
     assert claim == 3
-    assert [order.layout.number for order in orders] == numbers
-    assert [order.layout.ahead for order in orders] == [0, 1, 2, 3]
-    assert len(statements) - claim == 4  # people ahead, one count a ticket
-    assert {job.state for job in jobs(lite_app)} == {"printing"}
+    assert [order.layout.number for order in orders] == [t["number"] for t in answers[1:]]
+    assert [t["ahead"] for t in answers] == [0, 1, 2, 3]
+    # A002 and A003 as they were told; A004 counted now: A001 is gone from the line.
+    assert [order.layout.ahead for order in orders] == [1, 2, 2]
+    assert len(statements) - claim == 1  # the one count, for the retried job
+    assert {job.state for job in jobs(lite_app) if job.ticket_id != answers[0]["id"]} == {
+        "printing"
+    }

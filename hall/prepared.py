@@ -16,6 +16,7 @@ statement is compiled; a default computed per row (a function) would need SQLAlc
 execution context, and is refused then.
 """
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -92,7 +93,7 @@ class Prepared:
                     connection, cursor, form.sql, parameters, None, False
                 )
             cursor.execute(form.sql, parameters)
-            rows = cursor.fetchall() if cursor.description is not None else []
+            rows = cursor.fetchall() if _has_rows(cursor) else []
             rowcount = cursor.rowcount
             if dispatch.after_cursor_execute:
                 dispatch.after_cursor_execute(connection, cursor, form.sql, parameters, None, False)
@@ -130,12 +131,19 @@ class Prepared:
             for name, value in expanded.parameters.items()
             if name not in users
         }
-        names = tuple(expanded.positiontup or expanded.parameters)
+        sql = expanded.statement
+        if dialect.paramstyle == "pyformat":
+            sql, fixed = _inline(sql, fixed)
+        names = tuple(
+            name
+            for name in expanded.positiontup or expanded.parameters
+            if name in users or name in fixed
+        )
         result = tuple(
             column[3]._cached_result_processor(dialect, None) for column in compiled._result_columns
         )
         return _Form(
-            sql=expanded.statement,
+            sql=sql,
             names=names,
             positional=bool(dialect.positional),
             fixed=fixed,
@@ -143,3 +151,36 @@ class Prepared:
             bind={name: processors[name] for name in users if name in processors},
             result=result,
         )
+
+
+def _has_rows(cursor: Any) -> bool:
+    """Whether the statement answered rows. psycopg builds ``description`` anew on every
+    access, a Column per column (7% of a PostgreSQL window action, py-spy); its result's
+    status says the same at once."""
+    result = getattr(cursor, "pgresult", None)
+    if result is not None:
+        return result.status == _TUPLES_OK
+    return cursor.description is not None
+
+
+_TUPLES_OK = 2  # libpq's PGRES_TUPLES_OK (psycopg.pq.ExecStatus.TUPLES_OK)
+_PLAIN = re.compile(r"[\w .:,/-]*")
+
+
+def _inline(sql: str, fixed: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The statement with the values it carries itself written into it, where they are
+    plain integers and words: PostgreSQL's call-next took 49 parameters, each adapted by
+    psycopg and sent on every execution, and 37 of them were its own constants (statuses,
+    the window's queues and their order). What is left is passed as parameters."""
+    kept = {}
+    for name, value in fixed.items():
+        placeholder = f"%({name})s"
+        if type(value) is int:
+            literal = str(value)
+        elif isinstance(value, str) and _PLAIN.fullmatch(value):
+            literal = f"'{value}'"
+        else:
+            kept[name] = value
+            continue
+        sql = sql.replace(placeholder, literal)
+    return sql, kept

@@ -124,3 +124,33 @@ def test_rowcount_of_a_guarded_update(app):
     with app.app_context(), db.unit_of_work() as s:
         assert statement.run(db.connection_of(s), {}).rowcount == 2
         assert statement.run(db.connection_of(s), {}).rowcount == 2
+
+
+def test_its_own_plain_constants_are_written_into_the_sql(app):
+    """On PostgreSQL the statement's own integers and plain words go into its text (psycopg
+    adapts and sends every parameter on every execution); a value with a quote or a percent
+    sign stays a parameter. The rows are SQLAlchemy's either way."""
+    ids = _issue(app)
+    statement = (
+        select(Ticket.__table__.c.id, Ticket.number)
+        .where(
+            Ticket.id.in_(ids),
+            Ticket.status == TicketStatus.WAITING,
+            Ticket.transfer_note.not_in(["it's", "100%"]),
+        )
+        .order_by(Ticket.id)
+    )
+    with app.app_context(), db.unit_of_work(readonly=True) as s:
+        connection = db.connection_of(s)
+        expected = [tuple(row) for row in connection.execute(statement).all()]
+        seen = []
+        listen = event.listens_for(connection.engine, "before_cursor_execute")
+        listen(lambda _c, _cur, sql_, params, *_: seen.append((sql_, params)))
+        got = Prepared(statement).run(connection, {}).all()
+    assert got == expected and len(got) == 3
+    sql_text, params = seen[-1]
+    if connection.dialect.name == "postgresql":
+        assert "'waiting'" in sql_text and str(ids[0]) in sql_text
+        assert sorted(params.values()) == ["100%", "it's"]
+    else:  # positional parameters: all stay parameters
+        assert len(params) == 3 + 1 + 2

@@ -134,6 +134,8 @@ class Prepared:
         sql = expanded.statement
         if dialect.paramstyle == "pyformat":
             sql, fixed = _inline(sql, fixed)
+        elif dialect.paramstyle == "qmark" and expanded.positiontup:
+            sql, fixed = _inline_positional(sql, expanded.positiontup, fixed)
         names = tuple(
             name
             for name in expanded.positiontup or expanded.parameters
@@ -167,6 +169,32 @@ _TUPLES_OK = 2  # libpq's PGRES_TUPLES_OK (psycopg.pq.ExecStatus.TUPLES_OK)
 _PLAIN = re.compile(r"[\w .:,/-]*")
 
 
+def _literal(value: Any) -> str | None:
+    """A constant as SQL text, for plain integers and words only (None: keep it bound)."""
+    if type(value) is int:
+        return str(value)
+    if isinstance(value, str) and _PLAIN.fullmatch(value):
+        return f"'{value}'"
+    return None
+
+
+def _inline_positional(
+    sql: str, order: Sequence[str], fixed: dict[str, Any]
+) -> tuple[str, dict[str, Any]]:
+    """:func:`_inline` for ``?`` placeholders (SQLite), which stand in ``order``: building
+    the parameter tuple of call-next's 44 took a tenth of a window action's Python."""
+    parts = sql.split("?")
+    if len(parts) != len(order) + 1:  # a "?" that is no placeholder: leave it all bound
+        return sql, fixed
+    kept = {name: value for name, value in fixed.items() if _literal(value) is None}
+    out = [parts[0]]
+    for name, part in zip(order, parts[1:], strict=True):
+        literal = _literal(fixed[name]) if name in fixed else None
+        out.append("?" if literal is None else literal)
+        out.append(part)
+    return "".join(out), kept
+
+
 def _inline(sql: str, fixed: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     """The statement with the values it carries itself written into it, where they are
     plain integers and words: PostgreSQL's call-next took 49 parameters, each adapted by
@@ -174,13 +202,9 @@ def _inline(sql: str, fixed: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     the window's queues and their order). What is left is passed as parameters."""
     kept = {}
     for name, value in fixed.items():
-        placeholder = f"%({name})s"
-        if type(value) is int:
-            literal = str(value)
-        elif isinstance(value, str) and _PLAIN.fullmatch(value):
-            literal = f"'{value}'"
-        else:
+        literal = _literal(value)
+        if literal is None:
             kept[name] = value
-            continue
-        sql = sql.replace(placeholder, literal)
+        else:
+            sql = sql.replace(f"%({name})s", literal)
     return sql, kept

@@ -132,9 +132,7 @@ class Prepared:
             if name not in users
         }
         sql = expanded.statement
-        if dialect.paramstyle == "pyformat":
-            sql, fixed = _inline(sql, fixed)
-        elif dialect.paramstyle == "qmark" and expanded.positiontup:
+        if dialect.paramstyle == "qmark" and expanded.positiontup:
             sql, fixed = _inline_positional(sql, expanded.positiontup, fixed)
         names = tuple(
             name
@@ -181,8 +179,15 @@ def _literal(value: Any) -> str | None:
 def _inline_positional(
     sql: str, order: Sequence[str], fixed: dict[str, Any]
 ) -> tuple[str, dict[str, Any]]:
-    """:func:`_inline` for ``?`` placeholders (SQLite), which stand in ``order``: building
-    the parameter tuple of call-next's 44 took a tenth of a window action's Python."""
+    """SQLite: the statement with the values it carries itself (statuses, the window's queues
+    and their order) written into it where they are plain integers and words; the ``?``
+    placeholders stand in ``order``. Building the parameter tuple of call-next's 44 took a
+    tenth of a window action's Python. What is left stays bound.
+
+    Not on PostgreSQL: there the constants would make each window's call-next a statement
+    of its own, planned with them, where one generic plan now serves; under load the gain
+    (~5 % of the hub's CPU in-process) did not show through the runs' spread, and two of
+    five runs were a third slower (docs/performance.md)."""
     parts = sql.split("?")
     if len(parts) != len(order) + 1:  # a "?" that is no placeholder: leave it all bound
         return sql, fixed
@@ -193,18 +198,3 @@ def _inline_positional(
         out.append("?" if literal is None else literal)
         out.append(part)
     return "".join(out), kept
-
-
-def _inline(sql: str, fixed: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    """The statement with the values it carries itself written into it, where they are
-    plain integers and words: PostgreSQL's call-next took 49 parameters, each adapted by
-    psycopg and sent on every execution, and 37 of them were its own constants (statuses,
-    the window's queues and their order). What is left is passed as parameters."""
-    kept = {}
-    for name, value in fixed.items():
-        literal = _literal(value)
-        if literal is None:
-            kept[name] = value
-        else:
-            sql = sql.replace(f"%({name})s", literal)
-    return sql, kept

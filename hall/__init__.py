@@ -105,6 +105,9 @@ def _register_errors(app: "APIFlask") -> None:
         if err.status_code == 400 and err.detail:
             code = "validation_error"
             message = describe(err.detail)
+        elif err.status_code == 400 and message in ("Bad Request", code):
+            # No field to name, no message of its own: the body as a whole (malformed JSON).
+            message = "请求无效,请检查 JSON 格式 / bad request: check the JSON body"
         elif err.status_code == 404:
             message = "未找到 / not found"
         elif err.status_code == 413:

@@ -178,3 +178,13 @@ def test_window_actions_are_served_hot_and_answered_as_flask_answers(app):
 @contextmanager
 def _nothing():
     yield
+
+
+def test_a_malformed_body_is_refused_in_both_languages(app):
+    headers = {**KIOSK, "Content-Type": "application/json"}
+    answer = app.test_client().post(TICKETS, data='{"matter":', headers=headers)
+    assert answer.status_code == 400
+    assert answer.json["error"] == {
+        "code": "bad_request",
+        "message": "请求无效,请检查 JSON 格式 / bad request: check the JSON body",
+    }

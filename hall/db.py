@@ -87,6 +87,9 @@ def make_engine(url: str) -> Engine:
         )
         if engine.dialect.driver == "psycopg":
             _psycopg_caches_long_statements()
+            _reads_end_with_commit(engine)
+            if async_mode() == "gevent":
+                _psycopg_waits_on_the_hub()
         _ping_after_idle(engine)
         return engine
     # Pooled connections: a new SQLite connection per request costs the PRAGMAs, a schema
@@ -161,6 +164,81 @@ def _psycopg_caches_long_statements() -> None:
         limit = getattr(_queries, name, None)
         if limit is not None and limit < value:
             setattr(_queries, name, value)
+
+
+def _reads_end_with_commit(engine: Engine) -> None:
+    """PostgreSQL: a read-only unit (``execution_options(readonly=True)``) ends with COMMIT.
+
+    SQLAlchemy ends a transaction it does not commit with ROLLBACK, and psycopg, at every
+    ROLLBACK of a transaction, forgets each statement it prepared on the connection and sends
+    ``DEALLOCATE ALL``. So each read-only unit (a snapshot, the queue figures, the references'
+    cache, which only close) made the hot statements of its connection start over: five runs
+    parsed and planned before psycopg prepares them, five more planned before PostgreSQL keeps
+    a generic plan. call-next spent 1.7 ms of PostgreSQL's time in parse, analysis and
+    planning against 0.4 ms to run (``log_parser_stats``/``log_planner_stats``,
+    docs/performance.md). A read-only transaction wrote nothing, so COMMIT ends it the same
+    way; a transaction that failed (status INERROR) or may have written still rolls back.
+    """
+    from psycopg import Error as PsycopgError
+    from psycopg.pq import TransactionStatus
+
+    @event.listens_for(engine, "rollback")
+    def _on_rollback(conn) -> None:
+        if conn.closed or conn.invalidated or not conn.get_execution_options().get("readonly"):
+            return
+        raw = conn.connection.dbapi_connection
+        if raw is None or raw.info.transaction_status != TransactionStatus.INTRANS:
+            return
+        try:
+            raw.commit()  # the rollback that follows finds the connection idle: a no-op
+        except PsycopgError:
+            pass  # a broken connection: the rollback that follows meets it, as it would have
+
+
+def _psycopg_waits_on_the_hub() -> None:
+    """Under gevent, psycopg waits for its socket on gevent's hub directly.
+
+    psycopg sees gevent's patched ``select`` and waits with ``select.poll``, which gevent
+    emulates: a poll object, its registration and a watcher for each wait, then its result
+    list. :func:`wait_on_hub` keeps one io watcher per readiness wanted and waits on it (one
+    switch to the hub and back). Installed once, for the process (psycopg looks up
+    ``waiting.wait`` at each wait); ``tests/hall/test_units.py`` checks it.
+    """
+    from psycopg import waiting
+
+    waiting.wait = wait_on_hub
+
+
+def wait_on_hub(gen: Any, fileno: int, interval: float = 0.0, timeout: float | None = None) -> Any:
+    """psycopg's wait protocol (``psycopg.waiting.wait``) on gevent's hub.
+
+    The generator says what it waits for (``Wait.R``, ``W`` or ``RW``, the loop's read and
+    write bits); once the socket is ready, it is sent the same value back. For ``RW`` that
+    may claim one more readiness than there is: psycopg then flushes or reads without
+    blocking, finds nothing to do, and waits again. ``interval`` (psycopg's wake-up to notice
+    Ctrl-C) has no use on the hub; ``timeout`` is the whole wait's, as in psycopg.
+    """
+    from gevent import get_hub
+    from gevent.timeout import Timeout
+    from psycopg import errors
+
+    hub = get_hub()
+    watchers: dict[int, Any] = {}
+    deadline = Timeout._start_new_or_dummy(timeout, errors._WaitTimeout("wait timeout expired"))
+    try:
+        wanted = next(gen)
+        while True:
+            watcher = watchers.get(wanted)
+            if watcher is None:
+                watcher = watchers[wanted] = hub.loop.io(fileno, int(wanted))
+            hub.wait(watcher)
+            wanted = gen.send(wanted)
+    except StopIteration as done:
+        return done.value
+    finally:
+        deadline.cancel()
+        for watcher in watchers.values():
+            watcher.close()
 
 
 def _ping_after_idle(engine: Engine) -> None:

@@ -118,6 +118,41 @@ def test_psycopg_keeps_its_parse_of_the_long_call_next_statement(app):
     assert after.hits > before.hits and after.misses == before.misses
 
 
+def _prepared_here(s) -> list[str]:
+    return s.execute(text("SELECT statement FROM pg_prepared_statements")).scalars().all()
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+@pytest.mark.parametrize("ending", ["returns", "raises"])
+def test_a_read_only_unit_leaves_the_prepared_statements_in_place(app, ending):
+    """psycopg forgets every statement it prepared on a connection at each ROLLBACK (and
+    sends DEALLOCATE ALL); a read-only unit ends with COMMIT instead, so the hot statements
+    stay prepared on its connection, whether the unit returned or raised. One connection
+    serves these units one after another, as the pool hands back the one it has."""
+    query = text("SELECT count(*) FROM halls WHERE id > :n")
+    with app.app_context():
+        for _ in range(7):  # psycopg prepares a statement at its sixth run
+            with db.unit_of_work() as s:
+                s.execute(query, {"n": 0})
+        with db.unit_of_work(readonly=True) as s:
+            assert any("FROM halls WHERE id >" in sql for sql in _prepared_here(s))
+        try:
+            with db.unit_of_work(readonly=True) as s:
+                s.execute(text("SELECT 1"))
+                if ending == "raises":
+                    raise LookupError("a read that found nothing")
+        except LookupError:
+            pass
+        with db.unit_of_work(readonly=True) as s:
+            assert any("FROM halls WHERE id >" in sql for sql in _prepared_here(s))
+        # A unit that may have written still rolls back: nothing of it stays.
+        with pytest.raises(LookupError), db.unit_of_work() as s:
+            s.execute(text("UPDATE halls SET name = 'changed' WHERE id = 1"))
+            raise LookupError("refused after a write")
+        with db.unit_of_work(readonly=True) as s:
+            assert s.execute(text("SELECT name FROM halls WHERE id = 1")).scalar() != "changed"
+
+
 def _hall_counter_is_free(database_url, hall_id: int) -> bool:
     """Whether another connection may take the hall's event-number row at once."""
     other = db.make_engine(database_url)

@@ -37,7 +37,10 @@ class UTCDateTime(TypeDecorator):
     def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
         if value is None:
             return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        zone = value.tzinfo
+        if zone is UTC:  # PostgreSQL's sessions are in UTC (make_engine)
+            return value
+        return value.replace(tzinfo=UTC) if zone is None else value.astimezone(UTC)
 
 
 class Base(DeclarativeBase):
@@ -75,8 +78,12 @@ def make_engine(url: str) -> Engine:
         if url.startswith("postgresql"):
             connect_args = {
                 "connect_timeout": CONNECT_TIMEOUT_S,
+                # Sessions in UTC: psycopg then hands back timestamps in ``timezone.utc``,
+                # which UTCDateTime passes through, instead of in the server's zone (e.g.
+                # ZoneInfo("Etc/UTC"), converted for every value). The app never leaves a day
+                # boundary to the session's zone: the statistics name the hall's zone.
                 "options": f"-c statement_timeout={STATEMENT_TIMEOUT_MS}"
-                f" -c lock_timeout={STATEMENT_TIMEOUT_MS}",
+                f" -c lock_timeout={STATEMENT_TIMEOUT_MS} -c TimeZone=UTC",
             }
         engine = create_engine(
             url,

@@ -225,3 +225,18 @@ def test_refusals_inside_a_hot_statement_write_nothing(app, alone):
 def _counter_total(app) -> int:
     with app.app_context(), db.unit_of_work(readonly=True) as s:
         return s.scalar(select(func.sum(DailyCounter.value)))
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_postgresql_sessions_hand_back_utc_times(app):
+    """Sessions run in UTC, so times come back in ``timezone.utc`` whatever the server's own
+    zone, and a stored instant reads back unchanged."""
+    from datetime import UTC
+
+    with app.app_context(), db.unit_of_work() as s:
+        assert s.execute(text("SHOW TimeZone")).scalar() == "UTC"
+        ticket = services.issue(s, f.hall(s), "samr-01", at=T0).ticket
+        ticket_id = ticket.id
+    with app.app_context(), db.unit_of_work(readonly=True) as s:
+        issued = s.get(Ticket, ticket_id).issued_at
+    assert issued == T0 and issued.tzinfo is UTC

@@ -77,9 +77,14 @@ def require(session: Session, permission: Permission, **scope: int | None) -> St
 def login(body: dict) -> dict:
     """Exchange a username and password for a bearer token."""
     limits.check("login", "LOGIN_LIMIT")
+    # The password is checked between two units, holding no writer's lock (see the service).
+    with unit_of_work(readonly=True) as session:
+        password_hash = auth.password_hash_of(session, body["username"])
+    if not auth.password_matches(password_hash, body["password"]):
+        raise Unauthorized(auth.BAD_LOGIN, code="bad_login")
     with unit_of_work() as session:
         token, staff = auth.login(
-            session, body["username"], body["password"], current_app.config["TOKEN_TTL_HOURS"]
+            session, body["username"], password_hash, current_app.config["TOKEN_TTL_HOURS"]
         )
         return {
             "token": token,

@@ -74,14 +74,49 @@ def add_staff(
     return staff
 
 
+BAD_LOGIN = "用户名或密码错误 / wrong username or password"
+
+
+def password_hash_of(session: Session, username: str) -> str | None:
+    """The stored password hash of an active account; None for no such active account."""
+    staff = session.scalar(select(Staff).where(Staff.username == username))
+    return staff.password_hash if staff is not None and staff.active else None
+
+
+def password_matches(password_hash: str | None, password: str) -> bool:
+    """Whether ``password`` matches the stored hash, worked out off the event loop.
+
+    werkzeug's scrypt takes ~0.1 s of CPU. Under gevent it ran on the loop's one thread, so
+    every screen and request of the hub stood still for each login (and on SQLite the
+    login's write unit held the writers' lock meanwhile). OpenSSL's scrypt releases the GIL,
+    so in gevent's thread pool it runs beside the loop; elsewhere it runs in the caller's
+    thread, as before. Call it outside any unit of work.
+    """
+    if password_hash is None:
+        return False
+    from hall.config import async_mode
+
+    if async_mode() == "gevent":
+        from gevent import get_hub
+
+        return bool(get_hub().threadpool.apply(check_password_hash, (password_hash, password)))
+    return check_password_hash(password_hash, password)
+
+
 def login(
-    session: Session, username: str, password: str, ttl_hours: int, at: datetime | None = None
+    session: Session,
+    username: str,
+    password_hash: str,
+    ttl_hours: int,
+    at: datetime | None = None,
 ) -> tuple[str, Staff]:
-    """Check a password and hand out a new bearer token."""
+    """Hand out a new bearer token to the account whose password was checked against
+    ``password_hash`` (:func:`password_matches`, before this unit): an account changed or
+    deactivated since is refused."""
     at = at or clock.now()
     staff = session.scalar(select(Staff).where(Staff.username == username))
-    if staff is None or not staff.active or not check_password_hash(staff.password_hash, password):
-        raise Unauthorized("用户名或密码错误 / wrong username or password", code="bad_login")
+    if staff is None or not staff.active or staff.password_hash != password_hash:
+        raise Unauthorized(BAD_LOGIN, code="bad_login")
     session.execute(delete(AuthToken).where(AuthToken.expires_at < at))
     token = secrets.token_urlsafe(32)
     session.add(

@@ -361,36 +361,65 @@ def _close(session: Session, job_id: int, state: str, error: str, at: datetime) 
 
 def sweep(session: Session, at: datetime, *, give_up_s: float, stale_s: float) -> list[Event]:
     """Expire jobs whose ticket left the queue, give up on old ones, fail interrupted ones."""
+    return sweep_batch(session, at, give_up_s=give_up_s, stale_s=stale_s)[0]
+
+
+def sweep_batch(
+    session: Session, at: datetime, *, give_up_s: float, stale_s: float, limit: int | None = None
+) -> tuple[list[Event], int]:
+    """:func:`sweep` over at most ``limit`` jobs; its events and the number of jobs it found
+    (``limit`` found: there may be more, for another transaction)."""
     events: list[Event] = []
+    left = limit
+
+    def capped(query):
+        return query if left is None else query.order_by(PrintJob.id).limit(left)
+
     not_waiting = session.scalars(
-        select(PrintJob.id)
-        .join(Ticket, Ticket.id == PrintJob.ticket_id)
-        .where(PrintJob.state == PrintState.PENDING, Ticket.status != TicketStatus.WAITING)
+        capped(
+            select(PrintJob.id)
+            .join(Ticket, Ticket.id == PrintJob.ticket_id)
+            .where(PrintJob.state == PrintState.PENDING, Ticket.status != TicketStatus.WAITING)
+        )
     ).all()
     for job_id in not_waiting:
         if job := _close(session, job_id, PrintState.EXPIRED, EXPIRED_REASON, at):
             events.append(_event(session, job, PrintState.EXPIRED))
+    found = len(not_waiting)
+    if left is not None:
+        left -= found
+        if left <= 0:
+            return events, found
     too_old = session.scalars(
-        select(PrintJob.id).where(
-            PrintJob.state == PrintState.PENDING,
-            PrintJob.created_at < at - timedelta(seconds=give_up_s),
+        capped(
+            select(PrintJob.id).where(
+                PrintJob.state == PrintState.PENDING,
+                PrintJob.created_at < at - timedelta(seconds=give_up_s),
+            )
         )
     ).all()
     for job_id in too_old:
         if job := _close(session, job_id, PrintState.FAILED, GAVE_UP_REASON, at):
             events.append(_event(session, job, PrintState.FAILED))
+    found += len(too_old)
+    if left is not None:
+        left -= len(too_old)
+        if left <= 0:
+            return events, found
     # A worker that died mid-print leaves its job "printing": whether paper came out is
     # unknown, so the job fails (staff can reprint) instead of risking a second copy.
     stale = session.scalars(
-        select(PrintJob).where(
-            PrintJob.state == PrintState.PRINTING,
-            PrintJob.claimed_at < at - timedelta(seconds=stale_s),
+        capped(
+            select(PrintJob).where(
+                PrintJob.state == PrintState.PRINTING,
+                PrintJob.claimed_at < at - timedelta(seconds=stale_s),
+            )
         )
     ).all()
     for job in stale:
         job.state, job.last_error, job.finished_at = PrintState.FAILED, STALE_REASON, at
         events.append(_event(session, job, PrintState.FAILED))
-    return events
+    return events, found + len(stale)
 
 
 def layout_for(session: Session, job: PrintJob) -> TicketLayout | CaseReceipt:

@@ -287,3 +287,37 @@ def test_the_claim_is_three_statements_and_tickets_are_laid_out_after_it(lite_ap
     assert {job.state for job in jobs(lite_app) if job.ticket_id != answers[0]["id"]} == {
         "printing"
     }
+
+
+def test_a_large_sweep_runs_in_short_transactions(lite_app):
+    """After the worker was away, many jobs expire at once: each write transaction of the
+    sweep closes at most SWEEP_BATCH of them (SQLite's writers wait for each one), and every
+    job is closed and announced in the end."""
+    from sqlalchemy import event
+
+    from hall.printing.worker import SWEEP_BATCH, sweep_in_batches
+    from hall.queue.models import TicketStatus
+
+    url, _ = offline_url()
+    _, token = add_kiosk(lite_app, url)
+    client = lite_app.test_client()
+    count = 2 * SWEEP_BATCH + 20
+    for _ in range(count):
+        take(client, token)
+    with lite_app.app_context(), db.unit_of_work() as session:
+        session.execute(update(Ticket).values(status=TicketStatus.CANCELLED))
+    commits = []
+
+    def committed(_conn) -> None:
+        commits.append(1)
+
+    engine = db.engine(lite_app)
+    event.listen(engine, "commit", committed)
+    published = []
+    try:
+        sweep_in_batches(lite_app, clock.now(), published.extend)
+    finally:
+        event.remove(engine, "commit", committed)
+    assert [job.state for job in jobs(lite_app)] == ["expired"] * count
+    assert len(published) == count and {e.payload["state"] for e in published} == {"expired"}
+    assert len(commits) == 3  # 50, 50 and 20: the last batch found fewer than a whole one

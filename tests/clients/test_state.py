@@ -365,6 +365,18 @@ def test_notice_prints_and_printers(page):
     )
     assert state["print_faults"] == [] and state["printer_faults"] == []
 
+    # A job that expired (its ticket was called first) is no fault, before or after a retry.
+    expired = {**print_ev, "state": "expired", "reason": "票号已不在等候,不再打印"}
+    state = run(
+        page,
+        [
+            ["print.updated", ev(11, **print_ev, state="pending", reason="缺纸")],
+            ["print.updated", ev(12, **expired)],
+            ["print.updated", ev(13, **{**expired, "number": "A004", "ticket_id": 104})],
+        ],
+    )
+    assert state["print_faults"] == []
+
 
 def test_unknown_events_and_public_snapshots(page):
     same = page.evaluate(

@@ -189,10 +189,11 @@ const HANDLERS = {
     return s;
   },
 
-  // A ticket whose print is retrying or failed, until it prints (the board's alerts).
+  // A ticket whose print is retrying or failed, until it prints (the board's alerts). An
+  // expired job is no fault: its ticket was called (or cancelled) before the paper came out.
   "print.updated"(s, ev) {
     const others = s.print_faults.filter((p) => p.number !== ev.number);
-    if (ev.state === "printed") s.print_faults = others;
+    if (ev.state === "printed" || ev.state === "expired") s.print_faults = others;
     else if (ev.reason) s.print_faults = [...others, { number: ev.number, ticket_id: ev.ticket_id, job_id: ev.job_id, reason: ev.reason }];
     return s;
   },

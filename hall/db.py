@@ -209,7 +209,7 @@ def _psycopg_waits_on_the_hub() -> None:
     emulates: a poll object, its registration and a watcher for each wait, then its result
     list. :func:`wait_on_hub` keeps one io watcher per readiness wanted and waits on it (one
     switch to the hub and back). Installed once, for the process (psycopg looks up
-    ``waiting.wait`` at each wait); ``tests/hall/test_units.py`` checks it.
+    ``waiting.wait`` at each wait); ``tests/hall/test_gevent_postgres.py`` checks it.
     """
     from psycopg import waiting
 

@@ -370,10 +370,13 @@ def sweep_batch(
     """:func:`sweep` over at most ``limit`` jobs; its events and the number of jobs it found
     (``limit`` found: there may be more, for another transaction)."""
     events: list[Event] = []
-    left = limit
+    found = 0
 
     def capped(query):
-        return query if left is None else query.order_by(PrintJob.id).limit(left)
+        return query if limit is None else query.order_by(PrintJob.id).limit(limit - found)
+
+    def full() -> bool:
+        return limit is not None and found >= limit
 
     not_waiting = session.scalars(
         capped(
@@ -385,11 +388,9 @@ def sweep_batch(
     for job_id in not_waiting:
         if job := _close(session, job_id, PrintState.EXPIRED, EXPIRED_REASON, at):
             events.append(_event(session, job, PrintState.EXPIRED))
-    found = len(not_waiting)
-    if left is not None:
-        left -= found
-        if left <= 0:
-            return events, found
+    found += len(not_waiting)
+    if full():
+        return events, found
     too_old = session.scalars(
         capped(
             select(PrintJob.id).where(
@@ -402,10 +403,8 @@ def sweep_batch(
         if job := _close(session, job_id, PrintState.FAILED, GAVE_UP_REASON, at):
             events.append(_event(session, job, PrintState.FAILED))
     found += len(too_old)
-    if left is not None:
-        left -= len(too_old)
-        if left <= 0:
-            return events, found
+    if full():
+        return events, found
     # A worker that died mid-print leaves its job "printing": whether paper came out is
     # unknown, so the job fails (staff can reprint) instead of risking a second copy.
     stale = session.scalars(

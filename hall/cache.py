@@ -1,4 +1,5 @@
-"""Reference data kept in the process: halls, queues, matters, windows, device and staff tokens.
+"""Reference data kept in the process: halls, queues, matters, windows, device and staff tokens,
+and the working-day calendar (the days the administrators entered).
 
 The hot path (issue a ticket, call the next one) reads these on every request and they
 change rarely, so reading them from the database each time was most of its statements.
@@ -23,6 +24,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from hall import clock
+from hall.calendar import Calendar, EnteredDay
 from hall.config import queue_channel
 from hall.errors import NotFound
 
@@ -148,6 +150,7 @@ class ReferenceCache:
         self._hall_ids: dict[str, int] = {}
         self._windows: dict[int, tuple[WindowRef, float]] = {}
         self._tokens: dict[str, _TokenEntry] = {}
+        self._calendar: tuple[Calendar, float] | None = None
         # Staff tokens used since their last use was written down: hash -> when.
         self._touched: dict[str, datetime] = {}
         self.broadcaster: Any = None  # set when several processes share a message queue
@@ -203,6 +206,14 @@ class ReferenceCache:
             entry = (self._load_window(window_id), time.monotonic())
             self._windows[window_id] = entry
         return entry[0]
+
+    def calendar(self) -> Calendar:
+        """The working-day calendar: the entered days over the package (``hall/calendar.py``)."""
+        held = self._calendar
+        if held is None or self._stale(held[1], self._reference_ttl_s):
+            held = (self._load_calendar(), time.monotonic())
+            self._calendar = held
+        return held[0]
 
     # -- tokens ----------------------------------------------------------------------------
 
@@ -325,6 +336,7 @@ class ReferenceCache:
             self._hall_ids.clear()
             self._windows.clear()
             self._tokens.clear()
+            self._calendar = None
 
     def changed(self) -> None:
         """Reference data changed and was committed: forget it here and in every process."""
@@ -393,6 +405,13 @@ class ReferenceCache:
             self._halls[data.hall.id] = data
             self._hall_ids[data.hall.code] = data.hall.id
         return data
+
+    def _load_calendar(self) -> Calendar:
+        from hall.admin.models import CalendarDay
+
+        with self._session() as session:
+            rows = session.execute(select(CalendarDay.day, CalendarDay.workday, CalendarDay.name))
+            return Calendar(EnteredDay(day, workday, name) for day, workday, name in rows)
 
     def _load_matter(self, matter_id: int) -> MatterRef | None:
         from hall.queue.models import Matter

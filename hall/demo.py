@@ -622,7 +622,7 @@ def _demo_cases(session: Session, main: Hall, street: Hall) -> None:
     """A few cases in every state, built through the cases' own rules (demo only)."""
     from datetime import timedelta
 
-    from hall import calendar, clock
+    from hall import cache, clock
     from hall.cases import privacy, services
     from hall.cases.models import Case, CaseAction, CaseStatus, Task, Visit
     from hall.errors import HallError
@@ -630,6 +630,7 @@ def _demo_cases(session: Session, main: Hall, street: Hall) -> None:
     halls = {"kuancheng": main, "xinfa": street}
     clerks = {"kuancheng": "window1", "xinfa": "street1"}
     now = clock.now()
+    days = cache.of(session).calendar()
     for n, (code, hall_code, state, name, ago) in enumerate(DEMO_CASES, start=1):
         hall = halls[hall_code]
         matter = session.scalar(
@@ -689,8 +690,8 @@ def _demo_cases(session: Session, main: Hall, street: Hall) -> None:
             continue
         case.step(CaseAction.COMPLETE)
         case.accepted_at = at
-        case.deadline = calendar.add_workdays(day, matter.time_limit_days)
-        case.statutory_deadline = calendar.add_workdays(
+        case.deadline = days.add_workdays(day, matter.time_limit_days)
+        case.statutory_deadline = days.add_workdays(
             day, max(matter.statutory_limit_days, matter.time_limit_days)
         )
         services.log(session, case, "accepted", at, staff=clerk)
@@ -750,7 +751,7 @@ def _demo_cases(session: Session, main: Hall, street: Hall) -> None:
         except HallError:  # a demo step the calendar does not allow today: leave it as it is
             continue
         case.warning = services.warning_level(
-            case, clock.service_date(now, hall.timezone), hall.case_warning_days or 1
+            case, clock.service_date(now, hall.timezone), hall.case_warning_days or 1, days
         )
 
 

@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hall import clock
+from hall import cache, clock
 from hall.admin.models import Department, Hall, Staff
 from hall.cases import services
 from hall.cases.models import (
@@ -118,7 +118,9 @@ def case_json(session: Session, case: Case, *, full: bool = False, at=None) -> d
         "tracking_number": case.tracking_number,
         "deadline": _day(case.deadline),
         "statutory_deadline": _day(case.statutory_deadline),
-        "warning": services.warning_level(case, today, hall.case_warning_days),
+        "warning": services.warning_level(
+            case, today, hall.case_warning_days, cache.of(session).calendar()
+        ),
         "clock": {
             "stopped": case.clock_stopped_at is not None,
             "reason": case.clock_stop,
@@ -277,7 +279,9 @@ def inbox(
                     "matter_name": case.matter.name,
                     "applicant": case.applicant_name_masked,
                     "deadline": _day(case.deadline),
-                    "warning": services.warning_level(case, today, hall.case_warning_days),
+                    "warning": services.warning_level(
+                        case, today, hall.case_warning_days, cache.of(session).calendar()
+                    ),
                     "deferred_documents": case.deferred,
                     "clock_stopped": case.clock_stopped_at is not None,
                 },
@@ -297,7 +301,9 @@ def warnings(session: Session, hall: Hall, at=None) -> list[dict[str, Any]]:
     ).all()
     out = []
     for case in rows:
-        level = services.warning_level(case, today, hall.case_warning_days)
+        level = services.warning_level(
+            case, today, hall.case_warning_days, cache.of(session).calendar()
+        )
         if level:
             out.append(
                 {

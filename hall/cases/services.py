@@ -12,9 +12,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hall import access, audit, cache, calendar, clock
+from hall import access, audit, cache, clock
 from hall.access import Permission
 from hall.admin.models import Department, Hall, Role
+from hall.calendar import Calendar
 from hall.cases import privacy
 from hall.cases.models import (
     TASK_DONE,
@@ -276,7 +277,7 @@ def visit(
         case.visits_count += 1
 
 
-def warning_level(case: Case, today: date, warn_days: int) -> str:
+def warning_level(case: Case, today: date, warn_days: int, days: Calendar) -> str:
     """ "" (fine or not running), "yellow" (warn_days working days left or fewer), "red".
 
     A case waiting for the resident's documents or whose clock is stopped is never overdue.
@@ -285,7 +286,7 @@ def warning_level(case: Case, today: date, warn_days: int) -> str:
         return ""
     if today > case.deadline:
         return "red"
-    if calendar.workdays_between(today, case.deadline) <= warn_days:
+    if days.workdays_between(today, case.deadline) <= warn_days:
         return "yellow"
     return ""
 
@@ -391,11 +392,10 @@ def _restart_clock(
         return 0
     tz = session.get(Hall, case.hall_id).timezone
     today = clock.service_date(at, tz)
+    cal = cache.of(session).calendar()
     for stop in _open_stops(session, case, kind=kind, task=task):
         stop.ended_at, stop.ended_by = at, staff.id if staff is not None else None
-        stop.days = max(
-            0, calendar.workdays_between(clock.service_date(stop.started_at, tz), today)
-        )
+        stop.days = max(0, cal.workdays_between(clock.service_date(stop.started_at, tz), today))
         if stop.kind == "correction":
             case.paused_days += stop.days
         else:
@@ -407,11 +407,11 @@ def _restart_clock(
             "correction" if any(s.kind == "correction" for s in still) else "suspension"
         )
         return 0
-    days = max(0, calendar.workdays_between(clock.service_date(case.clock_stopped_at, tz), today))
+    days = max(0, cal.workdays_between(clock.service_date(case.clock_stopped_at, tz), today))
     if days and case.deadline is not None:
-        case.deadline = calendar.add_workdays(case.deadline, days)
+        case.deadline = cal.add_workdays(case.deadline, days)
         if case.statutory_deadline is not None:
-            case.statutory_deadline = calendar.add_workdays(case.statutory_deadline, days)
+            case.statutory_deadline = cal.add_workdays(case.statutory_deadline, days)
     case.stopped_days += days
     case.clock_stopped_at = None
     case.clock_stop = ""
@@ -544,7 +544,7 @@ def take_in(
     if missing:
         due = max(
             clock.service_date(at, hall.timezone),
-            calendar.sub_workdays(case.deadline, DEFERRED_LEAD_DAYS),
+            cache.of(session).calendar().sub_workdays(case.deadline, DEFERRED_LEAD_DAYS),
         )
         case.deferred = [{**m, "due": due.isoformat()} for m in missing]
         log(
@@ -568,8 +568,9 @@ def _accept(
     case.missing = []
     case.accepted_at = at
     day = clock.service_date(at, hall.timezone)
-    case.deadline = calendar.add_workdays(day, matter.time_limit_days)
-    case.statutory_deadline = calendar.add_workdays(
+    cal = cache.of(session).calendar()
+    case.deadline = cal.add_workdays(day, matter.time_limit_days)
+    case.statutory_deadline = cal.add_workdays(
         day, max(matter.statutory_limit_days, matter.time_limit_days)
     )
     log(
@@ -820,7 +821,7 @@ def extend(
             code="extension_limit",
         )
     before = str(case.status)
-    case.deadline = calendar.add_workdays(case.deadline, days)
+    case.deadline = cache.of(session).calendar().add_workdays(case.deadline, days)
     case.extended_days += days
     log(session, case, "extended", at, staff=staff, detail=f"+{days}: {reason}", before=before)
     return case, [
@@ -836,9 +837,11 @@ def sweep_warnings(session: Session, at: datetime | None = None) -> list[Event]:
     cases = session.scalars(
         select(Case).where(Case.status.in_([CaseStatus.IN_REVIEW, CaseStatus.RETURNED]))
     ).all()
+    cal = cache.of(session).calendar()
     for case in cases:
         hall = session.get(Hall, case.hall_id)
-        level = warning_level(case, clock.service_date(at, hall.timezone), hall.case_warning_days)
+        today = clock.service_date(at, hall.timezone)
+        level = warning_level(case, today, hall.case_warning_days, cal)
         if level != case.warning:
             case.warning = level
             events.append(case_event(session, case, "case.warning", at))

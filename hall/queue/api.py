@@ -447,7 +447,7 @@ def booking_slots(code: str, query: dict) -> dict:
                 code="booking_closed",
             )
         matter = lookup.matter_in_hall(session, hall, query["matter"])
-        days = appointments.booking_days(hall, at)
+        days = appointments.booking_days(hall, at, cache.of(session).calendar())
         if query["date"] is not None:
             if query["date"] not in days:
                 raise BadRequest(

@@ -13,9 +13,10 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hall import access, calendar, clock
+from hall import access, cache, clock
 from hall.access import Permission
 from hall.admin.models import Hall, Staff
+from hall.calendar import Calendar
 from hall.cases import privacy
 from hall.errors import BadRequest, Conflict, Forbidden, NotFound
 from hall.queue import lookup, services
@@ -223,13 +224,13 @@ def bookable_matters(session: Session, hall: Hall) -> list[dict[str, Any]]:
     return list(categories.values())
 
 
-def booking_days(hall: Hall, at: datetime) -> list[date]:
+def booking_days(hall: Hall, at: datetime, days: Calendar) -> list[date]:
     """The working days a resident may book: from tomorrow to ``booking_days`` days ahead."""
     today = clock.service_date(at, hall.timezone)
     return [
         today + timedelta(days=n)
         for n in range(1, hall.booking_days + 1)
-        if calendar.is_workday(today + timedelta(days=n))
+        if days.is_workday(today + timedelta(days=n))
     ]
 
 
@@ -355,7 +356,7 @@ def book_by_phone(
         )
     if (day - today).days > hall.booking_days:
         raise beyond
-    if not calendar.is_workday(day):
+    if not cache.of(session).calendar().is_workday(day):
         raise BadRequest("该日不是工作日 / that day is not a working day", code="not_working_day")
     # Serialise bookings of the hall (PostgreSQL: the hall's row lock; SQLite: BEGIN
     # IMMEDIATE) so that two residents never both take a slot's last place, and one number

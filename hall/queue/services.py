@@ -16,8 +16,7 @@ from sqlalchemy.orm import Session
 
 from hall import access, audit, cache, clock
 from hall.access import Permission
-from hall.cache import HallRef, WindowRef
-from hall.calendar import is_workday
+from hall.cache import HallRef, ReferenceCache, WindowRef
 from hall.db import Refused, alone, connection_of
 from hall.errors import BadRequest, Conflict, Forbidden
 from hall.events import FOREVER, Event, bump, events_scope, make, record
@@ -82,12 +81,12 @@ def counter_value(session: Session, scope: str, day) -> int:
     return value or 0
 
 
-def _periods(hall: Any, matter: Any, at: datetime) -> list[list[str]] | None:
+def _periods(refs: ReferenceCache, hall: Any, matter: Any, at: datetime) -> list[list[str]] | None:
     spec = (matter.hours if matter is not None and matter.hours else None) or hall.hours
     if spec is None:
         return None
     local = clock.local(at, hall.timezone)
-    if hall.workdays_only and not is_workday(local.date()):
+    if hall.workdays_only and not refs.calendar().is_workday(local.date()):
         return []
     return spec.get(str(local.weekday()), spec.get("default", []))
 
@@ -130,16 +129,18 @@ class Availability:
         }
 
 
-def _open_now(hall: Any, matter: Any, at: datetime) -> tuple[bool, list[list[str]] | None]:
+def _open_now(
+    refs: ReferenceCache, hall: Any, matter: Any, at: datetime
+) -> tuple[bool, list[list[str]] | None]:
     """Whether tickets for the matter can be taken at this instant, and today's periods."""
-    periods = _periods(hall, matter, at)
+    periods = _periods(refs, hall, matter, at)
     hhmm = clock.local(at, hall.timezone).strftime("%H:%M")
     return periods is None or any(start <= hhmm < end for start, end in periods), periods
 
 
 def availability(session: Session, hall: Any, matter: Any, at: datetime) -> Availability:
     """The matter's ticketing state at this instant."""
-    is_open, periods = _open_now(hall, matter, at)
+    is_open, periods = _open_now(cache.of(session), hall, matter, at)
     day = clock.service_date(at, hall.timezone)
     issued = counter_value(session, f"matter:{matter.id}", day) if matter.daily_cap else 0
     return Availability(is_open, issued, matter.daily_cap, matter.cap_warning, hours_text(periods))
@@ -182,7 +183,7 @@ def issue(
             "预约优先仅限预约签到 / appointment priority comes only with an appointment check-in",
             code="bad_priority",
         )
-    is_open, periods = _open_now(hall, matter, at)
+    is_open, periods = _open_now(cache.of(session), hall, matter, at)
     if not is_open:
         raise Conflict(
             f"当前不在取号时间 ({hours_text(periods)}) / ticketing is closed now",

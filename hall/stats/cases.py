@@ -7,14 +7,13 @@ deadline is the one stored now (stopping the clock for a return moves it).
 
 from collections import Counter, defaultdict
 from datetime import date, datetime, timedelta
-from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Date, Integer, and_, case, cast, func, or_, select
 from sqlalchemy.orm import Session
 
-from hall import calendar
+from hall import cache
 from hall.cases.models import Case, CaseStep, Task, TaskStatus
 from hall.queue.models import Matter
 from hall.stats.models import BAD_SCORES, Rating
@@ -40,22 +39,6 @@ CASE_FIGURES = (
 
 EPOCH = date(1970, 1, 1)
 OPEN_TASK = (TaskStatus.PENDING, TaskStatus.CLAIMED, TaskStatus.SUSPENDED, TaskStatus.RETURNED)
-
-
-@lru_cache(maxsize=4096)
-def _workdays(start: date, end: date) -> int:
-    return calendar.workdays_between(start, end)
-
-
-WORKDAY_ORIGIN = date(2000, 1, 1)
-
-
-def _workday_index(day: date) -> int:
-    """Working days from a fixed day to ``day``: workdays_between(a, b) = index(b) - index(a).
-    Counted from the nearest cached day of the same year, so a year is walked once."""
-    return _workdays(WORKDAY_ORIGIN, day.replace(month=1, day=1)) + _workdays(
-        day.replace(month=1, day=1), day
-    )
 
 
 def _rate(part: int, whole: int) -> float | None:
@@ -227,6 +210,7 @@ def _tallies(
 ) -> dict[Any, Tally]:
     """The counts of the range per group (``by=None``: one group, key None)."""
     dialect = session.get_bind().dialect.name
+    cal = cache.of(session).calendar()
     first, after = day_bounds(start, end, hall.timezone)
     cut, last_day = _cut(hall, start, end, now)
     c = Case
@@ -306,7 +290,7 @@ def _tallies(
             days = days.outerjoin(Matter, Matter.id == c.matter_id)
         for row in session.connection().execute(days):
             group, value, n = row if key is not None else (None, *row)
-            tallies[_key(group)].workdays += sign * _workday_index(_as_date(value)) * n
+            tallies[_key(group)].workdays += sign * cal.workday_index(_as_date(value)) * n
     returned = (
         select(*keyed, func.count(func.distinct(CaseStep.case_id)))
         .select_from(CaseStep)
@@ -370,6 +354,7 @@ def _by_day(
     decided (late or not), handed over and returned that day, and the cases open at its start
     (carried over) and at its end or now (in progress; overdue when the deadline was before
     the day), in a few grouped queries rather than one report per day."""
+    cal = cache.of(session).calendar()
     dialect = session.get_bind().dialect.name
     first, after = day_bounds(start, end, hall.timezone)
     cut, last_day = _cut(hall, start, end, now)
@@ -407,7 +392,8 @@ def _by_day(
             t.decided += n
             t.late_decided += was_late * n
             t.one_trip += trip * n
-            t.workdays += max(0, _workdays(_as_date(received), _as_date(day))) * n
+            worked = cal.workday_index(_as_date(day)) - cal.workday_index(_as_date(received))
+            t.workdays += max(0, worked) * n
     step_day = local(CaseStep.at)
     for day, n in conn.execute(
         select(step_day, func.count(func.distinct(CaseStep.case_id)))

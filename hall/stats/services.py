@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hall import cache, calendar, clock
+from hall import cache, clock
 from hall.errors import BadRequest, Conflict, NotFound
 from hall.events import Event, notify
 from hall.queue.models import Ticket, TicketStatus
@@ -104,7 +104,11 @@ def _record(
         **columns,
     )
     if rating.bad:
-        rating.due_on = calendar.add_workdays(clock.service_date(at, hall.timezone), fix_days)
+        rating.due_on = (
+            cache.of(session)
+            .calendar()
+            .add_workdays(clock.service_date(at, hall.timezone), fix_days)
+        )
     session.add(rating)
     session.flush()
     payload = {
@@ -239,7 +243,11 @@ def follow_up(
         rating.call_back(staff.id, note or str(body["callback"])[:500], at)
         did = True
     if body.get("outcome"):
-        due = calendar.add_workdays(clock.service_date(at, hall.timezone), fix_days)
+        due = (
+            cache.of(session)
+            .calendar()
+            .add_workdays(clock.service_date(at, hall.timezone), fix_days)
+        )
         rating.settle(Outcome(body["outcome"]), note, at, due)
         did = True
     if body.get("fixed"):

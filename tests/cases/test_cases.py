@@ -4,10 +4,14 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
-from hall import calendar, db
+from hall import db
+from hall.calendar import Calendar
 from hall.cases import services
 from hall.cases.models import Case, CaseStep, Visit
 from tests.cases.conftest import APPLICANT
+
+# Nothing entered in the test databases: the package's days.
+PACKAGE = Calendar()
 
 
 def test_the_whole_path_intake_parallel_approvals_pickup_hand_over(desk):
@@ -17,7 +21,7 @@ def test_the_whole_path_intake_parallel_approvals_pickup_hand_over(desk):
     case = answer.json["case"]
     assert case["status"] == "in_review"
     assert case["missing_documents"] == []
-    assert case["deadline"] == calendar.add_workdays(date(2026, 12, 2), 10).isoformat()
+    assert case["deadline"] == PACKAGE.add_workdays(date(2026, 12, 2), 10).isoformat()
     assert case["notice_url"].endswith(f"/c/{case['receipt_code']}/notice")
     assert case["applicant"]["name"] == "张*丰"
     assert case["applicant"]["id_number"] == "2201**********1234"
@@ -105,7 +109,7 @@ def test_correction_then_a_second_visit_moves_the_acceptance_date(desk):
     accepted = brought.json["case"]
     assert accepted["status"] == "in_review"
     assert accepted["accepted_at"].startswith("2026-12-04")
-    assert accepted["deadline"] == calendar.add_workdays(date(2026, 12, 4), 3).isoformat()
+    assert accepted["deadline"] == PACKAGE.add_workdays(date(2026, 12, 4), 3).isoformat()
     assert accepted["visits"] == 2 and accepted["one_trip"] is False
 
 
@@ -140,10 +144,10 @@ def test_a_return_for_correction_pauses_the_clock_and_is_never_overdue(desk, app
     resumed = desk.post(
         f"/cases/{case['id']}/documents", "window1", json={"ticket": second["id"]}
     ).json["case"]
-    paused = calendar.workdays_between(date(2026, 12, 2), date(2026, 12, 14))
+    paused = PACKAGE.workdays_between(date(2026, 12, 2), date(2026, 12, 14))
     assert resumed["status"] == "in_review"
     assert resumed["clock"]["paused_days"] == paused
-    assert resumed["deadline"] == calendar.add_workdays(deadline, paused).isoformat()
+    assert resumed["deadline"] == PACKAGE.add_workdays(deadline, paused).isoformat()
     assert desk.act(task, "approve", "bo-samr").json["case"]["status"] == "ready"
 
 
@@ -163,7 +167,7 @@ def test_a_suspension_moves_the_deadline_by_the_working_days_suspended(desk):
     desk.at(datetime.fromisoformat("2026-12-04T02:00:00+00:00"))  # Friday: two working days
     resumed = desk.act(task, "resume", "bo-samr").json["case"]
     assert resumed["clock"]["suspended_days"] == 2
-    assert resumed["deadline"] == calendar.add_workdays(deadline, 2).isoformat()
+    assert resumed["deadline"] == PACKAGE.add_workdays(deadline, 2).isoformat()
     steps = [
         s["detail"] for s in desk.case(case["id"])["timeline"] if s["action"] == "task_suspend"
     ]
@@ -187,7 +191,7 @@ def test_partial_acceptance_sets_a_due_date_and_blocks_the_decision(desk):
     )
     case = answer.json["case"]
     assert case["status"] == "in_review"
-    due = calendar.sub_workdays(date.fromisoformat(case["deadline"]), 2)
+    due = PACKAGE.sub_workdays(date.fromisoformat(case["deadline"]), 2)
     assert case["deferred_documents"][0]["id"] == non_core["id"]
     assert case["deferred_documents"][0]["due"] == max(date(2026, 12, 2), due).isoformat()
     task = desk.task(case["id"], "hpf")
@@ -279,7 +283,7 @@ def test_warnings_turn_yellow_then_red_with_the_clock(desk, app):
     with app.app_context(), db.unit_of_work() as s:
         row = s.get(Case, case["id"])
         levels = [
-            services.warning_level(row, day, 1)
+            services.warning_level(row, day, 1, PACKAGE)
             for day in (date(2026, 12, 3), date(2026, 12, 4), deadline, date(2026, 12, 8))
         ]
         assert levels == ["", "yellow", "yellow", "red"]
@@ -461,7 +465,7 @@ def test_an_extension_needs_a_manager_and_stays_within_the_statutory_bound(desk)
     assert desk.post(f"/cases/{case['id']}/extend", "window1", json=body).status_code == 403
     assert desk.post(f"/cases/{case['id']}/extend", "bo-samr", json=body).status_code == 403
     extended = desk.post(f"/cases/{case['id']}/extend", "manager", json=body).json["case"]
-    assert extended["deadline"] == calendar.add_workdays(deadline, 5).isoformat()
+    assert extended["deadline"] == PACKAGE.add_workdays(deadline, 5).isoformat()
     assert extended["clock"]["extended_days"] == 5
     over = desk.post(f"/cases/{case['id']}/extend", "manager", json={**body, "days": 6})
     assert over.status_code == 409 and over.json["error"]["code"] == "extension_limit"
@@ -587,12 +591,12 @@ def test_several_clock_stops_move_the_deadline_by_the_days_any_stop_was_open(des
     running = desk.post(
         f"/cases/{case['id']}/documents", "window1", json={"ticket": second["id"]}
     ).json["case"]
-    stood = calendar.workdays_between(date(2026, 12, 2), date(2026, 12, 10))
+    stood = PACKAGE.workdays_between(date(2026, 12, 2), date(2026, 12, 10))
     assert running["clock"]["stopped"] is False
     assert running["clock"]["stopped_days"] == stood
-    assert running["deadline"] == calendar.add_workdays(deadline, stood).isoformat()
-    hearing_days = calendar.workdays_between(date(2026, 12, 2), date(2026, 12, 8))
-    correction_days = calendar.workdays_between(date(2026, 12, 4), date(2026, 12, 10))
+    assert running["deadline"] == PACKAGE.add_workdays(deadline, stood).isoformat()
+    hearing_days = PACKAGE.workdays_between(date(2026, 12, 2), date(2026, 12, 8))
+    correction_days = PACKAGE.workdays_between(date(2026, 12, 4), date(2026, 12, 10))
     assert running["clock"]["suspended_days"] == hearing_days
     assert running["clock"]["paused_days"] == correction_days
 
@@ -600,8 +604,8 @@ def test_several_clock_stops_move_the_deadline_by_the_days_any_stop_was_open(des
     desk.act(samr, "suspend", "bo-samr", reason="检验检测 / lab test", procedure="inspection")
     desk.at(datetime.fromisoformat("2026-12-14T02:00:00+00:00"))
     after = desk.act(samr, "resume", "bo-samr").json["case"]
-    extra = calendar.workdays_between(date(2026, 12, 10), date(2026, 12, 14))
-    assert after["deadline"] == calendar.add_workdays(deadline, stood + extra).isoformat()
+    extra = PACKAGE.workdays_between(date(2026, 12, 10), date(2026, 12, 14))
+    assert after["deadline"] == PACKAGE.add_workdays(deadline, stood + extra).isoformat()
     stops = desk.case(case["id"])["clock"]["stops"]
     assert [(s["kind"], s["days"], s["open"]) for s in stops] == [
         ("hearing", hearing_days, False),

@@ -103,12 +103,12 @@ def test_make_up_workday_is_open(app):
     # A weekend day worked in lieu of a holiday (调休): found from the calendar itself.
     import datetime as dt
 
-    from hall.queue.services import is_workday
+    from hall.calendar import Calendar
 
     make_up = next(
         d
         for d in (dt.date(2026, 1, 1) + dt.timedelta(days=i) for i in range(365))
-        if d.weekday() >= 5 and is_workday(d)
+        if d.weekday() >= 5 and Calendar().is_workday(d)
     )
     at = f.utc(f"{make_up.isoformat()}T02:00:00+00:00")
     assert issue(app, "tax-02", "xinfa", at=at) == "A001"

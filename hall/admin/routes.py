@@ -11,9 +11,9 @@ from flask import current_app, request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hall import access, audit, clock, limits
+from hall import access, audit, cache, clock, limits
 from hall.access import Permission
-from hall.admin import catalogue, pairing, services
+from hall.admin import catalogue, holidays, pairing, services
 from hall.admin.api import authenticated, caller
 from hall.admin.models import AuditEntry, Department, Device, Hall, Role, Staff
 from hall.admin.schemas import (
@@ -93,6 +93,8 @@ def admin_me() -> dict:
                 catalogue.department_json(d)
                 for d in session.scalars(select(Department).order_by(Department.id))
             ],
+            # The pages warn when the coming weeks reach a year no calendar covers.
+            "calendar": holidays.coverage_json(cache.of(session).calendar(), holidays.today()),
         }
 
 

@@ -1,8 +1,9 @@
 """Request schemas of administration: logging in, the administration pages, pairing."""
 
 from apiflask import Schema
-from apiflask.fields import Boolean, Dict, Integer, List, String
+from apiflask.fields import Boolean, Dict, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf, Range, Regexp
+from marshmallow import ValidationError
 
 from hall.schemas import BOOL, INT, STR, obj, opt
 
@@ -197,3 +198,42 @@ class PollIn(Schema):
     """A waiting device asks whether it was paired."""
 
     secret = String(required=True, validate=Length(20, 100))
+
+
+# -- the national holiday arrangement ----------------------------------------------------------
+
+
+class StrictBoolean(Boolean):
+    """true or false only: not 1, "yes" or "true"."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise ValidationError("应为 true 或 false / must be true or false")
+        return value
+
+
+class CalendarDayIn(Schema):
+    """A day of the national arrangement: a holiday (workday false) or a make-up working day."""
+
+    workday = StrictBoolean(required=True)
+    name = String(load_default="", validate=Length(0, 40))
+
+
+class CalendarEntryIn(CalendarDayIn):
+    """One day (``date``) or a range of days (``from`` … ``to``, both included) of a year."""
+
+    date = String(validate=Length(10, 10))
+    from_ = String(data_key="from", validate=Length(10, 10))
+    to = String(validate=Length(10, 10))
+
+
+class CalendarYearIn(Schema):
+    """A year's whole arrangement: its entries replace the year's entered days."""
+
+    days = List(Nested(CalendarEntryIn), required=True, validate=Length(0, 366))
+
+
+class CalendarQuery(Schema):
+    """The year to list (this year when left out)."""
+
+    year = Integer(load_default=None, validate=Range(2000, 2100))

@@ -11,6 +11,7 @@ from sqlalchemy import create_engine, func, select
 from sqlalchemy.engine import make_url
 
 from hall import db
+from hall.admin.models import CalendarDay
 from hall.cases.models import Case
 from hall.cli import main
 from hall.queue.models import DailyCounter, Ticket, Window
@@ -144,12 +145,23 @@ def test_portable_backup_moves_a_sqlite_hall_to_postgresql(lite_app, tmp_path, t
             ).status_code
             == 201
         )
+    holiday = {"workday": False, "name": "春节"}
+    admin = login(client, "admin")
+    assert (
+        client.put("/api/v1/admin/calendar/2027-02-08", json=holiday, headers=admin).status_code
+        == 200
+    )
     dump = tmp_path / "hall.jsonl"
     assert run(url, "backup", "-o", str(dump), "--format", "portable").exit_code == 0
     target = empty_database("postgresql", tmp_path)
     result = run(target, "restore", str(dump))
     assert result.exit_code == 0, result.output
     assert contents(target)[:2] == contents(url)[:2]
+    moved = create_engine(target)
+    with moved.connect() as conn:
+        days = conn.execute(select(CalendarDay.day, CalendarDay.workday, CalendarDay.name)).all()
+    moved.dispose()
+    assert [(d.isoformat(), w, n) for d, w, n in days] == [("2027-02-08", False, "春节")]
 
 
 def test_restore_refuses_what_is_not_a_backup(lite_app, tmp_path):

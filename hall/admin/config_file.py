@@ -1,7 +1,8 @@
 """The hall's configuration as a file: export it, validate a file, plan and apply its changes.
 
 The file (YAML or JSON, see docs/deploy.md) holds ``departments``, ``halls`` (each with its
-settings, ``queues``, ``windows``, ``matters`` and ``devices``) and ``staff``. It holds no
+settings, ``queues``, ``windows``, ``matters`` and ``devices``), ``staff`` and ``calendar``
+(the national holiday arrangement as entered, ``hall/admin/holidays.py``). It holds no
 secrets (no tokens, no passwords) and no residents' data.
 
 Applying a file is one pass that compares each thing the file names with the database and,
@@ -9,7 +10,8 @@ unless it only plans, changes the row; so a dry run lists exactly what the impor
 What the file no longer names is removed only when pruning, and only within the file's scope
 (its halls, the staff of those halls and staff without a hall, the departments): anything that
 tickets, cases or the audit trail still refer to is retired (hidden, history kept), the rest
-deleted. Staff are never deleted, only disabled.
+deleted. Staff are never deleted, only disabled. Calendar days are pruned only in the years
+the file's ``calendar`` names.
 """
 
 from __future__ import annotations
@@ -23,10 +25,12 @@ from sqlalchemy import delete, exists, select
 from sqlalchemy.orm import Session
 
 from hall import cache, clock
-from hall.admin.models import AuthToken, Department, Device, Hall, Role, Staff
+from hall.admin import holidays
+from hall.admin.models import AuthToken, CalendarDay, Department, Device, Hall, Role, Staff
 from hall.admin.services import DEVICE_KINDS, token_hash
 from hall.cases.models import MatterDepartment, MatterGuide
 from hall.db import Base
+from hall.errors import HallError
 from hall.events import Event, record
 from hall.queue.models import Matter, Queue, Window, WindowQueue
 
@@ -122,8 +126,11 @@ STAFF_FIELDS = [
     ("active", "bool", True, None),
 ]
 
+CALENDAR_FIELDS = [("workday", "bool", None, None), ("name", "str", "", 40)]
+
 _KEYS = {
-    "top": {"departments", "halls", "staff"},
+    "top": {"departments", "halls", "staff", "calendar"},
+    "calendar": {"date", "workday", "name"},
     "department": {"code"} | {f[0] for f in DEPARTMENT_FIELDS},
     "hall": {"code", "queues", "windows", "matters", "devices"} | {f[0] for f in HALL_FIELDS},
     "queue": {"code"} | {f[0] for f in QUEUE_FIELDS},
@@ -238,6 +245,10 @@ def export_config(session: Session, hall_code: str | None = None) -> dict[str, A
             }
             for s in staff
         ],
+        "calendar": [
+            holidays.day_json(day)
+            for day in session.scalars(select(CalendarDay).order_by(CalendarDay.day))
+        ],
     }
 
 
@@ -320,7 +331,34 @@ def validate(session: Session, data: Any) -> list[str]:
         dept = person.get("department")
         if isinstance(dept, str) and dept not in dept_codes:
             errors.add(f"{path}.department", f"未知部门 / unknown department {dept!r}")
+    _validate_calendar(errors, _list(errors, "calendar", data.get("calendar", [])))
     return list(errors)
+
+
+def _validate_calendar(errors: _Errors, days: list) -> None:
+    """Each day a mapping with a date (YYYY-MM-DD, 2000–2100) given once, ``workday`` true or
+    false and a name of at most 40 characters."""
+    seen: set[str] = set()
+    for i, item in enumerate(days):
+        path = f"calendar[{i}]"
+        if not isinstance(item, dict):
+            errors.add(path, "应为映射 / must be a mapping")
+            continue
+        _unknown(errors, path, item, _KEYS["calendar"])
+        try:
+            day = holidays.parse_day(item.get("date"))
+        except HallError as err:
+            errors.add(f"{path}.date", err.message)
+        else:
+            if day.isoformat() in seen:
+                errors.add(f"{path}.date", f"重复 / duplicate date {day.isoformat()}")
+            seen.add(day.isoformat())
+        if not isinstance(item.get("workday"), bool):
+            errors.add(f"{path}.workday", "应为 true 或 false / must be true or false")
+        try:
+            holidays.check_name(item.get("name", ""))
+        except HallError as err:
+            errors.add(f"{path}.name", err.message)
 
 
 def _validate_hall(errors: _Errors, path: str, hall: dict, dept_codes: set[str]) -> None:
@@ -676,11 +714,42 @@ class _Sync:
             self._hall(item, halls.get(item["code"]), depts)
         self._current_hall = None
         self._staff(data.get("staff") or [], data, halls, depts)
+        self._calendar(data.get("calendar") or [])
         if self.prune:
             for code, dept in depts.items():
                 if code not in named and dept.active:
                     self._remove(dept, "departments", f"department {code}")
         return self.changes
+
+    # -- the holiday arrangement -----------------------------------------------------------
+
+    def _calendar(self, items: list[dict]) -> None:
+        """Enter the file's days; pruning, remove the other entered days of its years only."""
+        s = self.session
+        wanted = {
+            holidays.parse_day(i["date"]): (i["workday"], holidays.check_name(i.get("name", "")))
+            for i in items
+        }
+        current = {r.day: r for r in s.scalars(select(CalendarDay))}
+        for day, (workday, name) in sorted(wanted.items()):
+            label = f"calendar {day.isoformat()}"
+            row = current.get(day)
+            if row is None:
+                kind = "workday" if workday else "holiday"
+                self.note(f"+ {label} {kind} {name}".rstrip())
+                if self.write:
+                    s.add(CalendarDay(day=day, workday=workday, name=name))
+            else:
+                self._update(row, {"workday": workday, "name": name}, CALENDAR_FIELDS, label)
+        if self.prune:
+            years = {day.year for day in wanted}
+            for day, row in sorted(current.items()):
+                if day.year in years and day not in wanted:
+                    self.note(f"- calendar {day.isoformat()} (deleted)")
+                    if self.write:
+                        s.delete(row)
+        if self.write:
+            s.flush()
 
     # -- halls -----------------------------------------------------------------------------
 

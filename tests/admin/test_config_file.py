@@ -467,3 +467,63 @@ def test_prune_queues_departments_and_devices(lite_app):
     # The ticket keeps its queue and matter.
     status = client.get(f"/api/v1/tickets/{ticket.json['ticket']['id']}", headers=KIOSK)
     assert status.status_code == 200 and status.json["ticket"]["number"] == "D001"
+
+
+def test_the_calendar_round_trips_and_prunes_only_the_years_it_names(app):
+    refs = app.extensions["hall.cache"]
+    data = export(app)
+    assert data["calendar"] == []
+    # Illustrative days (a YAML date unquoted, as an admin would type it), not the official ones.
+    text = config_file.dumps(data) + (
+        "- {date: 2027-02-08, workday: false, name: 春节}\n"
+        "- {date: '2027-02-20', workday: true, name: 春节调休上班}\n"
+        "- {date: '2028-01-03', workday: false}\n"
+    )
+    text = text.replace("calendar: []\n", "calendar:\n")
+    changes = apply(app, config_file.loads(text))
+    assert changes == [
+        "+ calendar 2027-02-08 holiday 春节",
+        "+ calendar 2027-02-20 workday 春节调休上班",
+        "+ calendar 2028-01-03 holiday",
+    ]
+    assert not refs.calendar().is_workday(config_file.holidays.parse_day("2027-02-08"))
+    exported = export(app)
+    assert exported["calendar"][0] == {"date": "2027-02-08", "workday": False, "name": "春节"}
+    assert apply(app, copy.deepcopy(exported), prune=True) == []
+    # A file naming 2027 only: pruning removes 2027's other days and leaves 2028 alone.
+    only = {
+        **exported,
+        "calendar": [{"date": "2027-02-08", "workday": False, "name": "春节(改)"}],
+    }
+    with app.app_context(), db.unit_of_work() as session:
+        dry = config_file.plan(session, copy.deepcopy(only), prune=True)
+    assert dry == [
+        "~ calendar 2027-02-08: name '春节' -> '春节(改)'",
+        "- calendar 2027-02-20 (deleted)",
+    ]
+    assert apply(app, only, prune=True) == dry
+    assert [d["date"] for d in export(app)["calendar"]] == ["2027-02-08", "2028-01-03"]
+    assert refs.calendar().source(2028) == "table"
+
+
+@pytest.mark.parametrize(
+    ("calendar", "where"),
+    [
+        ("2027-02-08", "calendar"),
+        ([{"date": "2027-02-30", "workday": False}], "calendar[0].date"),
+        ([{"date": "1999-01-01", "workday": False}], "calendar[0].date"),
+        ([{"date": "2027-02-08", "workday": "no"}], "calendar[0].workday"),
+        ([{"date": "2027-02-08", "workday": False, "name": "长" * 41}], "calendar[0].name"),
+        ([{"date": "2027-02-08", "workday": False, "when": 1}], "calendar[0].when"),
+        (
+            [{"date": "2027-02-08", "workday": False}, {"date": "2027-02-08", "workday": True}],
+            "calendar[1].date",
+        ),
+        (["2027-02-08"], "calendar[0]"),
+    ],
+)
+def test_a_bad_calendar_is_refused_with_its_path(lite_app, calendar, where):
+    data = {**export(lite_app), "calendar": calendar}
+    with lite_app.app_context(), db.unit_of_work(readonly=True) as session:
+        errors = config_file.validate(session, data)
+    assert errors and all(e.startswith(where) for e in errors), errors

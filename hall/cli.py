@@ -332,6 +332,34 @@ def config_import(file: str, dry_run: bool, prune: bool) -> None:
         click.echo(f"已导入 / imported: {len(changes)} change(s)")
 
 
+@main.group("calendar")
+def calendar_group() -> None:
+    """Working days: the holiday arrangement entered by the admins over the package."""
+
+
+@calendar_group.command("status")
+def calendar_status() -> None:
+    """Print what covers each year and the first day nothing covers; exit 1 when that day is
+    within 60 days (for a monitoring check)."""
+    from hall import cache
+    from hall.admin import holidays
+
+    app = _app()
+    with app.app_context(), db.unit_of_work(readonly=True) as session:
+        days = cache.of(session).calendar()
+        status = holidays.coverage_json(days, holidays.today())
+        entered = {year: len(days.entered(int(year))) for year in status["years"]}
+    names = {"table": "录入 / entered", "package": "chinesecalendar", "none": "无 / none"}
+    for year, source in status["years"].items():
+        count = f" ({entered[year]} days)" if source == "table" else ""
+        click.echo(f"{year}: {names[source]}{count}")
+    first = status["uncovered_from"]
+    click.echo(f"未覆盖自 / uncovered from: {first or '-'}")
+    if status["warning"]:
+        click.echo(status["warning"], err=True)
+        raise SystemExit(1)
+
+
 @main.group("audit")
 def audit_group() -> None:
     """The audit trail (留痕)."""

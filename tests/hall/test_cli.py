@@ -69,3 +69,29 @@ def test_init_demo_user_and_device(tmp_path):
 
     unknown = hall("device", "add", "kiosk", "--hall", "nowhere", url=url)
     assert unknown.returncode != 0 and "no such hall" in unknown.stderr
+
+
+def test_calendar_status_names_the_sources_and_fails_near_an_uncovered_year(lite_app, monkeypatch):
+    from datetime import datetime
+
+    from click.testing import CliRunner
+
+    from hall import clock
+    from hall.calendar import PACKAGE_YEARS
+    from hall.cli import main
+
+    last = PACKAGE_YEARS[-1]
+    monkeypatch.setenv("HALL_DATABASE_URL", lite_app.config["DATABASE_URL"])
+    monkeypatch.setattr(
+        clock, "now", lambda: datetime.fromisoformat(f"{last}-12-04T02:00:00+00:00")
+    )
+    near = CliRunner().invoke(main, ["calendar", "status"])
+    assert near.exit_code == 1
+    assert f"{last}: chinesecalendar" in near.output and f"{last + 1}: 无 / none" in near.output
+    assert f"{last + 1} 年节假日安排尚未录入" in near.output
+    monkeypatch.setattr(
+        clock, "now", lambda: datetime.fromisoformat(f"{last}-06-01T02:00:00+00:00")
+    )
+    far = CliRunner().invoke(main, ["calendar", "status"])
+    assert far.exit_code == 0, far.output
+    assert f"uncovered from: {last + 1}-01-01" in far.output

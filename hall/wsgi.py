@@ -5,6 +5,7 @@ Under the gevent worker, gunicorn has patched the process before this import, so
 (and psycopg, which picks its wait method at import) comes up patched.
 """
 
+import gc
 import os
 import sys
 
@@ -13,6 +14,8 @@ import sys
 # except ImportError``. A serving worker runs no client, and needs redis only when it is
 # configured: a None in sys.modules makes their import fail at once, and the worker keeps the
 # 20 MiB they would take (docs/performance.md).
+# Python's defaults are (700, 10, 10).
+GC_THRESHOLDS = (10_000, 10, 100)
 _REDIS_SETTINGS = ("HALL_MESSAGE_QUEUE", "HALL_RATELIMIT_STORAGE_URI")
 _UNUSED = ["aiohttp", "requests", "websocket"]
 if not any(
@@ -34,3 +37,12 @@ printing.relay_worker_events(application)
 sweeper.start(application)
 # Board alerts the clock raises (overdue follow-ups, case deadlines, stranded transfers).
 alerts.start(application)
+# A serving worker holds up to thousands of sockets, each a few hundred objects the garbage
+# collector walks in every full collection: with 1,000 displays a full collection took
+# 150-270 ms, and a call's fan-out waited behind it (docs/performance.md). So the app's own
+# objects (modules, classes, schemas, the routes), built once, move out of the collector's
+# reach, and young objects are collected less often: fewer of a fan-out's objects in flight
+# are promoted to the old generation, whose growth is what triggers a full collection.
+gc.collect()
+gc.freeze()
+gc.set_threshold(*GC_THRESHOLDS)

@@ -7,7 +7,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, current_app, request, session
+from flask import Flask, abort, current_app, request, session
 from flask_socketio import ConnectionRefusedError, Namespace, emit, join_room
 from marshmallow import ValidationError
 
@@ -351,6 +351,30 @@ def cut_dead_sockets(app: Flask) -> int:
     return cut
 
 
+def _route_socket_events(app: Flask) -> None:
+    """A route for the Socket.IO path, so each socket event's request context matches one.
+
+    Flask-SocketIO runs every event (connect, a snapshot request, disconnect) in a request
+    context built from the socket's handshake, ``/socket.io/``, and Flask matches that path
+    against the app's routes. With none there, each event raised a ``NotFound`` and kept it on
+    the request: its traceback refers to the frame that holds the request, a reference cycle
+    (30 objects an event) that only the garbage collector frees, and the collections it
+    brought held up the fan-out to 1,000 displays (docs/performance.md).
+    The Socket.IO server answers the path before Flask does, so the view never runs; were it
+    reached, it answers 404 like any unknown path.
+    """
+    from apiflask import APIFlask
+
+    def socket_io_path():
+        abort(404)
+
+    view = app.doc(hide=True)(socket_io_path) if isinstance(app, APIFlask) else socket_io_path
+    # Long-polling sockets (GET and POST), and websockets: werkzeug matches an upgrade request
+    # only against a rule marked as a websocket one.
+    app.add_url_rule("/socket.io/", "socket_io_path", view, methods=["GET", "POST"])
+    app.add_url_rule("/socket.io/", "socket_io_path", view, methods=["GET"], websocket=True)
+
+
 def init_app(app: Flask) -> None:
     """Register every domain's namespaces; cut sockets whose token dies."""
     from hall.cases.sockets import NAMESPACES as CASES
@@ -358,6 +382,7 @@ def init_app(app: Flask) -> None:
 
     for namespace in [*NAMESPACES, *CASES]:
         socketio.on_namespace(namespace)
+    _route_socket_events(app)
 
     def sweep() -> None:
         socketio.start_background_task(cut_dead_sockets, app)

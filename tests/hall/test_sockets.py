@@ -161,3 +161,35 @@ def test_status_socket_shows_the_ticket_as_rest_shows_it_to_its_resident(lite_ap
     for seen in (first, again):
         assert seen["priority"] is None and "status_url" not in seen
         assert seen == rest
+
+
+@pytest.mark.parametrize(
+    "method, headers",
+    [
+        ("GET", {"HTTP_UPGRADE": "websocket", "HTTP_CONNECTION": "Upgrade"}),  # a websocket
+        ("GET", {}),  # long polling
+        ("POST", {}),
+    ],
+)
+def test_a_socket_events_request_context_matches_a_route(app, method, headers):
+    """Flask-SocketIO runs each event in a request context of the socket's handshake; an
+    unmatched path kept a NotFound there, a reference cycle per event (docs/performance.md)."""
+    from flask import request
+
+    environ = {
+        "PATH_INFO": "/socket.io/",
+        "QUERY_STRING": "EIO=4&transport=websocket",
+        "REQUEST_METHOD": method,
+        "SERVER_NAME": "hub",
+        "SERVER_PORT": "80",
+        "wsgi.url_scheme": "http",
+        **headers,
+    }
+    with app.request_context(environ):
+        assert request.routing_exception is None
+        assert request.url_rule.rule == "/socket.io/"
+
+
+def test_the_socket_io_route_is_not_in_the_api_description(client):
+    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+    assert not [path for path in paths if "socket.io" in path]

@@ -1,5 +1,5 @@
 """Administration pages (/admin/): halls, departments, queues, matters, windows, staff, devices,
-printers and the audit trail. Each page is a shell: an admin (or a manager, read-only, for
+printers, the holiday arrangement and the audit trail. Each page is a shell: an admin (or a manager, read-only, for
 their own hall) logs in, and admin.js lists and edits through /api/v1/admin/…, showing the
 API's own errors next to each field."""
 
@@ -150,6 +150,21 @@ PAGES: dict[str, dict[str, Any]] = {
         "fields": [],
         "actions": [{"name": "test-print", "label": "Test print", "id": "device_id"}],
     },
+    # The national holiday arrangement, one table for every hall: a year's entered days.
+    "calendar": {
+        "title": "Holidays",
+        "source": "calendar",
+        "add": "/admin/calendar/{date}",
+        "edit": "/admin/calendar/{date}",
+        "method": "PUT",
+        "columns": ["date", "workday", "name"],
+        "fields": [
+            _field("date", "Date", "date", create_only=True, in_path=True),
+            _field("workday", "Make-up working day", "bool"),
+            _field("name", "Name"),
+        ],
+        "actions": [{"name": "remove", "label": "Remove", "danger": True}],
+    },
     "audit": {
         "title": "Audit log",
         "source": "audit",
@@ -196,6 +211,8 @@ COLUMNS = {
     "target": "What",
     "before": "Before",
     "after": "After",
+    "date": "Date",
+    "workday": "Holiday or working day",
 }
 STRINGS = (
     "Add",
@@ -241,6 +258,16 @@ STRINGS = (
     "display",
     "evaluator",
     "printer",
+    "Holiday",
+    "Make-up working day",
+    "Year",
+    "Coverage",
+    "Remove this day? The package or Monday to Friday decides it again.",
+    "entered by the administrators",
+    "the chinesecalendar package",
+    "not covered: Monday to Friday",
+    "Not covered from %(d)s",
+    "Enter the holiday arrangement",
 )
 
 
@@ -276,6 +303,7 @@ NAV = (
     "staff",
     "devices",
     "printers",
+    "calendar",
     "audit",
 )
 

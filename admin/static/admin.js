@@ -7,7 +7,7 @@ import { forgetLogin, loginForm, savedLogin } from "staff";
 const $ = (id) => document.getElementById(id);
 const api = $("admin-config").dataset.api;
 const spec = JSON.parse($("admin-spec").textContent);
-const state = { login: null, me: null, hall: null, setup: null, rows: [] };
+const state = { login: null, me: null, hall: null, setup: null, rows: [], year: null };
 
 // ---- talking to the hub -----------------------------------------------------------------------
 
@@ -78,6 +78,7 @@ function hoursText(hours) {
 
 function cell(key, row) {
   const value = row[key];
+  if (key === "workday") return label(value ? "Make-up working day" : "Holiday");
   if (typeof value === "boolean") return t(value ? "Yes" : "No");
   if (key === "last_seen_at") return value ? value.replace("T", " ").slice(0, 19) : t("Never");
   if (key === "at" || key === "fault_since") return value ? value.replace("T", " ").slice(0, 19) : "";
@@ -96,6 +97,7 @@ function cell(key, row) {
 function input(field, value) {
   const attrs = { name: field.name, id: `f-${field.name}-${Math.random().toString(36).slice(2, 8)}` };
   if (field.type === "bool") return h("input", { ...attrs, type: "checkbox", checked: Boolean(value) });
+  if (field.type === "date") return h("input", { ...attrs, type: "date", value: value ?? "", min: "2000-01-01", max: "2100-12-31" });
   if (field.type === "textarea") return h("textarea", { ...attrs, rows: 2, maxlength: 500 }, value ?? "");
   if (field.type === "hours") return h("textarea", { ...attrs, rows: 3, placeholder: t("One line per weekday: 0 08:30-12:00 13:30-17:00 (0 = Monday; default = other days)") }, hoursText(value));
   if (field.type === "select") {
@@ -158,11 +160,18 @@ function form(fields, row, onSubmit, onCancel) {
       h("button", { type: "submit", class: "primary" }, label("Save"))));
   el.addEventListener("submit", async (event) => {
     event.preventDefault();
-    const body = {};
+    let body = {};
     for (const field of fields) {
       const value = readValue(field, inputs.get(field.name));
       if (value !== undefined) body[field.name] = value;
     }
+    // A field named in the path (a calendar day's date) goes there, not in the body.
+    const where = {};
+    for (const field of fields.filter((f) => f.in_path)) {
+      where[field.name] = body[field.name];
+      delete body[field.name];
+    }
+    body = Object.keys(where).length ? { ...body, [IN_PATH]: where } : body;
     for (const slot of el.querySelectorAll(".field-error")) slot.textContent = "";
     formError.hidden = true;
     const answer = await onSubmit(body);
@@ -203,7 +212,8 @@ function path(template, row) {
   return template
     .replace("{hall}", encodeURIComponent(state.hall || ""))
     .replace("{id}", row?.[spec.actions?.find((a) => a.id)?.id || "id"] ?? row?.id)
-    .replace("{code}", encodeURIComponent(row?.code ?? ""));
+    .replace("{code}", encodeURIComponent(row?.code ?? ""))
+    .replace("{date}", encodeURIComponent(row?.date ?? ""));
 }
 
 function editable() {
@@ -255,10 +265,12 @@ function slotAfter(tr, content) {
   return slot;
 }
 
+const IN_PATH = Symbol("in path");
+
 function openEdit(tr, row) {
   const fields = spec.fields.filter((f) => !f.create_only);
   const slot = slotAfter(tr, form(fields, row, async (body) => {
-    const answer = await call("PATCH", path(spec.edit, row), body);
+    const answer = await call(spec.method || "PATCH", path(spec.edit, row), body);
     if (!answer.error) {
       slot.remove();
       flash(label("Saved"));
@@ -272,7 +284,7 @@ function openAdd() {
   const slot = $("add-slot");
   const fields = spec.fields;
   slot.replaceChildren(form(fields, defaults(), async (body) => {
-    const answer = await call("POST", path(spec.add, {}), body);
+    const answer = await call(spec.method || "POST", path(spec.add, body[IN_PATH] || {}), body);
     if (!answer.error) {
       slot.replaceChildren();
       flash(label("Saved"));
@@ -288,6 +300,7 @@ function defaults() {
   if (spec.name === "queues") return { kind: "intake" };
   if (spec.name === "matters") return { active: true };
   if (spec.name === "halls") return { timezone: "Asia/Shanghai", wait_target_min: 30 };
+  if (spec.name === "calendar") return { date: `${state.year}-01-01`, workday: false };
   return {};
 }
 
@@ -300,6 +313,17 @@ async function act(action, tr, row) {
       h("button", { type: "button", class: "danger", dataset: { confirm: action.name }, onclick: async () => {
         const path_ = action.name === "revoke" ? `/admin/devices/${id}/revoke` : `/admin/staff/${id}/disable`;
         const answer = await call("POST", path_, {});
+        slot.remove();
+        if (answer.error) pageError(answer.error);
+        else { pageError(null); flash(label("Saved")); await load(); }
+      } }, label_(action.label))));
+    return;
+  }
+  if (action.name === "remove") {
+    const slot = slotAfter(tr, h("div", { class: "confirm" }, h("p", {}, label("Remove this day? The package or Monday to Friday decides it again.")),
+      h("button", { type: "button", onclick: () => slot.remove() }, label("Cancel")),
+      h("button", { type: "button", class: "danger", dataset: { confirm: "remove" }, onclick: async () => {
+        const answer = await call("DELETE", path(spec.edit, row));
         slot.remove();
         if (answer.error) pageError(answer.error);
         else { pageError(null); flash(label("Saved")); await load(); }
@@ -414,6 +438,13 @@ async function load() {
       state.me = answer;
       state.rows = answer[spec.source];
     }
+  } else if (spec.source === "calendar") {
+    answer = await call("GET", `/admin/calendar?year=${state.year}`);
+    if (!answer.error) {
+      state.rows = answer.days;
+      showCoverage(answer.coverage);
+      calendarWarning(answer.coverage);
+    }
   } else {
     const query = state.hall ? `?hall=${encodeURIComponent(state.hall)}` : "";
     answer = await call("GET", `/admin/${spec.source}${query}`);
@@ -422,6 +453,49 @@ async function load() {
   if (answer.error) return pageError(answer.error);
   pageError(null);
   render();
+}
+
+// ---- the holiday arrangement ------------------------------------------------------------------
+
+const SOURCES = {
+  table: "entered by the administrators",
+  package: "the chinesecalendar package",
+  none: "not covered: Monday to Friday",
+};
+
+/** What covers each year, and the first day nothing does. */
+function showCoverage(coverage) {
+  $("coverage-years").replaceChildren(
+    ...Object.entries(coverage.years).map(([year, source]) =>
+      h("li", { dataset: { year, source } }, `${year}: `, label(SOURCES[source]))),
+  );
+  $("coverage-from").replaceChildren(
+    coverage.uncovered_from ? label("Not covered from %(d)s", { d: coverage.uncovered_from }) : "",
+  );
+}
+
+/** The banner on every page when the coming weeks reach a year nothing covers. */
+function calendarWarning(coverage) {
+  const text = coverage?.warning;
+  $("calendar-warning-text").replaceChildren(text ? split(text).toString() : "");
+  $("calendar-warning").hidden = !text;
+}
+
+function wireYear() {
+  if (spec.name !== "calendar") return;
+  const wanted = Number(new URLSearchParams(location.search).get("year"));
+  const coverage = state.me.calendar;
+  state.year = wanted >= 2000 && wanted <= 2100 ? wanted : coverage.warning_year || Number(coverage.today.slice(0, 4));
+  $("year").value = state.year;
+  $("year").onchange = () => {
+    const year = Number($("year").value);
+    if (!(year >= 2000 && year <= 2100)) return;
+    state.year = year;
+    const url = new URL(location.href);
+    url.searchParams.set("year", year);
+    history.replaceState(null, "", url);
+    load();
+  };
 }
 
 async function start(login) {
@@ -435,6 +509,7 @@ async function start(login) {
     return;
   }
   state.me = me;
+  calendarWarning(me.calendar);
   $("who").textContent = `${me.staff.name} (${t(me.staff.role)})`;
   $("readonly").hidden = me.can_edit;
   const wanted = new URLSearchParams(location.search).get("hall");
@@ -446,7 +521,8 @@ async function start(login) {
     ...halls.map((x) => h("option", { value: x.code }, `${x.name} (${x.code})`)),
   );
   select.value = state.hall;
-  $("hall-pick").hidden = spec.name === "halls" || spec.name === "departments";
+  $("hall-pick").hidden = ["halls", "departments", "calendar"].includes(spec.name);
+  wireYear();
   select.onchange = () => {
     state.hall = select.value;
     const url = new URL(location.href);

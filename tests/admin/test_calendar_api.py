@@ -3,16 +3,19 @@ an entered day changes deadlines, ticketing and booking at once, without a resta
 
 The 2027 days are illustrative, not the State Council's arrangement."""
 
+import time
 from datetime import date, datetime
 
 import pytest
+import requests
 from sqlalchemy import func, select
 
 from hall import clock, db
 from hall.admin.models import AuditEntry, CalendarDay
 from hall.calendar import PACKAGE_YEARS, Calendar, EnteredDay
 from tests.cases.conftest import Desk
-from tests.conftest import KIOSK, login
+from tests.conftest import KIOSK, REDIS_URL, LiveServer, login
+from tests.hall.test_scale import _redis_missing
 
 NEXT = PACKAGE_YEARS[-1] + 1  # the first year the package does not know
 FESTIVAL = [
@@ -227,3 +230,38 @@ def test_the_admin_pages_are_told_when_the_next_year_is_missing(lite_client, mon
     lite_client.put(f"/api/v1/admin/calendar/years/{NEXT}", json={"days": FESTIVAL}, headers=admin)
     calendar = lite_client.get("/api/v1/admin/me", headers=manager).json["calendar"]
     assert calendar["warning"] is None and calendar["uncovered_from"] == f"{NEXT + 1}-01-01"
+
+
+# The multi-process set-up is PostgreSQL's: SQLite serves one process.
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_second_hub_process_sees_an_entered_day_at_once(app):
+    reason = _redis_missing()
+    if reason:
+        pytest.skip(reason)
+    # The cache would otherwise keep its calendar for REFERENCE_TTL_S (30 s): only the
+    # broadcast through Redis can refresh the second process's copy within this test.
+    env = {"HALL_MESSAGE_QUEUE": REDIS_URL}
+    first = LiveServer(app.config["DATABASE_URL"], **env).start()
+    second = LiveServer(app.config["DATABASE_URL"], **env).start()
+    try:
+        admin = login(first.url, "admin")
+
+        def source_on_second() -> str:
+            answer = requests.get(
+                f"{second.url}/api/v1/admin/calendar?year=2099", headers=admin, timeout=30
+            )
+            return answer.json()["coverage"]["years"]["2099"]
+
+        assert source_on_second() == "none"  # the second process now holds its calendar
+        day = {"workday": False, "name": "示例"}
+        put = requests.put(
+            f"{first.url}/api/v1/admin/calendar/2099-01-05", json=day, headers=admin, timeout=30
+        )
+        assert put.status_code == 200
+        deadline = time.monotonic() + 5
+        while source_on_second() != "table":
+            assert time.monotonic() < deadline, "the second process kept its old calendar"
+            time.sleep(0.1)
+    finally:
+        first.stop()
+        second.stop()

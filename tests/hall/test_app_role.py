@@ -94,6 +94,12 @@ def test_the_hub_runs_as_a_role_that_may_only_read_and_append_the_audit_log(pg_u
         called = requests.post(f"{url}/api/v1/windows/1/call-next", headers=clerk, timeout=10)
         assert called.ok and called.json()["ticket"]["number"] == issued.json()["ticket"]["number"]
         assert requests.post(f"{url}/api/v1/auth/logout", headers=clerk, timeout=10).ok
+        # The holiday arrangement (migration 0021) is an ordinary table: the role writes it.
+        day = f"{url}/api/v1/admin/calendar/2099-01-05"
+        admin = login(url, "admin")
+        entered = requests.put(day, json={"workday": False}, headers=admin, timeout=10)
+        assert entered.status_code == 200, entered.text
+        assert requests.delete(day, headers=admin, timeout=10).ok
     finally:
         server.stop()
     appended = audit_count(pg_url)

@@ -158,6 +158,7 @@ PAGES: dict[str, dict[str, Any]] = {
         "edit": "/admin/calendar/{date}",
         "method": "PUT",
         "columns": ["date", "workday", "name"],
+        "column_labels": {"name": "Holiday name"},
         "fields": [
             _field("date", "Date", "date", create_only=True, in_path=True),
             _field("workday", "Make-up working day", "bool"),
@@ -268,6 +269,10 @@ STRINGS = (
     "not covered: Monday to Friday",
     "Not covered from %(d)s",
     "Enter the holiday arrangement",
+    "Holiday name",
+    "Save the year",
+    "Replace the %(n)s days entered for %(y)s with these %(m)s?",
+    "Saved: %(a)s added, %(c)s changed, %(r)s removed",
 )
 
 

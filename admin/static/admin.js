@@ -223,7 +223,7 @@ function editable() {
 function render() {
   const cols = spec.columns;
   $("head").replaceChildren(
-    ...cols.map((key) => h("th", { scope: "col" }, label(`col.${key}`))),
+    ...cols.map((key) => h("th", { scope: "col" }, label(spec.column_labels?.[key] || `col.${key}`))),
     ...(editable() || spec.actions?.length ? [h("th", { scope: "col" })] : []),
   );
   const body = $("rows");
@@ -444,6 +444,7 @@ async function load() {
       state.rows = answer.days;
       showCoverage(answer.coverage);
       calendarWarning(answer.coverage);
+      fillBulk(answer.days);
     }
   } else {
     const query = state.hall ? `?hall=${encodeURIComponent(state.hall)}` : "";
@@ -479,6 +480,94 @@ function calendarWarning(coverage) {
   const text = coverage?.warning;
   $("calendar-warning-text").replaceChildren(text ? split(text).toString() : "");
   $("calendar-warning").hidden = !text;
+}
+
+// The whole year at once: one line per run of days, "first [last] off|work name".
+const OFF = new Set(["放假", "休", "off", "holiday"]);
+const WORK = new Set(["上班", "班", "work", "workday"]);
+const LINE = /^(\d{4}-\d{2}-\d{2})(?:\s+(\d{4}-\d{2}-\d{2}))?\s+(\S+)(?:\s+(.*))?$/;
+const NAME_MAX = 40;
+
+function nextDay(iso) {
+  const d = new Date(`${iso}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + 1);
+  return d.toISOString().slice(0, 10);
+}
+
+function isDay(iso) {
+  const d = new Date(`${iso}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === iso;
+}
+
+/** The entered days as lines: consecutive days of the same kind and name on one line. */
+function bulkLines(days) {
+  const runs = [];
+  for (const day of [...days].sort((a, b) => a.date.localeCompare(b.date))) {
+    const last = runs[runs.length - 1];
+    if (last && last.workday === day.workday && last.name === day.name && nextDay(last.to) === day.date) last.to = day.date;
+    else runs.push({ from: day.date, to: day.date, workday: day.workday, name: day.name });
+  }
+  return runs.map((r) => [r.from, r.to !== r.from ? r.to : "", r.workday ? "上班" : "放假", r.name].filter(Boolean).join(" "));
+}
+
+/** The lines as the year's entries, or the first line that is wrong (Chinese / English). */
+function parseBulk(text, year) {
+  const entries = [];
+  const lines = text.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i].trim();
+    if (!line || line.startsWith("#")) continue;
+    const n = i + 1;
+    const m = LINE.exec(line);
+    if (!m) return { error: `第 ${n} 行格式不对，应为“起始日 [结束日] 放假|上班 名称” / line ${n}: expected "first-day [last-day] off|work name"` };
+    const [, from, to = from, kind, name = ""] = m;
+    if (!isDay(from) || !isDay(to)) return { error: `第 ${n} 行的日期无效 / line ${n}: not a date` };
+    if (from.slice(0, 4) !== String(year) || to.slice(0, 4) !== String(year) || to < from) {
+      return { error: `第 ${n} 行须在 ${year} 年内且起止有序 / line ${n}: the days must lie in ${year}, first before last` };
+    }
+    const key = kind.toLowerCase();
+    if (!OFF.has(key) && !WORK.has(key)) return { error: `第 ${n} 行应写“放假”或“上班” / line ${n}: write off or work, not "${kind}"` };
+    if (name.trim().length > NAME_MAX) return { error: `第 ${n} 行的名称超过 ${NAME_MAX} 个字 / line ${n}: the name is over ${NAME_MAX} characters` };
+    entries.push({ from, to, workday: WORK.has(key), name: name.trim() });
+  }
+  return { entries };
+}
+
+function bulkError(message) {
+  $("bulk-error").replaceChildren(message ? split(message).toString() : "");
+  $("bulk-error").hidden = !message;
+}
+
+function fillBulk(days) {
+  $("bulk").hidden = !state.me.can_edit;
+  $("bulk-text").value = bulkLines(days).join("\n");
+  $("bulk-confirm").hidden = true;
+  bulkError(null);
+}
+
+function wireBulk() {
+  if (spec.name !== "calendar") return;
+  $("bulk-save").onclick = () => {
+    const year = state.year;
+    const parsed = parseBulk($("bulk-text").value, year);
+    bulkError(parsed.error);
+    if (parsed.error) return;
+    const count = parsed.entries.reduce((sum, e) => sum + (Date.parse(e.to) - Date.parse(e.from)) / 86400000 + 1, 0);
+    const ask = $("bulk-confirm");
+    ask.replaceChildren(
+      h("p", {}, label("Replace the %(n)s days entered for %(y)s with these %(m)s?", { n: state.rows.length, y: year, m: count })),
+      h("button", { type: "button", onclick: () => (ask.hidden = true) }, label("Cancel")),
+      h("button", { type: "button", class: "primary", dataset: { confirm: "year" }, onclick: async () => {
+        ask.hidden = true;
+        const answer = await call("PUT", `/admin/calendar/years/${year}`, { days: parsed.entries });
+        if (answer.error) return bulkError(answer.error.message);
+        const c = answer.changes;
+        await load();
+        flash(label("Saved: %(a)s added, %(c)s changed, %(r)s removed", { a: c.added, c: c.changed, r: c.removed }));
+      } }, label("Save the year")),
+    );
+    ask.hidden = false;
+  };
 }
 
 function wireYear() {
@@ -523,6 +612,7 @@ async function start(login) {
   select.value = state.hall;
   $("hall-pick").hidden = ["halls", "departments", "calendar"].includes(spec.name);
   wireYear();
+  wireBulk();
   select.onchange = () => {
     state.hall = select.value;
     const url = new URL(location.href);

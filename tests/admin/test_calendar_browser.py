@@ -98,3 +98,77 @@ def test_a_manager_reads_the_calendar_only(hub, open_page):
     assert page.is_visible("#readonly")
     assert page.locator("#add").is_hidden()
     assert page.locator("#rows button").count() == 0
+    assert page.locator("#bulk").is_hidden()
+
+
+YEAR = 2090  # far from the years the other tests enter; the days are illustrative
+
+
+def _days(hub) -> list[dict]:
+    admin = login(hub.url, "admin")
+    answer = requests.get(f"{hub.url}/api/v1/admin/calendar?year={YEAR}", headers=admin, timeout=10)
+    return answer.json()["days"]
+
+
+def test_an_admin_enters_a_whole_year_in_one_box(hub, open_page):
+    page = open_page(f"{hub.url}/admin/calendar?year={YEAR}")
+    sign_in(page, "admin")
+    page.wait_for_selector("#bulk:not([hidden])")
+    page.wait_for_selector(f"#coverage-years li[data-year='{YEAR}']")
+    assert page.input_value("#bulk-text") == ""
+
+    # A line the box cannot read: its number is named and nothing is sent.
+    page.fill("#bulk-text", f"{YEAR}-01-01 放假 元旦\n{YEAR}-02-30 {YEAR}-03-01 放假 坏日子")
+    page.click("#bulk-save")
+    page.wait_for_selector("#bulk-error:not([hidden])")
+    assert "第 2 行" in page.inner_text("#bulk-error")
+    assert "line 2" in page.inner_text("#bulk-error")
+    assert page.locator("#bulk-confirm").is_hidden()
+    page.fill("#bulk-text", f"{YEAR}-01-01 holiday 元旦\n{YEAR}-05-01 sometimes")
+    page.click("#bulk-save")
+    page.wait_for_selector("#bulk-error:has-text('第 2 行')")
+    assert _days(hub) == []
+
+    # Two runs of holidays and a make-up working day; a comment line is ignored.
+    page.fill(
+        "#bulk-text",
+        f"# {YEAR} 年安排（示例）\n"
+        f"{YEAR}-01-01 放假 元旦\n"
+        f"{YEAR}-01-28 {YEAR}-01-31 放假 春节\n"
+        f"{YEAR}-02-03 上班 春节调休\n",
+    )
+    page.click("#bulk-save")
+    page.wait_for_selector("#bulk-confirm:not([hidden])")
+    assert "用这 6 天替换" in page.inner_text("#bulk-confirm")
+    page.click("button[data-confirm='year']")
+    page.wait_for_selector(f"#rows td[data-col='date']:text('{YEAR}-02-03')")
+    assert "新增 6 天" in page.inner_text("#saved")
+    assert page.locator("#rows tr").count() == 6
+    assert page.get_attribute(f"#coverage-years li[data-year='{YEAR}']", "data-source") == "table"
+    assert "名称" in page.inner_text("#head") and "姓名" not in page.inner_text("#head")
+    days = _days(hub)
+    assert [d["date"] for d in days] == [
+        f"{YEAR}-01-01",
+        f"{YEAR}-01-28",
+        f"{YEAR}-01-29",
+        f"{YEAR}-01-30",
+        f"{YEAR}-01-31",
+        f"{YEAR}-02-03",
+    ]
+    assert [d["workday"] for d in days] == [False] * 5 + [True]
+    assert days[1]["name"] == "春节" and days[5]["name"] == "春节调休"
+    # The box shows the year again as runs, ready to be edited.
+    assert page.input_value("#bulk-text").splitlines() == [
+        f"{YEAR}-01-01 放假 元旦",
+        f"{YEAR}-01-28 {YEAR}-01-31 放假 春节",
+        f"{YEAR}-02-03 上班 春节调休",
+    ]
+    assert serious(page) == [], "the calendar page with the year's box"
+    page.screenshot(path=f"{SHOTS}/admin-calendar-year.png", full_page=True)
+
+    # Saving a shorter arrangement replaces the year: what is no longer listed is removed.
+    page.fill("#bulk-text", f"{YEAR}-01-01 放假 元旦")
+    page.click("#bulk-save")
+    page.click("button[data-confirm='year']")
+    page.wait_for_selector("#saved:has-text('删除 5 天')")
+    assert [d["date"] for d in _days(hub)] == [f"{YEAR}-01-01"]

@@ -4,9 +4,9 @@ headless Chromium against a real `hall serve`. The days entered are illustrative
 import pytest
 import requests
 
-from hall import demo
 from hall.admin import holidays
 from hall.calendar import Calendar
+from tests.admin.test_config_browser import SHOTS, sign_in
 from tests.clients.test_a11y import serious
 from tests.conftest import CHROMIUM, login
 
@@ -14,14 +14,6 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium missing (make system)"),
 ]
-SHOTS = "/tmp/onewindow-shots"
-
-
-def sign_in(page, username: str) -> None:
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", demo.PASSWORD)
-    page.click("#login-form button[type=submit]")
-    page.wait_for_selector("#main:not([hidden])")
 
 
 def test_enter_change_and_remove_a_day_and_the_warning_goes(hub, open_page):

@@ -158,11 +158,12 @@ PAGES: dict[str, dict[str, Any]] = {
         "edit": "/admin/calendar/{date}",
         "method": "PUT",
         "columns": ["date", "workday", "name"],
-        "column_labels": {"name": "Holiday name"},
+        # A holiday's name (名称), not a person's (姓名): a key of ``strings``.
+        "column_labels": {"name": "col.holiday_name"},
         "fields": [
             _field("date", "Date", "date", create_only=True, in_path=True),
             _field("workday", "Make-up working day", "bool"),
-            _field("name", "Name"),
+            _field("name", "Name", context="holiday"),
         ],
         "actions": [{"name": "remove", "label": "Remove", "danger": True}],
     },
@@ -269,10 +270,15 @@ STRINGS = (
     "not covered: Monday to Friday",
     "Not covered from %(d)s",
     "Enter the holiday arrangement",
-    "Holiday name",
     "Save the year",
     "Replace the %(n)s days entered for %(y)s with these %(m)s?",
     "Saved: %(a)s added, %(c)s changed, %(r)s removed",
+    "Line %(n)s: expected first day, [last day,] off or work, [name]",
+    "Line %(n)s: not a date",
+    "Line %(n)s: the days must lie in %(y)s, the first before the last",
+    "Line %(n)s: write off or work, not %(w)s",
+    "Line %(n)s: the name is over %(m)s characters",
+    "Line %(n)s: %(d)s is also on line %(o)s",
 )
 
 
@@ -285,7 +291,7 @@ def spec(page: str) -> dict[str, Any]:
         **found,
         "name": page,
         "title": pair(found["title"]),
-        "fields": [{**f, "label": pair(f["label"])} for f in found["fields"]],
+        "fields": [{**f, "label": pair(f["label"], f.get("context"))} for f in found["fields"]],
         "actions": [{**a, "label": pair(a["label"])} for a in found.get("actions", [])],
     }
 
@@ -295,6 +301,7 @@ def strings() -> dict[str, list[str]]:
     from hall.pages import pair
 
     out = {f"col.{key}": pair(msgid) for key, msgid in COLUMNS.items()}
+    out["col.holiday_name"] = pair("Name", "holiday")
     out.update({msgid: pair(msgid) for msgid in STRINGS})
     return out
 

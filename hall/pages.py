@@ -1,7 +1,7 @@
 """Browser pages: the client blueprints and what their templates share (bilingual labels)."""
 
 from flask import Flask
-from flask_babel import get_locale, get_translations, gettext
+from flask_babel import get_locale, get_translations, gettext, pgettext
 from markupsafe import Markup, escape
 
 import admin
@@ -16,9 +16,10 @@ import status
 CLIENTS = (kiosk, counter, display, board, status, backoffice, evaluator, admin)
 
 
-def pair(msgid: str) -> list[str]:
+def pair(msgid: str, context: str | None = None) -> list[str]:
     """A label as [Chinese, English] (just [English] when the page is in English)."""
-    translated = gettext(msgid)
+    # A context tells one English word's meanings apart ("Name": a person's, a holiday's).
+    translated = pgettext(context, msgid) if context else gettext(msgid)
     if str(get_locale()) == "en" or translated == msgid:
         return [msgid]
     return [translated, msgid]

@@ -510,31 +510,39 @@ function bulkLines(days) {
   return runs.map((r) => [r.from, r.to !== r.from ? r.to : "", r.workday ? "上班" : "放假", r.name].filter(Boolean).join(" "));
 }
 
-/** The lines as the year's entries, or the first line that is wrong (Chinese / English). */
+/** The lines as the year's entries, or the first wrong line as a message key and values. */
 function parseBulk(text, year) {
   const entries = [];
+  const lineOf = new Map(); // day → the line that gave it, to name both lines of a day given twice
   const lines = text.split("\n");
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i].trim();
     if (!line || line.startsWith("#")) continue;
     const n = i + 1;
     const m = LINE.exec(line);
-    if (!m) return { error: `第 ${n} 行格式不对，应为“起始日 [结束日] 放假|上班 名称” / line ${n}: expected "first-day [last-day] off|work name"` };
-    const [, from, to = from, kind, name = ""] = m;
-    if (!isDay(from) || !isDay(to)) return { error: `第 ${n} 行的日期无效 / line ${n}: not a date` };
+    if (!m) return { error: ["Line %(n)s: expected first day, [last day,] off or work, [name]", { n }] };
+    const [, from, to = from, kind, rest = ""] = m;
+    if (!isDay(from) || !isDay(to)) return { error: ["Line %(n)s: not a date", { n }] };
     if (from.slice(0, 4) !== String(year) || to.slice(0, 4) !== String(year) || to < from) {
-      return { error: `第 ${n} 行须在 ${year} 年内且起止有序 / line ${n}: the days must lie in ${year}, first before last` };
+      return { error: ["Line %(n)s: the days must lie in %(y)s, the first before the last", { n, y: year }] };
     }
     const key = kind.toLowerCase();
-    if (!OFF.has(key) && !WORK.has(key)) return { error: `第 ${n} 行应写“放假”或“上班” / line ${n}: write off or work, not "${kind}"` };
-    if (name.trim().length > NAME_MAX) return { error: `第 ${n} 行的名称超过 ${NAME_MAX} 个字 / line ${n}: the name is over ${NAME_MAX} characters` };
-    entries.push({ from, to, workday: WORK.has(key), name: name.trim() });
+    if (!OFF.has(key) && !WORK.has(key)) return { error: ["Line %(n)s: write off or work, not %(w)s", { n, w: kind }] };
+    const name = rest.trim();
+    if (name.length > NAME_MAX) return { error: ["Line %(n)s: the name is over %(m)s characters", { n, m: NAME_MAX }] };
+    for (let day = from; day <= to; day = nextDay(day)) {
+      if (lineOf.has(day)) return { error: ["Line %(n)s: %(d)s is also on line %(o)s", { n, d: day, o: lineOf.get(day) }] };
+      lineOf.set(day, n);
+    }
+    entries.push({ from, to, workday: WORK.has(key), name });
   }
-  return { entries };
+  return { entries, days: lineOf.size };
 }
 
+/** A message beside the box: the parser's (a key and values) or the API's ("中文 / English"). */
 function bulkError(message) {
-  $("bulk-error").replaceChildren(message ? split(message).toString() : "");
+  const shown = !message ? [] : Array.isArray(message) ? [label(...message)] : [split(message).toString()];
+  $("bulk-error").replaceChildren(...shown);
   $("bulk-error").hidden = !message;
 }
 
@@ -552,10 +560,9 @@ function wireBulk() {
     const parsed = parseBulk($("bulk-text").value, year);
     bulkError(parsed.error);
     if (parsed.error) return;
-    const count = parsed.entries.reduce((sum, e) => sum + (Date.parse(e.to) - Date.parse(e.from)) / 86400000 + 1, 0);
     const ask = $("bulk-confirm");
     ask.replaceChildren(
-      h("p", {}, label("Replace the %(n)s days entered for %(y)s with these %(m)s?", { n: state.rows.length, y: year, m: count })),
+      h("p", {}, label("Replace the %(n)s days entered for %(y)s with these %(m)s?", { n: state.rows.length, y: year, m: parsed.days })),
       h("button", { type: "button", onclick: () => (ask.hidden = true) }, label("Cancel")),
       h("button", { type: "button", class: "primary", dataset: { confirm: "year" }, onclick: async () => {
         ask.hidden = true;

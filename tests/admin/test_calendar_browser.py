@@ -94,12 +94,23 @@ def test_a_manager_reads_the_calendar_only(hub, open_page):
 
 
 YEAR = 2090  # far from the years the other tests enter; the days are illustrative
+OTHER = 2091
 
 
-def _days(hub) -> list[dict]:
+def _days(hub, year: int = YEAR) -> list[dict]:
+    """The year's entered days as the REST API gives them."""
     admin = login(hub.url, "admin")
-    answer = requests.get(f"{hub.url}/api/v1/admin/calendar?year={YEAR}", headers=admin, timeout=10)
+    answer = requests.get(f"{hub.url}/api/v1/admin/calendar?year={year}", headers=admin, timeout=10)
     return answer.json()["days"]
+
+
+def _table(page) -> list[list[str]]:
+    """The table's date, kind and name cells, row by row."""
+    return page.eval_on_selector_all(
+        "#rows tr",
+        "rows => rows.map(r => ['date', 'workday', 'name'].map("
+        "c => r.querySelector(`td[data-col='${c}']`)?.innerText ?? ''))",
+    )
 
 
 def test_an_admin_enters_a_whole_year_in_one_box(hub, open_page):
@@ -108,47 +119,38 @@ def test_an_admin_enters_a_whole_year_in_one_box(hub, open_page):
     page.wait_for_selector("#bulk:not([hidden])")
     page.wait_for_selector(f"#coverage-years li[data-year='{YEAR}']")
     assert page.input_value("#bulk-text") == ""
+    assert page.inner_text("#head th:nth-child(3)") == "名称 Name"
 
-    # A line the box cannot read: its number is named and nothing is sent.
-    page.fill("#bulk-text", f"{YEAR}-01-01 放假 元旦\n{YEAR}-02-30 {YEAR}-03-01 放假 坏日子")
-    page.click("#bulk-save")
-    page.wait_for_selector("#bulk-error:not([hidden])")
-    assert "第 2 行" in page.inner_text("#bulk-error")
-    assert "line 2" in page.inner_text("#bulk-error")
-    assert page.locator("#bulk-confirm").is_hidden()
-    page.fill("#bulk-text", f"{YEAR}-01-01 holiday 元旦\n{YEAR}-05-01 sometimes")
-    page.click("#bulk-save")
-    page.wait_for_selector("#bulk-error:has-text('第 2 行')")
-    assert _days(hub) == []
-
-    # Two runs of holidays and a make-up working day; a comment line is ignored.
+    # Two runs of holidays and a make-up working day; comment and blank lines are ignored.
     page.fill(
         "#bulk-text",
         f"# {YEAR} 年安排（示例）\n"
         f"{YEAR}-01-01 放假 元旦\n"
-        f"{YEAR}-01-28 {YEAR}-01-31 放假 春节\n"
-        f"{YEAR}-02-03 上班 春节调休\n",
+        "\n"
+        f"{YEAR}-01-28 {YEAR}-01-31 off 春节\n"
+        f"{YEAR}-02-03 班 春节调休\n",
     )
     page.click("#bulk-save")
     page.wait_for_selector("#bulk-confirm:not([hidden])")
-    assert "用这 6 天替换" in page.inner_text("#bulk-confirm")
+    assert "用这 6 天替换 2090 年已录入的 0 天" in page.inner_text("#bulk-confirm")
     page.click("button[data-confirm='year']")
     page.wait_for_selector(f"#rows td[data-col='date']:text('{YEAR}-02-03')")
-    assert "新增 6 天" in page.inner_text("#saved")
-    assert page.locator("#rows tr").count() == 6
-    assert page.get_attribute(f"#coverage-years li[data-year='{YEAR}']", "data-source") == "table"
-    assert "名称" in page.inner_text("#head") and "姓名" not in page.inner_text("#head")
-    days = _days(hub)
-    assert [d["date"] for d in days] == [
-        f"{YEAR}-01-01",
-        f"{YEAR}-01-28",
-        f"{YEAR}-01-29",
-        f"{YEAR}-01-30",
-        f"{YEAR}-01-31",
-        f"{YEAR}-02-03",
+    saved = page.inner_text("#saved")
+    assert "已新增 6 天，已修改 0 天，已删除 0 天" in saved and "6 added" in saved
+
+    entered = [
+        (f"{YEAR}-01-01", False, "元旦"),
+        *((f"{YEAR}-01-{d}", False, "春节") for d in range(28, 32)),
+        (f"{YEAR}-02-03", True, "春节调休"),
     ]
-    assert [d["workday"] for d in days] == [False] * 5 + [True]
-    assert days[1]["name"] == "春节" and days[5]["name"] == "春节调休"
+    assert _table(page) == [
+        [day, "调休上班 Make-up working day" if workday else "放假 Holiday", name]
+        for day, workday, name in entered
+    ]
+    coverage = f"#coverage-years li[data-year='{YEAR}']"
+    assert page.get_attribute(coverage, "data-source") == "table"
+    assert "entered by the administrators" in page.inner_text(coverage)
+    assert [(d["date"], d["workday"], d["name"]) for d in _days(hub)] == entered
     # The box shows the year again as runs, ready to be edited.
     assert page.input_value("#bulk-text").splitlines() == [
         f"{YEAR}-01-01 放假 元旦",
@@ -162,5 +164,45 @@ def test_an_admin_enters_a_whole_year_in_one_box(hub, open_page):
     page.fill("#bulk-text", f"{YEAR}-01-01 放假 元旦")
     page.click("#bulk-save")
     page.click("button[data-confirm='year']")
-    page.wait_for_selector("#saved:has-text('删除 5 天')")
+    page.wait_for_selector("#saved:has-text('已删除 5 天')")
     assert [d["date"] for d in _days(hub)] == [f"{YEAR}-01-01"]
+    assert _table(page) == [[f"{YEAR}-01-01", "放假 Holiday", "元旦"]]
+
+
+def test_a_line_the_box_cannot_read_is_named_and_nothing_is_sent(hub, open_page):
+    admin = login(hub.url, "admin")
+    requests.put(
+        f"{hub.url}/api/v1/admin/calendar/{OTHER}-10-01",
+        json={"workday": False, "name": "国庆节"},
+        headers=admin,
+        timeout=10,
+    ).raise_for_status()
+    page = open_page(f"{hub.url}/admin/calendar?year={OTHER}")
+    sign_in(page, "admin")
+    page.wait_for_selector(f"#rows td[data-col='date']:text('{OTHER}-10-01')")
+    before = _table(page)
+    sent = []
+    page.on("request", lambda r: sent.append(r.url) if r.method == "PUT" else None)
+
+    for text, message in [
+        (
+            f"{OTHER}-01-01 放假 元旦\n{OTHER}-02-30 {OTHER}-03-01 放假 春节",
+            "第 2 行的日期无效 Line 2: not a date",
+        ),
+        (f"# 注释\n\n{OTHER}-05-01 sometimes", "第 3 行应写“放假”或“上班”"),
+        (
+            f"{OTHER}-01-01 {OTHER}-01-03 休\n{OTHER}-01-03 上班",
+            f"Line 2: {OTHER}-01-03 is also on line 1",
+        ),
+        (f"{OTHER + 1}-01-01 放假 元旦", f"Line 1: the days must lie in {OTHER}"),
+        (f"{OTHER}-01-01 放假 " + "长" * 41, "第 1 行的名称超过 40 个字"),
+    ]:
+        page.fill("#bulk-text", text)
+        page.click("#bulk-save")
+        page.wait_for_selector(f"#bulk-error:has-text('{message}')")
+        assert page.locator("#bulk-confirm").is_hidden()
+
+    assert sent == []
+    assert _table(page) == before
+    assert [d["date"] for d in _days(hub, OTHER)] == [f"{OTHER}-10-01"]
+    page.screenshot(path=f"{SHOTS}/admin-calendar-year-error.png", full_page=True)

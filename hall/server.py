@@ -164,15 +164,26 @@ class Supervisor:
         if self.worker is None and self.restart_at is not None and now >= self.restart_at:
             self._start_worker()
 
-    def _stop(self, process: subprocess.Popen | None, timeout: float) -> None:
-        if process is None or process.poll() is not None:
-            return
-        process.terminate()
-        try:
-            process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
+    def _stop_all(self) -> None:
+        """Ask both children to stop at once, then wait for each (killed past its time).
+
+        Both at once: the hub stops taking connections as soon as ``hall serve`` is asked to
+        stop, not only after the print worker has finished its pass (under load that wait
+        alone could outlast whoever asked, who then killed the supervisor with the hub still
+        answering)."""
+        running = [
+            (process, timeout)
+            for process, timeout in ((self.worker, 10), (self.hub, 15))
+            if process is not None and process.poll() is None
+        ]
+        for process, _ in running:
+            process.terminate()
+        for process, timeout in running:
+            try:
+                process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(5)
 
     def run(self) -> int:
         """Supervise until gunicorn exits or a signal asks to stop; gunicorn's exit status."""
@@ -190,8 +201,7 @@ class Supervisor:
             if self.worker_argv:
                 self._check_worker()
             time.sleep(0.2)
-        self._stop(self.worker, 10)
-        self._stop(self.hub, 15)
+        self._stop_all()
         return status
 
 

@@ -1,8 +1,10 @@
 """Printing in its own process: `hall serve` runs `hall print-worker` as a child, real processes."""
 
+import json
 import os
 import signal
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -177,3 +179,47 @@ def test_a_printer_fault_reaches_the_board(lite_app, queue):
         hub.stop()
     assert faults[0]["device_id"] == device_id
     assert "printer not reachable" in faults[0]["reason"]
+
+
+SLOW_TO_STOP = """
+import signal, sys, time
+def later(*_):
+    time.sleep(float(sys.argv[2]))
+    sys.exit(0)
+signal.signal(signal.SIGTERM, later)
+open(sys.argv[1], "w").close()
+while True:
+    time.sleep(0.05)
+"""
+NOTES_STOP = """
+import signal, sys, time
+def note(*_):
+    open(sys.argv[1], "w").write(repr(time.monotonic()))
+    sys.exit(0)
+signal.signal(signal.SIGTERM, note)
+while True:
+    time.sleep(0.05)
+"""
+
+
+def test_stopping_the_supervisor_stops_the_hub_without_waiting_for_the_worker(tmp_path):
+    """The hub stops taking connections as soon as `hall serve` is asked to, even when the
+    print worker takes its time to finish."""
+    started, stopped = tmp_path / "worker-started", tmp_path / "hub-stopped"
+    plan = {
+        "gunicorn": [sys.executable, "-c", NOTES_STOP, str(stopped)],
+        "print_worker": [sys.executable, "-c", SLOW_TO_STOP, str(started), "3"],
+    }
+    supervisor = subprocess.Popen([sys.executable, "-m", "hall.server", json.dumps(plan)])
+    try:
+        deadline = time.monotonic() + 30
+        while not started.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert started.exists()
+        asked = time.monotonic()
+        supervisor.send_signal(signal.SIGTERM)
+        assert supervisor.wait(20) == 0
+        assert float(stopped.read_text()) - asked < 2  # not after the worker's 3 s
+    finally:
+        if supervisor.poll() is None:
+            supervisor.kill()
